@@ -1,0 +1,139 @@
+import Foundation
+
+/// A team as it appears in a fixture, and in every packet of an action that belongs to it.
+public struct TeamRef: Sendable, Hashable, Codable {
+    public let id: UUID
+    public var name: String
+    public let homeTeam: Bool
+
+    public init(id: UUID, name: String, homeTeam: Bool) {
+        self.id = id
+        self.name = name
+        self.homeTeam = homeTeam
+    }
+}
+
+/// A player named by an action.
+public struct PlayerRef: Sendable, Hashable, Codable {
+    public let id: UUID
+    public let name: String?
+
+    public init(id: UUID, name: String?) {
+        self.id = id
+        self.name = name
+    }
+}
+
+/// The competition a fixture belongs to.
+public struct Competition: Sendable, Hashable, Codable {
+    public let id: UUID
+    public let name: String
+
+    public init(id: UUID, name: String) {
+        self.id = id
+        self.name = name
+    }
+}
+
+/// A fixture: a match of one sport between a home and an away team, with its rules and statuses.
+public struct Fixture: Sendable, Hashable, Codable {
+    public let id: UUID
+    public let sport: Sport
+    public var status: FixtureStatus = .scheduled
+    public var collectionStatus: CollectionStatus = .collectionScheduled
+    public var type: FixtureType = .official
+    /// Zone-less UTC start time.
+    public var startDate: Timestamp
+    /// Home first, away second.
+    public var teams: [TeamRef]
+    public var competition: Competition?
+    /// The rules object with defaults filled in.
+    public var rules: JSONValue
+    public var fixtureDeleted = false
+    public var updateCount = 0
+
+    public init(
+        id: UUID, sport: Sport, startDate: Timestamp, teams: [TeamRef], competition: Competition? = nil,
+        type: FixtureType = .official, rules: JSONValue
+    ) {
+        self.id = id
+        self.sport = sport
+        self.startDate = startDate
+        self.teams = teams
+        self.competition = competition
+        self.type = type
+        self.rules = rules
+    }
+
+    public var home: TeamRef { teams[0] }
+    public var away: TeamRef { teams[1] }
+    public var name: String { "\(home.name) v \(away.name)" }
+
+    public func team(id: UUID) -> TeamRef? { teams.first { $0.id == id } }
+
+    /// The fixture object of the protocol (protocol.md §2).
+    public func write(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.key("id"); writer.string(id.wire)
+        writer.key("name"); writer.string(name)
+        writer.key("sport"); writer.string(sport.rawValue)
+        writer.key("status"); writer.string(status.name)
+        writer.key("collectionStatus"); writer.string(collectionStatus.name)
+        writer.key("type"); writer.string(type.rawValue)
+        writer.key("coverageLevel"); writer.string("In Venue")
+        writer.key("startDateUTC"); writer.string(startDate.dateTimeText)
+        writer.key("teams")
+        writer.beginArray()
+        for team in teams { team.write(to: &writer) }
+        writer.endArray()
+        writer.key("competition")
+        if let competition {
+            writer.beginObject()
+            writer.key("id"); writer.string(competition.id.wire)
+            writer.key("name"); writer.string(competition.name)
+            writer.endObject()
+        } else {
+            writer.null()
+        }
+        writer.key("rules"); writer.value(rules)
+        writer.key("fixtureDeleted"); writer.bool(fixtureDeleted)
+        writer.key("updateCount"); writer.int(updateCount)
+        writer.endObject()
+    }
+
+    public var jsonBytes: [UInt8] {
+        var writer = JSONWriter(reservingCapacity: 512)
+        write(to: &writer)
+        return writer.bytes
+    }
+}
+
+extension TeamRef {
+    func write(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.key("id"); writer.string(id.wire)
+        writer.key("name"); writer.string(name)
+        writer.key("homeTeam"); writer.bool(homeTeam)
+        writer.endObject()
+    }
+}
+
+extension UUID {
+    /// The lowercase text form used on the wire.
+    public var wire: String { uuidString.lowercased() }
+}
+
+extension Timestamp: Codable {
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let value = Timestamp(iso8601: text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a timestamp: \(text)"))
+        }
+        self = value
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}

@@ -1,0 +1,38 @@
+/// A sport served by Matchwire: its path segment, its catalogue and its rules.
+public enum Sport: String, Sendable, CaseIterable, Codable {
+    case tableTennis = "tabletennis"
+
+    /// The `{S}` segment of REST, stream and ingest paths.
+    public var pathSegment: String {
+        switch self {
+        case .tableTennis: "v2/tabletennis"
+        }
+    }
+
+    public var rulesType: any SportRules.Type {
+        switch self {
+        case .tableTennis: TableTennisRules.self
+        }
+    }
+
+    /// Every action the sport accepts, common ones included.
+    public var catalogue: ActionCatalogue {
+        switch self {
+        case .tableTennis: Self.tableTennisCatalogue
+        }
+    }
+
+    private static let tableTennisCatalogue = ActionCatalogue(sportActions: TableTennisRules.actions)
+
+    /// Reads the rules object of a fixture of this sport, defaults filled in.
+    public func rules(_ rulesObject: JSONValue?) throws(RuleViolation) -> any SportRules {
+        try rulesType.init(rulesObject: rulesObject)
+    }
+
+    /// The sport named as in fixture objects and token entitlements (`tabletennis`).
+    public init?(name: String) {
+        self.init(rawValue: name.lowercased())
+    }
+
+    public static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
+}

@@ -1,0 +1,64 @@
+import Foundation
+
+/// An action ready to be folded into a match: checked against the catalogue and the fixture.
+public struct ResolvedAction: Sendable, Hashable {
+    public var definition: ActionDefinition
+    public var subType: ActionSubType?
+    public var team: TeamRef?
+    public var player: PlayerRef?
+    public var timestamp: Timestamp
+    public var clockTime: ClockTime
+    public var metadata: JSONValue?
+    public var relatedActionIds: [UUID]
+
+    public var side: Side? { team.map { $0.homeTeam ? .home : .away } }
+}
+
+/// The rules of one sport. Adding a sport is one type conforming to this protocol plus one `Sport` case.
+///
+/// Common actions (status, periods, clock, possession) are applied by `CommonRules`, which asks the sport
+/// the questions only it can answer (may a period start or end, is the match decided) and hands it the
+/// actions whose effect is `.sport`.
+public protocol SportRules: Sendable {
+    /// The sport's own actions, beyond the common ones.
+    static var actions: [ActionDefinition] { get }
+
+    /// Reads a fixture's rules object, filling in the defaults. Throws when a value is out of range.
+    init(rulesObject: JSONValue?) throws(RuleViolation)
+
+    /// The rules object with every default filled in, as served in the fixture object.
+    var rulesObject: JSONValue { get }
+
+    /// Type and label of period `number` (1-based).
+    func period(_ number: Int, in state: MatchState) -> (type: PeriodType, label: String)
+
+    /// Throws unless a new period may start now (no period is open is already checked).
+    func checkStartPeriod(in state: MatchState) throws(RuleViolation)
+
+    /// Throws unless the open period may end now.
+    func checkEndPeriod(in state: MatchState) throws(RuleViolation)
+
+    /// Throws unless the match is decided under the rules, so that End Fixture may be applied.
+    func checkDecided(_ state: MatchState) throws(RuleViolation)
+
+    /// The clock at the start of period `number`, and whether it counts down. Nil: the sport has no clock.
+    func clockStart(ofPeriod number: Int) -> (reading: ClockTime, countsDown: Bool)?
+
+    /// Applies an action whose effect is `.sport`. Throws when the action is impossible at this point.
+    func apply(_ action: ResolvedAction, to state: inout MatchState) throws(RuleViolation)
+}
+
+extension SportRules {
+    /// Ordinal labels: 1st, 2nd, 3rd, 4th ... 11th, 12th, 13th, 21st.
+    public static func ordinal(_ number: Int) -> String {
+        let suffix: String
+        switch (number % 10, number % 100) {
+        case (_, 11...13): suffix = "th"
+        case (1, _): suffix = "st"
+        case (2, _): suffix = "nd"
+        case (3, _): suffix = "rd"
+        default: suffix = "th"
+        }
+        return "\(number)\(suffix)"
+    }
+}

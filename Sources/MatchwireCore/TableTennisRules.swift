@@ -1,0 +1,108 @@
+/// Table tennis (sports.md §4): each game is a period, won at `pointsPerGame` with a two-point lead;
+/// the match is won at `(bestOf + 1) / 2` games. No clock; the serve is the possession.
+public struct TableTennisRules: SportRules {
+    public let bestOf: Int
+    public let pointsPerGame: Int
+
+    public static let actions: [ActionDefinition] = [
+        ActionDefinition(1101, "Point Started", team: .required, effect: .possessionToTeam),
+        ActionDefinition(1102, "Point Scored", team: .required, effect: .sport),
+        ActionDefinition(1103, "Swap Serve", team: .required, effect: .possessionToTeam),
+        ActionDefinition(1104, "Let"),
+        ActionDefinition(1105, "Yellow Card", team: .required),
+        ActionDefinition(1106, "Penalty Point", team: .required, effect: .sport),
+        ActionDefinition(1107, "Red Card", team: .required),
+        ActionDefinition(1108, "Expedite Started"),
+        ActionDefinition(1109, "Change Ends"),
+    ]
+
+    public init(bestOf: Int = 5, pointsPerGame: Int = 11) {
+        self.bestOf = bestOf
+        self.pointsPerGame = pointsPerGame
+    }
+
+    public init(rulesObject: JSONValue?) throws(RuleViolation) {
+        let object = rulesObject ?? .object([:])
+        guard object.objectValue != nil else { throw RuleViolation("rules must be an object.") }
+        let bestOf = try Self.integer(object["bestOf"], named: "bestOf", default: 5)
+        guard [3, 5, 7].contains(bestOf) else { throw RuleViolation("rules.bestOf must be 3, 5 or 7.") }
+        let points = try Self.integer(object["pointsPerGame"], named: "pointsPerGame", default: 11)
+        guard (1...99).contains(points) else { throw RuleViolation("rules.pointsPerGame must be from 1 to 99.") }
+        self.init(bestOf: bestOf, pointsPerGame: points)
+    }
+
+    private static func integer(_ value: JSONValue?, named name: String, default fallback: Int) throws(RuleViolation) -> Int {
+        guard let value else { return fallback }
+        guard let number = value.intValue else { throw RuleViolation("rules.\(name) must be an integer.") }
+        return number
+    }
+
+    public var rulesObject: JSONValue {
+        .object(["bestOf": .number(bestOf), "pointsPerGame": .number(pointsPerGame)])
+    }
+
+    /// Games a side needs to win the match.
+    public var gamesToWin: Int { (bestOf + 1) / 2 }
+
+    /// The winner of a game at this score, if it is won: first to `pointsPerGame` with a lead of two.
+    public func gameWinner(home: Int, away: Int) -> Side? {
+        if home >= pointsPerGame, home - away >= 2 { return .home }
+        if away >= pointsPerGame, away - home >= 2 { return .away }
+        return nil
+    }
+
+    public func matchWinner(_ state: MatchState) -> Side? {
+        if state.homeScore >= gamesToWin { return .home }
+        if state.awayScore >= gamesToWin { return .away }
+        return nil
+    }
+
+    public func period(_ number: Int, in state: MatchState) -> (type: PeriodType, label: String) {
+        (.regular, "\(Self.ordinal(number)) Set")
+    }
+
+    public func checkStartPeriod(in state: MatchState) throws(RuleViolation) {
+        if matchWinner(state) != nil {
+            throw RuleViolation(
+                "Start Period is refused: the match is already won \(state.homeScore)-\(state.awayScore) in games.")
+        }
+        if state.periods.count >= bestOf {
+            throw RuleViolation("Start Period is refused: a best of \(bestOf) match has no game \(state.periods.count + 1).")
+        }
+    }
+
+    public func checkEndPeriod(in state: MatchState) throws(RuleViolation) {
+        guard let game = state.openPeriod else { return }
+        if gameWinner(home: game.homePeriodScore, away: game.awayPeriodScore) == nil {
+            throw RuleViolation(
+                "End Period is refused: the \(game.label) is not won at \(game.homePeriodScore)-\(game.awayPeriodScore) "
+                    + "(a game is won at \(pointsPerGame) with a two-point lead).")
+        }
+    }
+
+    public func checkDecided(_ state: MatchState) throws(RuleViolation) {
+        if matchWinner(state) == nil {
+            throw RuleViolation(
+                "End Fixture is refused: no side has won \(gamesToWin) games (games \(state.homeScore)-\(state.awayScore)).")
+        }
+    }
+
+    public func clockStart(ofPeriod number: Int) -> (reading: ClockTime, countsDown: Bool)? { nil }
+
+    /// Point Scored and Penalty Point: one point to the team in the open game; the game is credited to the
+    /// match score at its winning point.
+    public func apply(_ action: ResolvedAction, to state: inout MatchState) throws(RuleViolation) {
+        guard let side = action.side, let game = state.openPeriod else { return }
+        if let winner = gameWinner(home: game.homePeriodScore, away: game.awayPeriodScore) {
+            throw RuleViolation(
+                "\(action.definition.name) is refused: the \(game.label) is already won "
+                    + "\(game.homePeriodScore)-\(game.awayPeriodScore) by the \(winner == .home ? "home" : "away") side "
+                    + "(send End Period, then Start Period for the next game).")
+        }
+        state.addPoints(1, to: side, periodOnly: true)
+        guard let updated = state.openPeriod else { return }
+        if gameWinner(home: updated.homePeriodScore, away: updated.awayPeriodScore) == side {
+            state.addToMatchScore(1, to: side)
+        }
+    }
+}

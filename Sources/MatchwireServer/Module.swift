@@ -1,0 +1,2 @@
+/// The HTTP and websocket service.
+public enum MatchwireServerModule {}

@@ -1,0 +1,132 @@
+import Foundation
+import MatchwireCore
+
+/// One stored packet: its bytes as served, plus what is needed to rebuild the fixture's engine after a restart.
+public struct StoredPacket: Sendable, Hashable {
+    public let fixtureId: UUID
+    public let seqNum: Int
+    public let period: Int
+    public let actionId: UUID
+    public let sendType: SendType
+    public let traceId: String
+    /// When the server received the action: the default for a missing timestamp.
+    public let receivedAt: Timestamp
+    /// The action as the scout sent it, in the ingest format.
+    public let submission: [UInt8]
+    /// The packet's JSON, exactly as streamed and listed.
+    public let bytes: [UInt8]
+
+    public init(
+        fixtureId: UUID, seqNum: Int, period: Int, actionId: UUID, sendType: SendType, traceId: String,
+        receivedAt: Timestamp, submission: [UInt8], bytes: [UInt8]
+    ) {
+        self.fixtureId = fixtureId
+        self.seqNum = seqNum
+        self.period = period
+        self.actionId = actionId
+        self.sendType = sendType
+        self.traceId = traceId
+        self.receivedAt = receivedAt
+        self.submission = submission
+        self.bytes = bytes
+    }
+}
+
+/// The order of a fixture's packets in the actions list.
+public enum PacketOrder: Sendable {
+    /// By `fixtureSeqNum`: while the fixture is not finished.
+    case seqNum
+    /// By `timelineSequence`, then `fixtureSeqNum`: once it is finished.
+    case timeline
+}
+
+/// Which fixtures of a sport to list, in which order, which page.
+public struct FixtureQuery: Sendable, Hashable {
+    public enum SortField: String, Sendable { case name, startTime }
+
+    public var sport: Sport
+    public var status: FixtureStatus?
+    /// First day included, `YYYY-MM-DD`, on the start date.
+    public var dateFrom: String?
+    /// Last day included.
+    public var dateTo: String?
+    public var sort: [(field: SortField, ascending: Bool)]
+    /// Page number from 0 and page size; nil: every fixture.
+    public var page: (number: Int, size: Int)?
+
+    public init(
+        sport: Sport, status: FixtureStatus? = nil, dateFrom: String? = nil, dateTo: String? = nil,
+        sort: [(field: SortField, ascending: Bool)] = [(.startTime, true), (.name, true)],
+        page: (number: Int, size: Int)? = nil
+    ) {
+        self.sport = sport
+        self.status = status
+        self.dateFrom = dateFrom
+        self.dateTo = dateTo
+        self.sort = sort
+        self.page = page
+    }
+
+    public static func == (lhs: FixtureQuery, rhs: FixtureQuery) -> Bool {
+        lhs.sport == rhs.sport && lhs.status == rhs.status && lhs.dateFrom == rhs.dateFrom && lhs.dateTo == rhs.dateTo
+            && lhs.sort.map(\.field) == rhs.sort.map(\.field) && lhs.sort.map(\.ascending) == rhs.sort.map(\.ascending)
+            && lhs.page?.number == rhs.page?.number && lhs.page?.size == rhs.page?.size
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(sport)
+        hasher.combine(status)
+        hasher.combine(dateFrom)
+        hasher.combine(dateTo)
+    }
+}
+
+/// A page of fixtures and the number of fixtures matching the query.
+public struct FixturePage: Sendable {
+    public let fixtures: [Fixture]
+    public let totalElements: Int
+}
+
+/// What a store refuses.
+public enum StoreError: Error, Sendable, Equatable {
+    /// A fixture or token with this id or name exists already.
+    case duplicate(String)
+    /// The packets do not continue the fixture's sequence: another writer got there first.
+    case sequenceConflict(fixtureId: UUID, expected: Int, got: Int)
+    /// No fixture with this id.
+    case unknownFixture(UUID)
+}
+
+/// Where fixtures, packets and tokens are kept. Every implementation passes the same contract tests
+/// (`EventStoreContract`), so callers never depend on which one runs.
+///
+/// `append` is the one write on the hot path: it must be atomic (all packets or none) and durable before
+/// it returns, because the ingest answer is sent right after.
+public protocol EventStore: Sendable {
+    /// A description for the start-up log line, such as `sqlite ./matchwire.sqlite`.
+    var description: String { get }
+
+    func insertFixture(_ fixture: Fixture) async throws
+    /// Replaces the stored fixture with the same id.
+    func updateFixture(_ fixture: Fixture) async throws
+    func fixture(id: UUID) async throws -> Fixture?
+    func fixtures(_ query: FixtureQuery) async throws -> FixturePage
+
+    /// Stores packets that continue the fixture's sequence (the first is the last stored + 1) and the fixture
+    /// as it is after them, atomically and durably.
+    func append(_ packets: [StoredPacket], fixture: Fixture) async throws
+    /// Packets with `fixtureSeqNum` greater than `seqNum`, in sequence order, at most `limit`.
+    func packets(fixtureId: UUID, after seqNum: Int, limit: Int) async throws -> [StoredPacket]
+    /// The packet bytes of a fixture in the order asked for.
+    func packetBytes(fixtureId: UUID, order: PacketOrder) async throws -> [[UInt8]]
+    /// The highest stored `fixtureSeqNum` of the fixture, 0 when none.
+    func lastSeqNum(fixtureId: UUID) async throws -> Int
+
+    func insertToken(_ token: TokenRecord) async throws
+    func token(hash: String) async throws -> TokenRecord?
+    func tokens() async throws -> [TokenRecord]
+    /// Marks the named token revoked. Returns false when there is no such token.
+    func revokeToken(name: String) async throws -> Bool
+
+    func close() async throws
+}
