@@ -1,0 +1,286 @@
+import Foundation
+import Logging
+import MatchwireCore
+import NIOCore
+import NIOPosix
+import SQLiteNIO
+
+/// The embedded store: one SQLite file in WAL mode.
+///
+/// Writes go through one connection, one transaction at a time, with `synchronous=FULL` so that a commit is
+/// on disk when `append` returns. Reads use a second connection and never wait for a write (WAL lets a
+/// reader see the last commit while a writer works). Other processes (the `token` and `fixture` commands)
+/// may open the same file while the server runs.
+public final class SQLiteEventStore: EventStore {
+    public let path: String
+    private let writer: SQLiteConnection
+    private let reader: SQLiteConnection
+    private let writeLock = AsyncSerialLock()
+
+    public var description: String { "sqlite \(path)" }
+
+    private init(path: String, writer: SQLiteConnection, reader: SQLiteConnection) {
+        self.path = path
+        self.writer = writer
+        self.reader = reader
+    }
+
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    public static func open(path: String, logger: Logger = Logger(label: "matchwire.sqlite")) async throws -> SQLiteEventStore {
+        let writer = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        do {
+            _ = try await writer.query("PRAGMA busy_timeout = 10000")
+            _ = try await writer.query("PRAGMA journal_mode = WAL")
+            _ = try await writer.query("PRAGMA synchronous = FULL")
+            try await migrate(writer)
+            let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            _ = try await reader.query("PRAGMA busy_timeout = 10000")
+            return SQLiteEventStore(path: path, writer: writer, reader: reader)
+        } catch {
+            try? await writer.close()
+            throw error
+        }
+    }
+
+    private static func migrate(_ connection: SQLiteConnection) async throws {
+        let version = try await connection.query("PRAGMA user_version").first?.column("user_version")?.integer ?? 0
+        guard version < 1 else { return }
+        for statement in [
+            "BEGIN IMMEDIATE",
+            """
+            CREATE TABLE IF NOT EXISTS fixtures (
+                id TEXT PRIMARY KEY, sport TEXT NOT NULL, name TEXT NOT NULL, status INTEGER NOT NULL,
+                start_date TEXT NOT NULL, body BLOB NOT NULL)
+            """,
+            "CREATE INDEX IF NOT EXISTS fixtures_by_sport_start ON fixtures (sport, start_date)",
+            """
+            CREATE TABLE IF NOT EXISTS packets (
+                fixture_id TEXT NOT NULL, seq INTEGER NOT NULL, period INTEGER NOT NULL, action_id TEXT NOT NULL,
+                send_type INTEGER NOT NULL, trace_id TEXT NOT NULL, received_at INTEGER NOT NULL,
+                submission BLOB NOT NULL, body BLOB NOT NULL, PRIMARY KEY (fixture_id, seq)) WITHOUT ROWID
+            """,
+            """
+            CREATE TABLE IF NOT EXISTS tokens (
+                name TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, role TEXT NOT NULL, feeds TEXT NOT NULL,
+                sports TEXT NOT NULL, created_at TEXT NOT NULL, revoked INTEGER NOT NULL DEFAULT 0)
+            """,
+            "PRAGMA user_version = 1",
+            "COMMIT",
+        ] {
+            _ = try await connection.query(statement)
+        }
+    }
+
+    public func close() async throws {
+        try await reader.close()
+        try await writer.close()
+    }
+
+    /// Runs `body` inside one write transaction, rolled back when it throws.
+    private func transaction<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) async throws -> T) async throws -> T {
+        try await writeLock.withLock { [writer] in
+            _ = try await writer.query("BEGIN IMMEDIATE")
+            do {
+                let result = try await body(writer)
+                _ = try await writer.query("COMMIT")
+                return result
+            } catch {
+                _ = try? await writer.query("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    // MARK: Fixtures
+
+    public func insertFixture(_ fixture: Fixture) async throws {
+        let binds = try Self.fixtureBinds(fixture)
+        try await transaction { connection in
+            let existing = try await connection.query("SELECT 1 FROM fixtures WHERE id = ?", [binds[0]])
+            guard existing.isEmpty else { throw StoreError.duplicate("fixture \(fixture.id.wire)") }
+            _ = try await connection.query(
+                "INSERT INTO fixtures (id, sport, name, status, start_date, body) VALUES (?, ?, ?, ?, ?, ?)", binds)
+        }
+    }
+
+    public func updateFixture(_ fixture: Fixture) async throws {
+        let binds = try Self.fixtureBinds(fixture)
+        try await transaction { connection in try await Self.saveFixture(binds, on: connection) }
+    }
+
+    private static func saveFixture(_ binds: [SQLiteData], on connection: SQLiteConnection) async throws {
+        let changed = try await connection.query(
+            "UPDATE fixtures SET sport = ?2, name = ?3, status = ?4, start_date = ?5, body = ?6 WHERE id = ?1 RETURNING id",
+            binds)
+        guard !changed.isEmpty else {
+            throw StoreError.unknownFixture(UUID(uuidString: binds[0].string ?? "") ?? UUID())
+        }
+    }
+
+    private static func fixtureBinds(_ fixture: Fixture) throws -> [SQLiteData] {
+        let body = try JSONEncoder().encode(fixture)
+        return [
+            .text(fixture.id.wire), .text(fixture.sport.rawValue), .text(fixture.name),
+            .integer(fixture.status.rawValue), .text(fixture.startDate.dateTimeText), .blob(ByteBuffer(bytes: body)),
+        ]
+    }
+
+    private static func decodeFixture(_ row: SQLiteRow) throws -> Fixture {
+        guard let body = row.column("body")?.blob else { throw StoreError.unknownFixture(UUID()) }
+        return try JSONDecoder().decode(Fixture.self, from: Data(body.readableBytesView))
+    }
+
+    public func fixture(id: UUID) async throws -> Fixture? {
+        let rows = try await reader.query("SELECT body FROM fixtures WHERE id = ?", [.text(id.wire)])
+        return try rows.first.map(Self.decodeFixture)
+    }
+
+    public func fixtures(_ query: FixtureQuery) async throws -> FixturePage {
+        var conditions = ["sport = ?"]
+        var binds: [SQLiteData] = [.text(query.sport.rawValue)]
+        if let status = query.status {
+            conditions.append("status = ?")
+            binds.append(.integer(status.rawValue))
+        }
+        if let from = query.dateFrom {
+            conditions.append("start_date >= ?")
+            binds.append(.text(from))
+        }
+        if let to = query.dateTo {
+            conditions.append("start_date < ?")
+            binds.append(.text(to + "T99"))
+        }
+        let filter = conditions.joined(separator: " AND ")
+        let order = query.sort.map { "\($0.field == .name ? "name" : "start_date") \($0.ascending ? "ASC" : "DESC")" }
+            + ["id ASC"]
+        var sql = "SELECT body FROM fixtures WHERE \(filter) ORDER BY \(order.joined(separator: ", "))"
+        var pageBinds = binds
+        if let page = query.page {
+            sql += " LIMIT ? OFFSET ?"
+            pageBinds += [.integer(page.size), .integer(page.number * page.size)]
+        }
+        let rows = try await reader.query(sql, pageBinds)
+        let fixtures = try rows.map(Self.decodeFixture)
+        let total: Int
+        if query.page == nil {
+            total = fixtures.count
+        } else {
+            let count = try await reader.query("SELECT COUNT(*) AS n FROM fixtures WHERE \(filter)", binds)
+            total = count.first?.column("n")?.integer ?? 0
+        }
+        return FixturePage(fixtures: fixtures, totalElements: total)
+    }
+
+    // MARK: Packets
+
+    public func append(_ packets: [StoredPacket], fixture: Fixture) async throws {
+        guard let first = packets.first else { return }
+        let fixtureBinds = try Self.fixtureBinds(fixture)
+        try await transaction { connection in
+            let last = try await Self.lastSeqNum(fixtureId: first.fixtureId, on: connection)
+            for (offset, packet) in packets.enumerated() where packet.seqNum != last + 1 + offset {
+                throw StoreError.sequenceConflict(fixtureId: packet.fixtureId, expected: last + 1 + offset, got: packet.seqNum)
+            }
+            for packet in packets {
+                _ = try await connection.query(
+                    """
+                    INSERT INTO packets (fixture_id, seq, period, action_id, send_type, trace_id, received_at, submission, body)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    [
+                        .text(packet.fixtureId.wire), .integer(packet.seqNum), .integer(packet.period),
+                        .text(packet.actionId.wire), .integer(packet.sendType.rawValue), .text(packet.traceId),
+                        .integer(Int(packet.receivedAt.microseconds)), .blob(ByteBuffer(bytes: packet.submission)),
+                        .blob(ByteBuffer(bytes: packet.bytes)),
+                    ])
+            }
+            try await Self.saveFixture(fixtureBinds, on: connection)
+        }
+    }
+
+    public func packets(fixtureId: UUID, after seqNum: Int, limit: Int) async throws -> [StoredPacket] {
+        let rows = try await reader.query(
+            """
+            SELECT seq, period, action_id, send_type, trace_id, received_at, submission, body FROM packets
+            WHERE fixture_id = ? AND seq > ? ORDER BY seq LIMIT ?
+            """,
+            [.text(fixtureId.wire), .integer(seqNum), .integer(limit)])
+        return rows.compactMap { row in
+            guard let seq = row.column("seq")?.integer, let period = row.column("period")?.integer,
+                let actionId = row.column("action_id")?.string.flatMap(UUID.init(uuidString:)),
+                let sendType = row.column("send_type")?.integer.flatMap(SendType.init(rawValue:)),
+                let traceId = row.column("trace_id")?.string, let received = row.column("received_at")?.integer,
+                let submission = row.column("submission")?.blob, let body = row.column("body")?.blob
+            else { return nil }
+            return StoredPacket(
+                fixtureId: fixtureId, seqNum: seq, period: period, actionId: actionId, sendType: sendType,
+                traceId: traceId, receivedAt: Timestamp(microseconds: Int64(received)),
+                submission: Array(submission.readableBytesView), bytes: Array(body.readableBytesView))
+        }
+    }
+
+    public func packetBytes(fixtureId: UUID, order: PacketOrder) async throws -> [[UInt8]] {
+        let orderBy = order == .seqNum ? "seq" : "period, seq"
+        let rows = try await reader.query(
+            "SELECT body FROM packets WHERE fixture_id = ? ORDER BY \(orderBy)", [.text(fixtureId.wire)])
+        return rows.compactMap { $0.column("body")?.blob.map { Array($0.readableBytesView) } }
+    }
+
+    public func lastSeqNum(fixtureId: UUID) async throws -> Int {
+        try await Self.lastSeqNum(fixtureId: fixtureId, on: reader)
+    }
+
+    private static func lastSeqNum(fixtureId: UUID, on connection: SQLiteConnection) async throws -> Int {
+        let rows = try await connection.query(
+            "SELECT COALESCE(MAX(seq), 0) AS last FROM packets WHERE fixture_id = ?", [.text(fixtureId.wire)])
+        return rows.first?.column("last")?.integer ?? 0
+    }
+
+    // MARK: Tokens
+
+    public func insertToken(_ token: TokenRecord) async throws {
+        try await transaction { connection in
+            let existing = try await connection.query(
+                "SELECT 1 FROM tokens WHERE name = ? OR hash = ?", [.text(token.name), .text(token.hash)])
+            guard existing.isEmpty else { throw StoreError.duplicate("token \(token.name)") }
+            _ = try await connection.query(
+                "INSERT INTO tokens (name, hash, role, feeds, sports, created_at, revoked) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    .text(token.name), .text(token.hash), .text(token.role.rawValue),
+                    .text(token.feeds.map(\.rawValue).sorted().joined(separator: ",")),
+                    .text(token.sports.map(\.rawValue).sorted().joined(separator: ",")),
+                    .text(token.createdAt.description), .integer(token.revoked ? 1 : 0),
+                ])
+        }
+    }
+
+    private static func decodeToken(_ row: SQLiteRow) -> TokenRecord? {
+        guard let name = row.column("name")?.string, let hash = row.column("hash")?.string,
+            let role = row.column("role")?.string.flatMap(Role.init(rawValue:)),
+            let feeds = row.column("feeds")?.string, let sports = row.column("sports")?.string,
+            let created = row.column("created_at")?.string.flatMap(Timestamp.init(iso8601:)),
+            let revoked = row.column("revoked")?.integer
+        else { return nil }
+        return TokenRecord(
+            name: name, hash: hash, role: role,
+            feeds: Set(feeds.split(separator: ",").compactMap { Feed(rawValue: String($0)) }),
+            sports: Set(sports.split(separator: ",").compactMap { Sport(rawValue: String($0)) }),
+            createdAt: created, revoked: revoked != 0)
+    }
+
+    public func token(hash: String) async throws -> TokenRecord? {
+        let rows = try await reader.query("SELECT * FROM tokens WHERE hash = ?", [.text(hash)])
+        return rows.first.flatMap(Self.decodeToken)
+    }
+
+    public func tokens() async throws -> [TokenRecord] {
+        try await reader.query("SELECT * FROM tokens ORDER BY created_at, name").compactMap(Self.decodeToken)
+    }
+
+    public func revokeToken(name: String) async throws -> Bool {
+        try await transaction { connection in
+            !(try await connection.query("UPDATE tokens SET revoked = 1 WHERE name = ? RETURNING name", [.text(name)]))
+                .isEmpty
+        }
+    }
+}

@@ -1,0 +1,166 @@
+import Foundation
+import MatchwireCore
+import MatchwireStore
+import Testing
+
+/// The back ends that must pass the contract. Each opens a fresh, empty store, and can open it again.
+enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
+    case sqlite
+
+    var testDescription: String { rawValue }
+
+    /// A fresh store, and a function that opens the same store again.
+    func make() async throws -> (store: any EventStore, reopen: @Sendable () async throws -> any EventStore) {
+        switch self {
+        case .sqlite:
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("matchwire-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let path = directory.appendingPathComponent("store.sqlite").path
+            return (try await SQLiteEventStore.open(path: path), { try await SQLiteEventStore.open(path: path) })
+        }
+    }
+}
+
+func makeFixture(
+    home: String = "PARK Gahyeon", away: String = "BATRA Manika", start: String = "2025-05-20T08:30:00",
+    status: FixtureStatus = .scheduled
+) -> Fixture {
+    var fixture = Fixture(
+        id: UUID(), sport: .tableTennis, startDate: Timestamp(localDateTime: start)!,
+        teams: [TeamRef(id: UUID(), name: home, homeTeam: true), TeamRef(id: UUID(), name: away, homeTeam: false)],
+        rules: TableTennisRules().rulesObject)
+    fixture.status = status
+    return fixture
+}
+
+func makePacket(_ fixture: Fixture, seq: Int, period: Int = 1) -> StoredPacket {
+    StoredPacket(
+        fixtureId: fixture.id, seqNum: seq, period: period, actionId: UUID(), sendType: .confirmed,
+        traceId: String(format: "%032x", seq), receivedAt: Timestamp(millisecondsSince1970: 1_747_729_800_000 + Int64(seq)),
+        submission: Array("{\"n\":\(seq)}".utf8), bytes: Array("{\"seq\":\(seq),\"period\":\(period)}".utf8))
+}
+
+/// What every EventStore must do, whatever keeps the data.
+@Suite struct EventStoreContractTests {
+    @Test(arguments: StoreKind.allCases) func fixtureIsStoredReadAndUpdated(kind: StoreKind) async throws {
+        let (store, _) = try await kind.make()
+        var fixture = makeFixture()
+        try await store.insertFixture(fixture)
+        #expect(try await store.fixture(id: fixture.id) == fixture)
+        await #expect(throws: StoreError.duplicate("fixture \(fixture.id.wire)")) { try await store.insertFixture(fixture) }
+        fixture.updateCount += 1
+        fixture.teams[0].name = "KIM Nayeong"
+        try await store.updateFixture(fixture)
+        #expect(try await store.fixture(id: fixture.id)?.name == "KIM Nayeong v BATRA Manika")
+        #expect(try await store.fixture(id: UUID()) == nil)
+        try await store.close()
+    }
+
+    @Test(arguments: StoreKind.allCases) func fixturesAreFilteredSortedAndPaged(kind: StoreKind) async throws {
+        let (store, _) = try await kind.make()
+        let early = makeFixture(home: "B", start: "2025-05-19T10:00:00")
+        let late = makeFixture(home: "A", start: "2025-05-21T10:00:00", status: .live)
+        let middle = makeFixture(home: "C", start: "2025-05-20T23:59:59")
+        for fixture in [late, early, middle] { try await store.insertFixture(fixture) }
+
+        let all = try await store.fixtures(FixtureQuery(sport: .tableTennis))
+        #expect(all.fixtures.map(\.id) == [early.id, middle.id, late.id])
+        #expect(all.totalElements == 3)
+        let byName = try await store.fixtures(FixtureQuery(sport: .tableTennis, sort: [(.name, false)]))
+        #expect(byName.fixtures.map(\.id) == [middle.id, early.id, late.id])
+        let live = try await store.fixtures(FixtureQuery(sport: .tableTennis, status: .live))
+        #expect(live.fixtures.map(\.id) == [late.id])
+        let day = try await store.fixtures(FixtureQuery(sport: .tableTennis, dateFrom: "2025-05-20", dateTo: "2025-05-20"))
+        #expect(day.fixtures.map(\.id) == [middle.id])
+        let page = try await store.fixtures(FixtureQuery(sport: .tableTennis, page: (number: 1, size: 2)))
+        #expect(page.fixtures.map(\.id) == [late.id])
+        #expect(page.totalElements == 3)
+        try await store.close()
+    }
+
+    @Test(arguments: StoreKind.allCases) func packetsAreAppendedInSequenceAndReadBack(kind: StoreKind) async throws {
+        let (store, _) = try await kind.make()
+        var fixture = makeFixture()
+        try await store.insertFixture(fixture)
+        try await store.append([makePacket(fixture, seq: 1, period: 0), makePacket(fixture, seq: 2)], fixture: fixture)
+        fixture.status = .completed
+        try await store.append([makePacket(fixture, seq: 3, period: 0)], fixture: fixture)
+        #expect(try await store.lastSeqNum(fixtureId: fixture.id) == 3)
+        #expect(try await store.fixture(id: fixture.id)?.status == .completed, "the fixture is saved with its packets")
+
+        let stored = try await store.packets(fixtureId: fixture.id, after: 1, limit: 10)
+        #expect(stored == [makePacket(fixture, seq: 2), makePacket(fixture, seq: 3, period: 0)].enumerated().map { index, expected in
+            StoredPacket(
+                fixtureId: expected.fixtureId, seqNum: expected.seqNum, period: expected.period, actionId: stored[index].actionId,
+                sendType: expected.sendType, traceId: expected.traceId, receivedAt: expected.receivedAt,
+                submission: expected.submission, bytes: expected.bytes)
+        })
+        #expect(try await store.packets(fixtureId: fixture.id, after: 0, limit: 2).map(\.seqNum) == [1, 2])
+        let bySeq = try await store.packetBytes(fixtureId: fixture.id, order: .seqNum)
+        #expect(bySeq.map { String(decoding: $0, as: UTF8.self) } == ["{\"seq\":1,\"period\":0}", "{\"seq\":2,\"period\":1}", "{\"seq\":3,\"period\":0}"])
+        let byTimeline = try await store.packetBytes(fixtureId: fixture.id, order: .timeline)
+        #expect(byTimeline.map { String(decoding: $0, as: UTF8.self) } == ["{\"seq\":1,\"period\":0}", "{\"seq\":3,\"period\":0}", "{\"seq\":2,\"period\":1}"])
+        try await store.close()
+    }
+
+    @Test(arguments: StoreKind.allCases) func appendThatSkipsOrReusesASequenceNumberStoresNothing(kind: StoreKind) async throws {
+        let (store, _) = try await kind.make()
+        let fixture = makeFixture()
+        try await store.insertFixture(fixture)
+        try await store.append([makePacket(fixture, seq: 1)], fixture: fixture)
+        await #expect(throws: StoreError.sequenceConflict(fixtureId: fixture.id, expected: 2, got: 1)) {
+            try await store.append([makePacket(fixture, seq: 1)], fixture: fixture)
+        }
+        await #expect(throws: StoreError.sequenceConflict(fixtureId: fixture.id, expected: 3, got: 4)) {
+            try await store.append([makePacket(fixture, seq: 2), makePacket(fixture, seq: 4)], fixture: fixture)
+        }
+        #expect(try await store.lastSeqNum(fixtureId: fixture.id) == 1, "a failed array leaves nothing behind")
+        try await store.close()
+    }
+
+    @Test(arguments: StoreKind.allCases) func concurrentAppendsToManyFixturesAllLand(kind: StoreKind) async throws {
+        let (store, _) = try await kind.make()
+        let fixtures = (0..<8).map { _ in makeFixture() }
+        for fixture in fixtures { try await store.insertFixture(fixture) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for fixture in fixtures {
+                group.addTask {
+                    for seq in 1...20 { try await store.append([makePacket(fixture, seq: seq)], fixture: fixture) }
+                }
+            }
+            try await group.waitForAll()
+        }
+        for fixture in fixtures {
+            #expect(try await store.packets(fixtureId: fixture.id, after: 0, limit: 100).map(\.seqNum) == Array(1...20))
+        }
+        try await store.close()
+    }
+
+    @Test(arguments: StoreKind.allCases) func dataSurvivesClosingAndOpeningAgain(kind: StoreKind) async throws {
+        let (store, reopen) = try await kind.make()
+        let fixture = makeFixture()
+        try await store.insertFixture(fixture)
+        try await store.append([makePacket(fixture, seq: 1)], fixture: fixture)
+        try await store.close()
+        let again = try await reopen()
+        #expect(try await again.fixture(id: fixture.id) == fixture)
+        #expect(try await again.lastSeqNum(fixtureId: fixture.id) == 1)
+        try await again.close()
+    }
+
+    @Test(arguments: StoreKind.allCases) func tokensAreStoredListedAndRevoked(kind: StoreKind) async throws {
+        let (store, _) = try await kind.make()
+        let token = TokenRecord(
+            name: "bookmaker", hash: String(repeating: "ab", count: 32), role: .consumer, feeds: [.betting],
+            sports: [.tableTennis], createdAt: Timestamp(millisecondsSince1970: 1_747_729_800_000))
+        try await store.insertToken(token)
+        #expect(try await store.token(hash: token.hash) == token)
+        #expect(try await store.token(hash: "unknown") == nil)
+        await #expect(throws: StoreError.duplicate("token bookmaker")) { try await store.insertToken(token) }
+        #expect(try await store.tokens() == [token])
+        #expect(try await store.revokeToken(name: "bookmaker"))
+        #expect(try await store.token(hash: token.hash)?.revoked == true)
+        #expect(try await store.revokeToken(name: "nobody") == false)
+        try await store.close()
+    }
+}
