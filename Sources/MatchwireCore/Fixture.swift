@@ -51,6 +51,11 @@ public struct Fixture: Sendable, Hashable, Codable {
     public var rules: JSONValue
     public var fixtureDeleted = false
     public var updateCount = 0
+    /// The last packet said `finished: true`: the actions list is final. Not part of the fixture object.
+    public var finished = false
+    /// The highest stored `fixtureSeqNum`: with `finished`, it identifies the actions list. Not part of the
+    /// fixture object.
+    public var lastSeqNum = 0
 
     public init(
         id: UUID, sport: Sport, startDate: Timestamp, teams: [TeamRef], competition: Competition? = nil,
@@ -70,6 +75,16 @@ public struct Fixture: Sendable, Hashable, Codable {
     public var name: String { "\(home.name) v \(away.name)" }
 
     public func team(id: UUID) -> TeamRef? { teams.first { $0.id == id } }
+
+    /// The fixture as it stands after the engine's latest packet.
+    public func following(_ engine: FixtureEngine) -> Fixture {
+        var fixture = self
+        fixture.status = engine.state.status
+        fixture.collectionStatus = engine.state.collectionStatus
+        fixture.finished = engine.state.finished
+        fixture.lastSeqNum = engine.lastSeqNum
+        return fixture
+    }
 
     /// The fixture object of the protocol (protocol.md §2).
     public func write(to writer: inout JSONWriter) {

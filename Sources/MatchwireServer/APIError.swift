@@ -1,0 +1,75 @@
+import Hummingbird
+import Logging
+import MatchwireCore
+import MatchwireStore
+import NIOCore
+
+/// Every error answer of the service: a status and a sentence, sent as `{"errorMessage": "..."}`.
+///
+/// Handlers throw these; `ErrorMiddleware` turns anything else that escapes (routing misses, oversized bodies,
+/// store conflicts, bugs) into one of them, so this is the one place that decides status codes.
+public struct APIError: HTTPResponseError, Sendable {
+    public let status: HTTPResponse.Status
+    public let message: String
+    public var headers: HTTPFields = [:]
+
+    public init(_ status: HTTPResponse.Status, _ message: String, headers: HTTPFields = [:]) {
+        self.status = status
+        self.message = message
+        self.headers = headers
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var writer = JSONWriter(reservingCapacity: 128)
+        writer.beginObject()
+        writer.key("errorMessage")
+        writer.string(message)
+        writer.endObject()
+        var fields = headers
+        fields[.contentType] = "application/json"
+        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: writer.bytes)))
+    }
+
+    static let invalidAuthentication = APIError(.unauthorized, "The supplied authentication is invalid")
+    static let missingAccept = APIError(.badRequest, "Request is missing required HTTP header 'Accept'")
+
+    /// The answer for an error that is not an `APIError`.
+    static func from(_ error: any Error, logger: Logger) -> APIError {
+        switch error {
+        case let error as APIError:
+            return error
+        case is NIOTooManyBytesError:
+            return APIError(.contentTooLarge, "The request body is larger than the limit of 1 MiB.")
+        case let error as HTTPError where error.status == .notFound:
+            return APIError(.notFound, "No such resource.")
+        case let error as HTTPError:
+            return APIError(error.status, error.body ?? error.status.reasonPhrase)
+        case let error as IndexedRuleViolation:
+            return APIError(.unprocessableContent, error.description)
+        case let error as RuleViolation:
+            return APIError(.unprocessableContent, error.message)
+        case StoreError.duplicate(let what):
+            return APIError(.conflict, "A \(what) exists already.")
+        case StoreError.unknownFixture(let id):
+            return APIError(.notFound, "Fixture \(id.wire) does not exist.")
+        case StoreError.sequenceConflict:
+            return APIError(.serviceUnavailable, "Another writer stored actions for this fixture at the same time; retry.")
+        default:
+            logger.error("unexpected error: \(String(reflecting: error))")
+            return APIError(.internalServerError, "The server could not handle the request.")
+        }
+    }
+}
+
+/// Answers every failure with an `APIError` body, including requests no route matches.
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        do {
+            return try await next(request, context)
+        } catch {
+            throw APIError.from(error, logger: context.logger)
+        }
+    }
+}

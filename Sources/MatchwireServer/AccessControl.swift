@@ -1,0 +1,124 @@
+import Crypto
+import Foundation
+import Hummingbird
+import MatchwireCore
+import MatchwireStore
+import Synchronization
+
+/// Makes tokens and checks them: hashing, roles, entitlements and the per-token rate limit.
+public struct AccessControl: Sendable {
+    let store: any EventStore
+    let limiter: RateLimiter
+
+    public init(store: any EventStore, rateLimit: Double, rateBurst: Int) {
+        self.store = store
+        self.limiter = RateLimiter(rate: rateLimit, burst: rateBurst)
+    }
+
+    /// A new random token (256 bits) and the record to store for it. The token is shown once and never stored.
+    public static func issue(
+        name: String, role: Role, feeds: Set<Feed>, sports: Set<Sport>, now: Timestamp
+    ) -> (token: String, record: TokenRecord) {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let token = "mw_" + Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+        let record = TokenRecord(name: name, hash: hash(token), role: role, feeds: feeds, sports: sports, createdAt: now)
+        return (token, record)
+    }
+
+    /// Hex SHA-256 of a token: what the store keeps and looks up.
+    public static func hash(_ token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The live token with this text, or nil when it is unknown or revoked.
+    public func token(_ text: String) async throws -> TokenRecord? {
+        guard !text.isEmpty, let record = try await store.token(hash: Self.hash(text)), !record.revoked else { return nil }
+        return record
+    }
+
+    /// The token of a request's `Authorization: Bearer` header. Throws 401 when it is missing, unknown or revoked.
+    func bearer(_ request: Request) async throws -> TokenRecord {
+        guard let header = request.headers[.authorization] else { throw APIError.invalidAuthentication }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer",
+            let record = try await token(parts[1].trimmingCharacters(in: .whitespaces))
+        else { throw APIError.invalidAuthentication }
+        return record
+    }
+
+    /// Checks a consumer request: token, entitlement, then the rate limit. `feed` nil: data both feeds carry
+    /// (fixtures, the actions list), which any feed of the sport may read.
+    func authorizeRead(_ request: Request, feed: Feed?, sport: Sport) async throws -> TokenRecord {
+        let record = try await bearer(request)
+        let feeds = feed.map { [$0] } ?? Feed.allCases
+        guard feeds.contains(where: { record.mayRead($0, of: sport) }) else {
+            let what = feed.map { "the \($0.rawValue) feed of \(sport.rawValue)" } ?? sport.rawValue
+            throw APIError(.forbidden, "The token '\(record.name)' is not entitled to \(what).")
+        }
+        try limiter.admit(record.name)
+        return record
+    }
+
+    /// Checks an ingest request: a scout or admin token entitled to the sport.
+    func authorizeIngest(_ request: Request, sport: Sport) async throws -> TokenRecord {
+        let record = try await bearer(request)
+        guard record.mayIngest(sport) else {
+            throw APIError(.forbidden, "The token '\(record.name)' may not ingest \(sport.rawValue) actions (it needs the scout or admin role and the sport).")
+        }
+        return record
+    }
+
+    /// Checks an operator request: an admin token.
+    func authorizeAdmin(_ request: Request) async throws -> TokenRecord {
+        let record = try await bearer(request)
+        guard record.role == .admin else {
+            throw APIError(.forbidden, "The token '\(record.name)' is not an admin token.")
+        }
+        return record
+    }
+}
+
+/// Token buckets, one per token name: `rate` requests a second, up to `burst` at once.
+/// Bounded by the number of tokens that have made a request.
+final class RateLimiter: Sendable {
+    private struct Bucket {
+        var tokens: Double
+        var updated: ContinuousClock.Instant
+    }
+
+    let rate: Double
+    let burst: Int
+    private let buckets = Mutex<[String: Bucket]>([:])
+
+    init(rate: Double, burst: Int) {
+        self.rate = rate
+        self.burst = burst
+    }
+
+    /// Takes one request from the token's bucket, or throws 429 with the seconds to wait.
+    func admit(_ name: String, now: ContinuousClock.Instant = .now) throws {
+        let wait: Double? = buckets.withLock { buckets in
+            var bucket = buckets[name] ?? Bucket(tokens: Double(burst), updated: now)
+            let elapsed = bucket.updated.duration(to: now)
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            bucket.tokens = min(Double(burst), bucket.tokens + max(0, seconds) * rate)
+            bucket.updated = now
+            defer { buckets[name] = bucket }
+            if bucket.tokens >= 1 {
+                bucket.tokens -= 1
+                return nil
+            }
+            return (1 - bucket.tokens) / rate
+        }
+        if let wait {
+            let seconds = max(1, Int(wait.rounded(.up)))
+            throw APIError(
+                .tooManyRequests, "Rate limit of \(rate) requests per second exceeded; retry in \(seconds) s.",
+                headers: [.retryAfter: String(seconds)])
+        }
+    }
+}
+

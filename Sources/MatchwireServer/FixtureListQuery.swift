@@ -1,0 +1,72 @@
+import HTTPTypes
+import Hummingbird
+import MatchwireCore
+import MatchwireStore
+
+/// The query of `GET /{S}/fixtures` (protocol.md §2): filters, sort and paging, each checked.
+struct FixtureListQuery {
+    let storeQuery: FixtureQuery
+
+    static let maximumPageSize = 500
+    static let defaultPageSize = 20
+
+    static func parse(_ request: Request, sport: Sport) throws -> FixtureListQuery {
+        let parameters = request.uri.queryParameters
+        var query = FixtureQuery(sport: sport)
+        if let live = parameters["live"] {
+            switch live.lowercased() {
+            case "true": query.status = .live
+            case "false": break
+            default: throw APIError(.badRequest, "Query parameter 'live' must be true or false.")
+            }
+        }
+        if let status = parameters["status"] {
+            guard let value = FixtureStatus(name: String(status)) else {
+                throw APIError(
+                    .badRequest,
+                    "Query parameter 'status' must be one of \(FixtureStatus.allCases.map { $0.name.lowercased() }.joined(separator: ", ")).")
+            }
+            if let live = query.status, live != value {
+                throw APIError(.badRequest, "Query parameters 'live=true' and 'status=\(status)' contradict each other.")
+            }
+            query.status = value
+        }
+        query.dateFrom = try date(parameters["dateFrom"], name: "dateFrom")
+        query.dateTo = try date(parameters["dateTo"], name: "dateTo")
+        let sorts = parameters[values: "sort"]
+        if !sorts.isEmpty {
+            query.sort = try sorts.map { text in
+                let parts = text.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                guard (1...2).contains(parts.count), let field = FixtureQuery.SortField(rawValue: parts[0]) else {
+                    throw APIError(.badRequest, "Query parameter 'sort' must be name or startTime, optionally followed by ,asc or ,desc.")
+                }
+                guard parts.count == 1 || ["asc", "desc"].contains(parts[1].lowercased()) else {
+                    throw APIError(.badRequest, "Query parameter 'sort' direction must be asc or desc.")
+                }
+                return (field, parts.count == 1 || parts[1].lowercased() == "asc")
+            }
+        }
+        if request.headers[HTTPField.Name("paged")!]?.lowercased() == "true" {
+            let page = try integer(parameters["page"], name: "page", range: 0...1_000_000) ?? 0
+            let size = try integer(parameters["size"], name: "size", range: 1...maximumPageSize) ?? defaultPageSize
+            query.page = (page, size)
+        }
+        return FixtureListQuery(storeQuery: query)
+    }
+
+    private static func date(_ value: Substring?, name: String) throws -> String? {
+        guard let value else { return nil }
+        guard Timestamp(localDateTime: "\(value)T00:00:00") != nil else {
+            throw APIError(.badRequest, "Query parameter '\(name)' must be a date YYYY-MM-DD.")
+        }
+        return String(value)
+    }
+
+    private static func integer(_ value: Substring?, name: String, range: ClosedRange<Int>) throws -> Int? {
+        guard let value else { return nil }
+        guard let number = Int(value), range.contains(number) else {
+            throw APIError(.badRequest, "Query parameter '\(name)' must be a whole number from \(range.lowerBound) to \(range.upperBound).")
+        }
+        return number
+    }
+}

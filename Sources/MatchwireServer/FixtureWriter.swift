@@ -1,0 +1,164 @@
+import Foundation
+import Logging
+import MatchwireCore
+import MatchwireStore
+import Synchronization
+
+/// The one place where a fixture's actions become packets: checks, numbers, stores, in arrival order.
+///
+/// One writer per fixture, serial through a lock that also covers the awaited store write, so two requests
+/// for one fixture never interleave and never reuse or skip a `fixtureSeqNum`. Writers of different
+/// fixtures run concurrently. The engine is rebuilt from the store the first time a fixture is written after
+/// a start, by replaying the stored submissions.
+actor FixtureWriter {
+    let fixtureId: UUID
+    private let store: any EventStore
+    private let lock = AsyncSerialLock()
+    private var engine: FixtureEngine?
+
+    init(fixtureId: UUID, store: any EventStore) {
+        self.fixtureId = fixtureId
+        self.store = store
+    }
+
+    /// What an ingest stored: the packet bytes in submission order, and whether any of them is new.
+    struct Result: Sendable {
+        var packets: [[UInt8]]
+        var storedNew: Bool
+    }
+
+    /// Checks and stores an array of submissions, all or none. Answers once the packets are durable.
+    func ingest(_ submissions: [ActionSubmission], receivedAt: Timestamp) async throws -> Result {
+        try await lock.withLock { try await self.ingestHoldingLock(submissions, receivedAt: receivedAt) }
+    }
+
+    /// Applies `change` to the stored fixture and saves it, in turn with the ingests, while it has not started.
+    func updateFixture(_ change: @Sendable (inout Fixture) throws -> Void) async throws -> Fixture {
+        try await lock.withLock { try await self.updateHoldingLock(change) }
+    }
+
+    private func ingestHoldingLock(_ submissions: [ActionSubmission], receivedAt: Timestamp) async throws -> Result {
+        var draft = try await loadEngine()
+        if draft.fixture.fixtureDeleted {
+            throw RuleViolation("Fixture \(fixtureId.wire) is deleted: it accepts no actions.")
+        }
+        var stored: [StoredPacket] = []
+        var answers: [Answer] = []
+        for (index, submission) in submissions.enumerated() {
+            let traceId = Self.newTraceId()
+            do {
+                switch try draft.ingest(submission, receivedAt: receivedAt, traceId: traceId) {
+                case .stored(let packet):
+                    let bytes = packet.jsonBytes
+                    answers.append(.bytes(bytes))
+                    stored.append(
+                        StoredPacket(
+                            fixtureId: fixtureId, seqNum: packet.action.fixtureSeqNum, period: packet.action.period,
+                            actionId: submission.actionId, sendType: submission.sendType, traceId: traceId,
+                            receivedAt: receivedAt, submission: JSONWriter.bytes(of: submission.json), bytes: bytes))
+                case .duplicate(let seqNum):
+                    answers.append(.stored(seqNum))
+                }
+            } catch {
+                throw IndexedRuleViolation(index: submissions.count > 1 ? index : nil, error)
+            }
+        }
+        if !stored.isEmpty {
+            do {
+                try await store.append(stored, fixture: draft.fixture.following(draft))
+            } catch {
+                engine = nil  // the store may hold more or less than thought: rebuild next time
+                throw error
+            }
+            engine = draft
+        }
+        var packets: [[UInt8]] = []
+        for answer in answers {
+            switch answer {
+            case .bytes(let bytes): packets.append(bytes)
+            case .stored(let seqNum):
+                guard let packet = try await store.packets(fixtureId: fixtureId, after: seqNum - 1, limit: 1).first else {
+                    throw StoreError.unknownFixture(fixtureId)
+                }
+                packets.append(packet.bytes)
+            }
+        }
+        return Result(packets: packets, storedNew: !stored.isEmpty)
+    }
+
+    private enum Answer {
+        case bytes([UInt8])
+        case stored(Int)
+    }
+
+    private func updateHoldingLock(_ change: @Sendable (inout Fixture) throws -> Void) async throws -> Fixture {
+        guard var fixture = try await store.fixture(id: fixtureId) else { throw StoreError.unknownFixture(fixtureId) }
+        try change(&fixture)
+        _ = try fixture.sport.rules(fixture.rules)
+        try await store.updateFixture(fixture)
+        engine = nil  // teams or rules may have changed: rebuild on the next ingest
+        return fixture
+    }
+
+    /// The engine as of the last stored packet, replaying the stored submissions when not in memory.
+    private func loadEngine() async throws -> FixtureEngine {
+        if let engine { return engine }
+        guard let fixture = try await store.fixture(id: fixtureId) else { throw StoreError.unknownFixture(fixtureId) }
+        var rebuilt = try FixtureEngine(fixture: fixture)
+        while true {
+            let batch = try await store.packets(fixtureId: fixtureId, after: rebuilt.lastSeqNum, limit: 1000)
+            if batch.isEmpty { break }
+            for packet in batch {
+                let submission = try ActionSubmission(json: try JSONValue.parse(packet.submission))
+                let outcome = try rebuilt.ingest(submission, receivedAt: packet.receivedAt, traceId: packet.traceId)
+                guard case .stored(let replayed) = outcome, replayed.action.fixtureSeqNum == packet.seqNum else {
+                    throw RuleViolation("Stored packet \(packet.seqNum) of fixture \(fixtureId.wire) did not replay.")
+                }
+            }
+        }
+        engine = rebuilt
+        return rebuilt
+    }
+
+    /// 32 lowercase hex digits, new for every packet.
+    static func newTraceId() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let high = generator.next() as UInt64
+        let low = generator.next() as UInt64
+        return String(high, radix: 16).leftPadded(to: 16) + String(low, radix: 16).leftPadded(to: 16)
+    }
+}
+
+/// The writers of the fixtures written since start, one per fixture.
+final class FixtureWriters: Sendable {
+    private let store: any EventStore
+    private let writers = Mutex<[UUID: FixtureWriter]>([:])
+
+    init(store: any EventStore) {
+        self.store = store
+    }
+
+    func writer(for fixtureId: UUID) -> FixtureWriter {
+        writers.withLock { writers in
+            if let writer = writers[fixtureId] { return writer }
+            let writer = FixtureWriter(fixtureId: fixtureId, store: store)
+            writers[fixtureId] = writer
+            return writer
+        }
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        String(repeating: "0", count: max(0, width - count)) + self
+    }
+}
+
+extension JSONWriter {
+    /// The JSON text of a value.
+    static func bytes(of value: JSONValue) -> [UInt8] {
+        var writer = JSONWriter(reservingCapacity: 256)
+        writer.value(value)
+        return writer.bytes
+    }
+}

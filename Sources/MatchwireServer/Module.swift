@@ -1,2 +1,0 @@
-/// The HTTP and websocket service.
-public enum MatchwireServerModule {}

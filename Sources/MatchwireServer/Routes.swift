@@ -1,0 +1,206 @@
+import Foundation
+import Hummingbird
+import MatchwireCore
+import MatchwireStore
+import NIOCore
+
+/// The vendor media type of every successful consumer answer.
+let vendorMediaType = "application/vnd.imggaming.dde.api+json;version=1"
+
+/// The HTTP routes: consumer REST, ingestion and fixture administration.
+struct Routes: Sendable {
+    let store: any EventStore
+    let access: AccessControl
+    let writers: FixtureWriters
+    let configuration: ServerConfiguration
+
+    func register(on router: Router<BasicRequestContext>) {
+        for sport in Sport.allCases {
+            let base = sport.pathSegment
+            router.get("\(base)/fixtures") { request, _ in try await listFixtures(request, sport: sport) }
+            router.get("\(base)/fixtures/:fixtureId") { request, context in
+                try await getFixture(request, context: context, sport: sport)
+            }
+            router.get("\(base)/fixtures/:fixtureId/actions") { request, context in
+                try await listActions(request, context: context, sport: sport)
+            }
+            router.post("ingest/\(base)/fixtures/:fixtureId/actions") { request, context in
+                try await ingest(request, context: context, sport: sport)
+            }
+        }
+        router.post("admin/fixtures") { request, _ in try await createFixture(request) }
+        router.patch("admin/fixtures/:fixtureId") { request, context in try await patchFixture(request, context: context) }
+        router.delete("admin/fixtures/:fixtureId") { request, context in try await deleteFixture(request, context: context) }
+    }
+
+    // MARK: Consumer REST
+
+    private func listFixtures(_ request: Request, sport: Sport) async throws -> Response {
+        try requireAcceptable(request)
+        _ = try await access.authorizeRead(request, feed: nil, sport: sport)
+        let query = try FixtureListQuery.parse(request, sport: sport)
+        let page = try await store.fixtures(query.storeQuery)
+        var writer = JSONWriter(reservingCapacity: 512 * max(1, page.fixtures.count))
+        if let paging = query.storeQuery.page {
+            writer.beginObject()
+            writer.key("content")
+            writeFixtures(page.fixtures, to: &writer)
+            writer.key("page"); writer.int(paging.number)
+            writer.key("size"); writer.int(paging.size)
+            writer.key("totalElements"); writer.int(page.totalElements)
+            writer.key("totalPages"); writer.int((page.totalElements + paging.size - 1) / paging.size)
+            writer.endObject()
+        } else {
+            writeFixtures(page.fixtures, to: &writer)
+        }
+        return vendorResponse(writer.bytes)
+    }
+
+    private func writeFixtures(_ fixtures: [Fixture], to writer: inout JSONWriter) {
+        writer.beginArray()
+        for fixture in fixtures { fixture.write(to: &writer) }
+        writer.endArray()
+    }
+
+    private func getFixture(_ request: Request, context: BasicRequestContext, sport: Sport) async throws -> Response {
+        try requireAcceptable(request)
+        _ = try await access.authorizeRead(request, feed: nil, sport: sport)
+        let fixture = try await requireFixture(context, sport: sport)
+        return vendorResponse(fixture.jsonBytes)
+    }
+
+    private func listActions(_ request: Request, context: BasicRequestContext, sport: Sport) async throws -> Response {
+        try requireAcceptable(request)
+        _ = try await access.authorizeRead(request, feed: nil, sport: sport)
+        let fixture = try await requireFixture(context, sport: sport)
+        let etag = "\"\(fixture.lastSeqNum)-\(fixture.finished ? "final" : "live")\""
+        if let match = request.headers[.ifNoneMatch],
+            match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag || $0 == "*" })
+        {
+            return Response(status: .notModified, headers: [.eTag: etag])
+        }
+        let packets = try await store.packetBytes(fixtureId: fixture.id, order: fixture.finished ? .timeline : .seqNum)
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(packets.reduce(2) { $0 + $1.count + 1 })
+        buffer.writeString("[")
+        for (index, packet) in packets.enumerated() {
+            if index > 0 { buffer.writeString(",") }
+            buffer.writeBytes(packet)
+        }
+        buffer.writeString("]")
+        return Response(
+            status: .ok, headers: [.contentType: vendorMediaType, .eTag: etag], body: ResponseBody(byteBuffer: buffer))
+    }
+
+    // MARK: Ingestion
+
+    private func ingest(_ request: Request, context: BasicRequestContext, sport: Sport) async throws -> Response {
+        _ = try await access.authorizeIngest(request, sport: sport)
+        var request = request
+        let body = try await request.collectBody(upTo: configuration.maxBodyBytes)
+        let fixture = try await requireFixture(context, sport: sport)
+        let json = try parseJSON(body)
+        let submissions = try ActionSubmission.batch(from: json)
+        let now = Timestamp(millisecondsSince1970: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
+        let result = try await writers.writer(for: fixture.id).ingest(submissions, receivedAt: now)
+        var buffer = ByteBuffer()
+        if json.arrayValue != nil {
+            buffer.writeString("[")
+            for (index, packet) in result.packets.enumerated() {
+                if index > 0 { buffer.writeString(",") }
+                buffer.writeBytes(packet)
+            }
+            buffer.writeString("]")
+        } else {
+            buffer.writeBytes(result.packets[0])
+        }
+        return Response(
+            status: result.storedNew ? .created : .ok, headers: [.contentType: vendorMediaType],
+            body: ResponseBody(byteBuffer: buffer))
+    }
+
+    // MARK: Fixture administration
+
+    private func createFixture(_ request: Request) async throws -> Response {
+        _ = try await access.authorizeAdmin(request)
+        var request = request
+        let body = try parseJSON(try await request.collectBody(upTo: configuration.maxBodyBytes))
+        let fixture = try FixtureRequest.create(body)
+        try await store.insertFixture(fixture)
+        return vendorResponse(fixture.jsonBytes, status: .created)
+    }
+
+    private func patchFixture(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        _ = try await access.authorizeAdmin(request)
+        var request = request
+        let body = try parseJSON(try await request.collectBody(upTo: configuration.maxBodyBytes))
+        let id = try fixtureId(context)
+        let fixture = try await writers.writer(for: id).updateFixture { fixture in
+            guard fixture.status == .scheduled || fixture.status == .postponed, !fixture.finished else {
+                throw APIError(.conflict, "Fixture \(id.wire) has started (\(fixture.status.name)): it can no longer be changed.")
+            }
+            try FixtureRequest.patch(body, to: &fixture)
+        }
+        return vendorResponse(fixture.jsonBytes)
+    }
+
+    private func deleteFixture(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        _ = try await access.authorizeAdmin(request)
+        let id = try fixtureId(context)
+        let fixture = try await writers.writer(for: id).updateFixture { fixture in
+            if !fixture.fixtureDeleted {
+                fixture.fixtureDeleted = true
+                fixture.updateCount += 1
+            }
+        }
+        return vendorResponse(fixture.jsonBytes)
+    }
+
+    // MARK: Helpers
+
+    private func fixtureId(_ context: BasicRequestContext) throws -> UUID {
+        let text = context.parameters.get("fixtureId") ?? ""
+        guard let id = UUID(uuidString: text) else { throw APIError(.notFound, "Fixture '\(text)' does not exist.") }
+        return id
+    }
+
+    /// The fixture of the path, which must exist and be of this sport.
+    private func requireFixture(_ context: BasicRequestContext, sport: Sport) async throws -> Fixture {
+        let id = try fixtureId(context)
+        guard let fixture = try await store.fixture(id: id), fixture.sport == sport else {
+            throw APIError(.notFound, "Fixture \(id.wire) does not exist in \(sport.rawValue).")
+        }
+        return fixture
+    }
+
+    private func parseJSON(_ body: ByteBuffer) throws -> JSONValue {
+        do {
+            return try JSONValue.parse(body.readableBytesView)
+        } catch {
+            throw APIError(.badRequest, "The body is not valid JSON: \(error.description)")
+        }
+    }
+
+    private func vendorResponse(_ bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status, headers: [.contentType: vendorMediaType], body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}
+
+/// Checks the `Accept` header of a consumer request: the vendor type, `application/json` or a wildcard.
+func requireAcceptable(_ request: Request) throws {
+    guard let accept = request.headers[.accept] else { throw APIError.missingAccept }
+    let acceptable = accept.split(separator: ",").contains { entry in
+        let parts = entry.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        switch parts.first {
+        case "application/vnd.imggaming.dde.api+json":
+            return !parts.dropFirst().contains { $0.hasPrefix("version=") && $0 != "version=1" }
+        case "application/json", "application/*", "*/*": return true
+        default: return false
+        }
+    }
+    guard acceptable else {
+        throw APIError(
+            .notAcceptable, "The Accept header '\(accept)' allows no type this service sends: use \(vendorMediaType).")
+    }
+}

@@ -1,0 +1,26 @@
+/// The settings of `matchwire serve` (operations.md §5), with their defaults.
+public struct ServerConfiguration: Sendable, Hashable {
+    public var host = "127.0.0.1"
+    /// 0 picks a free port; the start-up line says which.
+    public var port = 8080
+    public var heartbeatInterval = 10.0
+    public var authTimeout = 10.0
+    public var mediaDelay = 5.0
+    /// Consumer requests per second per token, refilled continuously.
+    public var rateLimit = 5.0
+    /// Requests a token may make at once before the rate applies.
+    public var rateBurst = 10
+    /// Packets a stream subscriber may fall behind before it is closed.
+    public var subscriberQueue = 1000
+    /// The largest ingest or admin request body.
+    public var maxBodyBytes = 1 << 20
+
+    public init() {}
+
+    /// The configuration in effect, for the start-up log line.
+    public var summary: String {
+        "heartbeat-interval=\(heartbeatInterval)s auth-timeout=\(authTimeout)s media-delay=\(mediaDelay)s "
+            + "rate-limit=\(rateLimit)/s rate-burst=\(rateBurst) subscriber-queue=\(subscriberQueue) "
+            + "max-body=\(maxBodyBytes)B"
+    }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import MatchwireServer
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the service. Every option can also be set as MATCHWIRE_<OPTION> (MATCHWIRE_PORT=9000).")
+
+    @Option(help: "Address to listen on. Default: 127.0.0.1") var host: String?
+    @Option(help: "Port to listen on; 0 picks a free one. Default: 8080") var port: Int?
+    @OptionGroup var store: StoreOptions
+    @Option(help: "Seconds between stream heartbeats. Default: 10") var heartbeatInterval: Double?
+    @Option(help: "Seconds a stream client has to send its auth message. Default: 10") var authTimeout: Double?
+    @Option(help: "Seconds the media feed is held back. Default: 5") var mediaDelay: Double?
+    @Option(help: "Consumer requests per second per token. Default: 5") var rateLimit: Double?
+    @Option(help: "Consumer requests a token may burst. Default: 10") var rateBurst: Int?
+    @Option(help: "Packets a stream subscriber may fall behind before it is closed. Default: 1000")
+    var subscriberQueue: Int?
+
+    func run() async throws {
+        var configuration = ServerConfiguration()
+        configuration.host = try Environment.setting(host, "host", default: configuration.host)
+        configuration.port = try Environment.setting(port, "port", default: configuration.port)
+        configuration.heartbeatInterval = try Environment.setting(
+            heartbeatInterval, "heartbeat-interval", default: configuration.heartbeatInterval)
+        configuration.authTimeout = try Environment.setting(authTimeout, "auth-timeout", default: configuration.authTimeout)
+        configuration.mediaDelay = try Environment.setting(mediaDelay, "media-delay", default: configuration.mediaDelay)
+        configuration.rateLimit = try Environment.setting(rateLimit, "rate-limit", default: configuration.rateLimit)
+        configuration.rateBurst = try Environment.setting(rateBurst, "rate-burst", default: configuration.rateBurst)
+        configuration.subscriberQueue = try Environment.setting(
+            subscriberQueue, "subscriber-queue", default: configuration.subscriberQueue)
+        try validate(configuration)
+        let settings = configuration
+
+        LoggingSystem.bootstrap(StreamLogHandler.standardOutput)
+        let logger = Logger(label: "matchwire")
+        var frameworkLogger = Logger(label: "matchwire.http")
+        frameworkLogger.logLevel = .warning
+        let eventStore = try await store.open(logger: frameworkLogger)
+        let app = MatchwireApp.build(configuration: settings, store: eventStore, logger: frameworkLogger) { port in
+            logger.info(
+                "matchwire listening on http://\(settings.host):\(port) store=\(eventStore.description) \(settings.summary)")
+        }
+        do {
+            try await app.runService()
+        } catch {
+            try? await eventStore.close()
+            throw error
+        }
+        try await eventStore.close()
+        logger.info("matchwire stopped")
+    }
+
+    private func validate(_ configuration: ServerConfiguration) throws {
+        guard (0...65535).contains(configuration.port) else { throw ValidationError("--port must be from 0 to 65535.") }
+        guard configuration.heartbeatInterval > 0 else { throw ValidationError("--heartbeat-interval must be above 0.") }
+        guard configuration.authTimeout > 0 else { throw ValidationError("--auth-timeout must be above 0.") }
+        guard configuration.mediaDelay >= 0 else { throw ValidationError("--media-delay must be 0 or more.") }
+        guard configuration.rateLimit > 0 else { throw ValidationError("--rate-limit must be above 0.") }
+        guard configuration.rateBurst >= 1 else { throw ValidationError("--rate-burst must be at least 1.") }
+        guard configuration.subscriberQueue >= 1 else { throw ValidationError("--subscriber-queue must be at least 1.") }
+    }
+}
