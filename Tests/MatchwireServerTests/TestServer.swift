@@ -1,0 +1,102 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import MatchwireCore
+import MatchwireServer
+import MatchwireStore
+import NIOCore
+
+/// A Matchwire server on a fresh SQLite store, listening on a free loopback port, with tokens of every role
+/// and one table tennis fixture.
+struct TestServer {
+    let store: SQLiteEventStore
+    let configuration: ServerConfiguration
+    let admin: String
+    let scout: String
+    let consumer: String
+    let fixture: Fixture
+
+    static func start(
+        rateLimit: Double = 1000, rateBurst: Int = 1000, _ body: @Sendable (TestServer, any TestClientProtocol) async throws -> Void
+    ) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("matchwire-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let store = try await SQLiteEventStore.open(path: directory.appendingPathComponent("test.sqlite").path)
+        var configuration = ServerConfiguration()
+        configuration.port = 0
+        configuration.rateLimit = rateLimit
+        configuration.rateBurst = rateBurst
+        let now = Timestamp(millisecondsSince1970: 1_747_729_800_000)
+        var tokens: [String] = []
+        for role in Role.allCases {
+            let issued = AccessControl.issue(
+                name: role.rawValue, role: role, feeds: Set(Feed.allCases), sports: Set(Sport.allCases), now: now)
+            try await store.insertToken(issued.record)
+            tokens.append(issued.token)
+        }
+        let fixture = Fixture(
+            id: UUID(), sport: .tableTennis, startDate: Timestamp(localDateTime: "2025-05-20T08:30:00")!,
+            teams: [
+                TeamRef(id: UUID(), name: "PARK Gahyeon", homeTeam: true),
+                TeamRef(id: UUID(), name: "BATRA Manika", homeTeam: false),
+            ],
+            rules: TableTennisRules(bestOf: 3).rulesObject)
+        try await store.insertFixture(fixture)
+        let server = TestServer(
+            store: store, configuration: configuration, admin: tokens[2], scout: tokens[1], consumer: tokens[0],
+            fixture: fixture)
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        let app = MatchwireApp.build(configuration: configuration, store: store, logger: logger)
+        try await app.test(.live) { client in try await body(server, client) }
+        try await store.close()
+    }
+
+    var actionsPath: String { "/v2/tabletennis/fixtures/\(fixture.id.wire)/actions" }
+    var ingestPath: String { "/ingest/v2/tabletennis/fixtures/\(fixture.id.wire)/actions" }
+
+    /// Headers of a well-formed consumer request.
+    func consumerHeaders(_ token: String? = nil) -> HTTPFields {
+        [.accept: "application/vnd.imggaming.dde.api+json;version=1", .authorization: "Bearer \(token ?? consumer)"]
+    }
+
+    func bearer(_ token: String) -> HTTPFields { [.authorization: "Bearer \(token)"] }
+
+    /// An action in the ingest format.
+    func action(
+        _ type: Int, home: Bool? = nil, id: UUID = UUID(), sendType: SendType = .confirmed
+    ) -> JSONValue {
+        var object: [String: JSONValue] = [
+            "actionId": .string(id.wire), "fixtureActionTypeId": .number(type), "sendTypeId": .number(sendType.rawValue),
+        ]
+        if let home { object["team"] = .object(["id": .string((home ? fixture.home : fixture.away).id.wire)]) }
+        return .object(object)
+    }
+
+    /// Actions of a whole best-of-3 match won 2-0 by the home side, ending with Post Match Check Complete.
+    func wholeMatch() -> [JSONValue] {
+        var actions = [action(2), action(4), action(6)]
+        for game in 1...2 {
+            actions += (1...11).map { _ in action(1102, home: true) }
+            actions.append(action(7))
+            if game == 1 { actions.append(action(6)) }
+        }
+        actions += [action(5), action(21)]
+        return actions
+    }
+}
+
+extension JSONValue {
+    var buffer: ByteBuffer {
+        var writer = JSONWriter()
+        writer.value(self)
+        return ByteBuffer(bytes: writer.bytes)
+    }
+}
+
+extension TestResponse {
+    var json: JSONValue { (try? JSONValue.parse(body.readableBytesView)) ?? .null }
+    var errorMessage: String { json["errorMessage"]?.stringValue ?? "" }
+}
