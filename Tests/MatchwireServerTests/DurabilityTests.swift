@@ -1,0 +1,105 @@
+import AsyncHTTPClient
+import Foundation
+import MatchwireCore
+import NIOCore
+import Testing
+
+/// The `matchwire` program run as a user runs it: a separate process on a real port.
+struct ServerProcess {
+    let process: Process
+    let port: Int
+
+    /// The built `matchwire` executable, beside the test bundle.
+    static var executable: URL {
+        let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("matchwire")
+        if FileManager.default.isExecutableFile(atPath: besideTests.path) { return besideTests }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build/debug/matchwire")
+    }
+
+    /// Runs a command to its end and returns the last line of its output.
+    static func run(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw RuleViolation("matchwire \(arguments) failed") }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
+    }
+
+    /// Starts `matchwire serve --port 0` and waits for its start-up line to learn the port.
+    static func start(database: String) throws -> ServerProcess {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = ["serve", "--port", "0", "--database", database]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        var text = ""
+        let handle = output.fileHandleForReading
+        while !text.contains("\n") {
+            let chunk = handle.availableData
+            guard !chunk.isEmpty else { throw RuleViolation("the server stopped before it listened") }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        guard let range = text.range(of: #"127\.0\.0\.1:(\d+)"#, options: .regularExpression),
+            let port = Int(text[range].split(separator: ":")[1])
+        else { throw RuleViolation("no port in start-up line: \(text)") }
+        return ServerProcess(process: process, port: port)
+    }
+
+    func kill9() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+}
+
+@Suite struct DurabilityTests {
+    @Test func acknowledgedActionSurvivesSIGKILLAndTheSequenceContinues() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("matchwire-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let database = directory.appendingPathComponent("durable.sqlite").path
+        let token = try ServerProcess.run(["token", "create", "--name", "scout", "--role", "scout", "--database", database])
+        let fixture = try ServerProcess.run([
+            "fixture", "create", "--sport", "tabletennis", "--home", "PARK Gahyeon", "--away", "BATRA Manika",
+            "--database", database,
+        ])
+        let client = HTTPClient.shared
+
+        func send(_ port: Int, _ body: String) async throws -> (status: UInt, body: String) {
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/ingest/v2/tabletennis/fixtures/\(fixture)/actions")
+            request.method = .POST
+            request.headers.add(name: "Authorization", value: "Bearer \(token)")
+            request.body = .bytes(ByteBuffer(string: body))
+            let response = try await client.execute(request, timeout: .seconds(10))
+            let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
+            return (response.status.code, text)
+        }
+
+        let first = try ServerProcess.start(database: database)
+        let startFixture = #"{"actionId":"\#(UUID().uuidString)","fixtureActionType":"Start Fixture"}"#
+        let acknowledged = try await send(first.port, startFixture)
+        #expect(acknowledged.status == 201)
+        first.kill9()
+
+        let second = try ServerProcess.start(database: database)
+        defer { second.kill9() }
+        var list = HTTPClientRequest(url: "http://127.0.0.1:\(second.port)/v2/tabletennis/fixtures/\(fixture)/actions")
+        list.headers.add(name: "Authorization", value: "Bearer \(token)")
+        list.headers.add(name: "Accept", value: "application/json")
+        let response = try await client.execute(list, timeout: .seconds(10))
+        let listed = String(buffer: try await response.body.collect(upTo: 1 << 20))
+        #expect(listed == "[\(acknowledged.body)]", "the acknowledged packet is there, byte for byte")
+
+        let retry = try await send(second.port, startFixture)
+        #expect(retry.status == 200, "the restarted engine recognises the retry")
+        let next = try await send(second.port, #"{"actionId":"\#(UUID().uuidString)","fixtureActionTypeId":6}"#)
+        #expect(next.status == 201)
+        #expect(next.body.contains("\"fixtureSeqNum\":2"))
+    }
+}
