@@ -54,7 +54,7 @@ public struct ActionSubmission: Sendable, Hashable {
         if let unknown = object.keys.sorted().first(where: { !Self.knownKeys.contains($0) }) {
             throw RuleViolation("Unknown field '\(unknown)' in an action.")
         }
-        actionId = try Self.uuid(object["actionId"], field: "actionId", required: true)!
+        actionId = try Self.uuid(object["actionId"], field: "actionId")
 
         switch (object["fixtureActionTypeId"], object["fixtureActionType"]) {
         case (nil, nil):
@@ -89,13 +89,13 @@ public struct ActionSubmission: Sendable, Hashable {
         }
         if let team = object["team"] {
             guard team.objectValue != nil else { throw RuleViolation("team must be an object {\"id\": uuid}.") }
-            teamId = try Self.uuid(team["id"], field: "team.id", required: true)
+            teamId = try Self.uuid(team["id"], field: "team.id")
         }
         if let player = object["player"] {
             guard player.objectValue != nil else {
                 throw RuleViolation("player must be an object {\"id\": uuid, \"name\": string}.")
             }
-            let id = try Self.uuid(player["id"], field: "player.id", required: true)!
+            let id = try Self.uuid(player["id"], field: "player.id")
             var name: String?
             if let value = player["name"] {
                 guard let text = value.stringValue else { throw RuleViolation("player.name must be a string.") }
@@ -131,16 +131,13 @@ public struct ActionSubmission: Sendable, Hashable {
                 throw RuleViolation("relatedFixtureActionIds must be an array of action ids.")
             }
             for id in ids {
-                relatedActionIds.append(try Self.uuid(id, field: "relatedFixtureActionIds", required: true)!)
+                relatedActionIds.append(try Self.uuid(id, field: "relatedFixtureActionIds"))
             }
         }
     }
 
-    private static func uuid(_ value: JSONValue?, field: String, required: Bool) throws(RuleViolation) -> UUID? {
-        guard let value else {
-            if required { throw RuleViolation("\(field) is required.") }
-            return nil
-        }
+    private static func uuid(_ value: JSONValue?, field: String) throws(RuleViolation) -> UUID {
+        guard let value else { throw RuleViolation("\(field) is required.") }
         guard let text = value.stringValue, let id = UUID(uuidString: text) else {
             throw RuleViolation("\(field) must be a UUID such as 8a57b9c5-f3ef-4509-a831-64a3efd42932.")
         }
@@ -149,7 +146,9 @@ public struct ActionSubmission: Sendable, Hashable {
 
     /// The submission as JSON in the ingest format: reading it back gives an equal submission.
     public var json: JSONValue {
-        var object: [String: JSONValue] = ["actionId": .string(actionId.wire), "sendTypeId": .number(sendType.rawValue)]
+        var object: [String: JSONValue] = [
+            "actionId": .string(actionId.wire), "sendTypeId": .number(sendType.rawValue),
+        ]
         switch actionType {
         case .id(let id): object["fixtureActionTypeId"] = .number(id)
         case .name(let name): object["fixtureActionType"] = .string(name)
@@ -178,7 +177,9 @@ public struct ActionSubmission: Sendable, Hashable {
         case .array(let array): elements = array
         default: elements = [body]
         }
-        guard !elements.isEmpty else { throw IndexedRuleViolation(index: nil, RuleViolation("The array holds no action.")) }
+        guard !elements.isEmpty else {
+            throw IndexedRuleViolation(index: nil, RuleViolation("The array holds no action."))
+        }
         var submissions: [ActionSubmission] = []
         submissions.reserveCapacity(elements.count)
         for (index, element) in elements.enumerated() {

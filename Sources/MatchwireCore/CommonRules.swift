@@ -76,7 +76,8 @@ public enum CommonRules {
             if let side = action.side { state.homeInPossession = side == .home }
         case .postMatchCheckComplete:
             guard state.hasEnded else {
-                throw RuleViolation("Post Match Check Complete is refused: the fixture has not ended (send End Fixture first).")
+                throw RuleViolation(
+                    "Post Match Check Complete is refused: the fixture has not ended (send End Fixture first).")
             }
             state.collectionStatus = .postMatchChecked
             state.finished = true

@@ -50,9 +50,11 @@ public struct FixtureEngine: Sendable {
         _ submission: ActionSubmission, receivedAt: Timestamp, traceId: String
     ) throws(RuleViolation) -> Outcome {
         let record = records[submission.actionId]
-        if let record, let retry = record.packets.first(where: {
-            $0.sendType == submission.sendType && $0.submission == submission
-        }) {
+        if let record,
+            let retry = record.packets.first(where: {
+                $0.sendType == submission.sendType && $0.submission == submission
+            })
+        {
             return .duplicate(seqNum: retry.seqNum)
         }
         if state.finished {
@@ -122,7 +124,9 @@ public struct FixtureEngine: Sendable {
         let id = submission.actionId.wire
         guard let record else {
             guard next == .pending || next == .confirmed else {
-                throw RuleViolation("\(next.name) refers to action \(id), which is unknown: a new action starts as Pending or Confirmed.")
+                throw RuleViolation(
+                    "\(next.name) refers to action \(id), which is unknown: a new action starts as Pending or Confirmed."
+                )
             }
             return
         }
@@ -134,8 +138,11 @@ public struct FixtureEngine: Sendable {
         case .cancelled: allowed = []
         }
         guard allowed.contains(next) else {
-            let options = allowed.isEmpty ? "nothing may follow" : "only " + allowed.map(\.name).joined(separator: " or ") + " may follow"
-            throw RuleViolation("\(next.name) is refused for action \(id): it is \(record.latest.name), and \(options).")
+            let options =
+                allowed.isEmpty
+                ? "nothing may follow" : "only " + allowed.map(\.name).joined(separator: " or ") + " may follow"
+            throw RuleViolation(
+                "\(next.name) is refused for action \(id): it is \(record.latest.name), and \(options).")
         }
     }
 

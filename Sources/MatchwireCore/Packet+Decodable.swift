@@ -34,7 +34,8 @@ extension FixtureAction: Decodable {
         timestamp = try container.decode(Timestamp.self, forKey: .timestamp)
         let sendTypeId = try container.decode(Int.self, forKey: .sendTypeId)
         guard let sendType = SendType(rawValue: sendTypeId) else {
-            throw DecodingError.dataCorruptedError(forKey: .sendTypeId, in: container, debugDescription: "unknown sendTypeId")
+            throw DecodingError.dataCorruptedError(
+                forKey: .sendTypeId, in: container, debugDescription: "unknown sendTypeId")
         }
         self.sendType = sendType
         fixtureSeqNum = try container.decode(Int.self, forKey: .fixtureSeqNum)
@@ -70,7 +71,8 @@ extension FixtureSummary: Decodable {
         periods = try container.decode([PeriodState].self, forKey: .periods)
         currentPeriod = try container.decode(Int.self, forKey: .currentPeriod)
         currentStatus = try container.decodeWire(FixtureStatus.init(name:), forKey: .currentStatus, what: "a status")
-        collectionStatus = try container.decodeIfPresent(String.self, forKey: .collectionStatus)
+        collectionStatus =
+            try container.decodeIfPresent(String.self, forKey: .collectionStatus)
             .map { name in
                 guard let status = CollectionStatus(name: name) else {
                     throw DecodingError.dataCorruptedError(

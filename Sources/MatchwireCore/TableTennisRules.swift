@@ -31,7 +31,9 @@ public struct TableTennisRules: SportRules {
         self.init(bestOf: bestOf, pointsPerGame: points)
     }
 
-    private static func integer(_ value: JSONValue?, named name: String, default fallback: Int) throws(RuleViolation) -> Int {
+    private static func integer(_ value: JSONValue?, named name: String, default fallback: Int) throws(RuleViolation)
+        -> Int
+    {
         guard let value else { return fallback }
         guard let number = value.intValue else { throw RuleViolation("rules.\(name) must be an integer.") }
         return number
@@ -67,7 +69,8 @@ public struct TableTennisRules: SportRules {
                 "Start Period is refused: the match is already won \(state.homeScore)-\(state.awayScore) in games.")
         }
         if state.periods.count >= bestOf {
-            throw RuleViolation("Start Period is refused: a best of \(bestOf) match has no game \(state.periods.count + 1).")
+            throw RuleViolation(
+                "Start Period is refused: a best of \(bestOf) match has no game \(state.periods.count + 1).")
         }
     }
 
@@ -83,7 +86,8 @@ public struct TableTennisRules: SportRules {
     public func checkDecided(_ state: MatchState) throws(RuleViolation) {
         if matchWinner(state) == nil {
             throw RuleViolation(
-                "End Fixture is refused: no side has won \(gamesToWin) games (games \(state.homeScore)-\(state.awayScore)).")
+                "End Fixture is refused: no side has won \(gamesToWin) games (games \(state.homeScore)-\(state.awayScore))."
+            )
         }
     }
 

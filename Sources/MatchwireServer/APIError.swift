@@ -27,7 +27,8 @@ public struct APIError: HTTPResponseError, Sendable {
         writer.endObject()
         var fields = headers
         fields[.contentType] = "application/json"
-        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: writer.bytes)))
+        return Response(
+            status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: writer.bytes)))
     }
 
     static let invalidAuthentication = APIError(.unauthorized, "The supplied authentication is invalid")
@@ -53,7 +54,8 @@ public struct APIError: HTTPResponseError, Sendable {
         case StoreError.unknownFixture(let id):
             return APIError(.notFound, "Fixture \(id.wire) does not exist.")
         case StoreError.sequenceConflict:
-            return APIError(.serviceUnavailable, "Another writer stored actions for this fixture at the same time; retry.")
+            return APIError(
+                .serviceUnavailable, "Another writer stored actions for this fixture at the same time; retry.")
         default:
             logger.error("unexpected error: \(String(reflecting: error))")
             return APIError(.internalServerError, "The server could not handle the request.")

@@ -21,10 +21,13 @@ public struct AccessControl: Sendable {
     ) -> (token: String, record: TokenRecord) {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        let token = "mw_" + Data(bytes).base64EncodedString()
+        let token =
+            "mw_"
+            + Data(bytes).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
-        let record = TokenRecord(name: name, hash: hash(token), role: role, feeds: feeds, sports: sports, createdAt: now)
+        let record = TokenRecord(
+            name: name, hash: hash(token), role: role, feeds: feeds, sports: sports, createdAt: now)
         return (token, record)
     }
 
@@ -35,7 +38,9 @@ public struct AccessControl: Sendable {
 
     /// The live token with this text, or nil when it is unknown or revoked.
     public func token(_ text: String) async throws -> TokenRecord? {
-        guard !text.isEmpty, let record = try await store.token(hash: Self.hash(text)), !record.revoked else { return nil }
+        guard !text.isEmpty, let record = try await store.token(hash: Self.hash(text)), !record.revoked else {
+            return nil
+        }
         return record
     }
 
@@ -66,7 +71,10 @@ public struct AccessControl: Sendable {
     func authorizeIngest(_ request: Request, sport: Sport) async throws -> TokenRecord {
         let record = try await bearer(request)
         guard record.mayIngest(sport) else {
-            throw APIError(.forbidden, "The token '\(record.name)' may not ingest \(sport.rawValue) actions (it needs the scout or admin role and the sport).")
+            throw APIError(
+                .forbidden,
+                "The token '\(record.name)' may not ingest \(sport.rawValue) actions (it needs the scout or admin role and the sport)."
+            )
         }
         return record
     }
@@ -121,4 +129,3 @@ final class RateLimiter: Sendable {
         }
     }
 }
-

@@ -24,10 +24,12 @@ struct FixtureListQuery {
             guard let value = FixtureStatus(name: String(status)) else {
                 throw APIError(
                     .badRequest,
-                    "Query parameter 'status' must be one of \(FixtureStatus.allCases.map { $0.name.lowercased() }.joined(separator: ", ")).")
+                    "Query parameter 'status' must be one of \(FixtureStatus.allCases.map { $0.name.lowercased() }.joined(separator: ", "))."
+                )
             }
             if let live = query.status, live != value {
-                throw APIError(.badRequest, "Query parameters 'live=true' and 'status=\(status)' contradict each other.")
+                throw APIError(
+                    .badRequest, "Query parameters 'live=true' and 'status=\(status)' contradict each other.")
             }
             query.status = value
         }
@@ -38,7 +40,9 @@ struct FixtureListQuery {
             query.sort = try sorts.map { text in
                 let parts = text.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
                 guard (1...2).contains(parts.count), let field = FixtureQuery.SortField(rawValue: parts[0]) else {
-                    throw APIError(.badRequest, "Query parameter 'sort' must be name or startTime, optionally followed by ,asc or ,desc.")
+                    throw APIError(
+                        .badRequest,
+                        "Query parameter 'sort' must be name or startTime, optionally followed by ,asc or ,desc.")
                 }
                 guard parts.count == 1 || ["asc", "desc"].contains(parts[1].lowercased()) else {
                     throw APIError(.badRequest, "Query parameter 'sort' direction must be asc or desc.")
@@ -46,7 +50,7 @@ struct FixtureListQuery {
                 return (field, parts.count == 1 || parts[1].lowercased() == "asc")
             }
         }
-        if request.headers[HTTPField.Name("paged")!]?.lowercased() == "true" {
+        if request.headers.first(where: { $0.name.canonicalName == "paged" })?.value.lowercased() == "true" {
             let page = try integer(parameters["page"], name: "page", range: 0...1_000_000) ?? 0
             let size = try integer(parameters["size"], name: "size", range: 1...maximumPageSize) ?? defaultPageSize
             query.page = (page, size)
@@ -65,7 +69,9 @@ struct FixtureListQuery {
     private static func integer(_ value: Substring?, name: String, range: ClosedRange<Int>) throws -> Int? {
         guard let value else { return nil }
         guard let number = Int(value), range.contains(number) else {
-            throw APIError(.badRequest, "Query parameter '\(name)' must be a whole number from \(range.lowerBound) to \(range.upperBound).")
+            throw APIError(
+                .badRequest,
+                "Query parameter '\(name)' must be a whole number from \(range.lowerBound) to \(range.upperBound).")
         }
         return number
     }

@@ -77,7 +77,8 @@ actor FixtureWriter {
             switch answer {
             case .bytes(let bytes): packets.append(bytes)
             case .stored(let seqNum):
-                guard let packet = try await store.packets(fixtureId: fixtureId, after: seqNum - 1, limit: 1).first else {
+                guard let packet = try await store.packets(fixtureId: fixtureId, after: seqNum - 1, limit: 1).first
+                else {
                     throw StoreError.unknownFixture(fixtureId)
                 }
                 packets.append(packet.bytes)

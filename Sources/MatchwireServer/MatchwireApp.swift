@@ -18,7 +18,8 @@ public enum MatchwireApp {
             .register(on: router)
         return Application(
             router: router,
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "matchwire"),
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "matchwire"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
     }

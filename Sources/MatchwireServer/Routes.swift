@@ -29,8 +29,12 @@ struct Routes: Sendable {
             }
         }
         router.post("admin/fixtures") { request, _ in try await createFixture(request) }
-        router.patch("admin/fixtures/:fixtureId") { request, context in try await patchFixture(request, context: context) }
-        router.delete("admin/fixtures/:fixtureId") { request, context in try await deleteFixture(request, context: context) }
+        router.patch("admin/fixtures/:fixtureId") { request, context in
+            try await patchFixture(request, context: context)
+        }
+        router.delete("admin/fixtures/:fixtureId") { request, context in
+            try await deleteFixture(request, context: context)
+        }
     }
 
     // MARK: Consumer REST
@@ -75,7 +79,8 @@ struct Routes: Sendable {
         let fixture = try await requireFixture(context, sport: sport)
         let etag = "\"\(fixture.lastSeqNum)-\(fixture.finished ? "final" : "live")\""
         if let match = request.headers[.ifNoneMatch],
-            match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag || $0 == "*" })
+            match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag || $0 == "*" }
+            )
         {
             return Response(status: .notModified, headers: [.eTag: etag])
         }
@@ -137,7 +142,8 @@ struct Routes: Sendable {
         let id = try fixtureId(context)
         let fixture = try await writers.writer(for: id).updateFixture { fixture in
             guard fixture.status == .scheduled || fixture.status == .postponed, !fixture.finished else {
-                throw APIError(.conflict, "Fixture \(id.wire) has started (\(fixture.status.name)): it can no longer be changed.")
+                throw APIError(
+                    .conflict, "Fixture \(id.wire) has started (\(fixture.status.name)): it can no longer be changed.")
             }
             try FixtureRequest.patch(body, to: &fixture)
         }
@@ -183,7 +189,8 @@ struct Routes: Sendable {
 
     private func vendorResponse(_ bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
         Response(
-            status: status, headers: [.contentType: vendorMediaType], body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+            status: status, headers: [.contentType: vendorMediaType],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }
 

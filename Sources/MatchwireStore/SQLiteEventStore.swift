@@ -26,7 +26,9 @@ public final class SQLiteEventStore: EventStore {
     }
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
-    public static func open(path: String, logger: Logger = Logger(label: "matchwire.sqlite")) async throws -> SQLiteEventStore {
+    public static func open(path: String, logger: Logger = Logger(label: "matchwire.sqlite")) async throws
+        -> SQLiteEventStore
+    {
         let writer = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
         do {
             _ = try await writer.query("PRAGMA busy_timeout = 10000")
@@ -77,7 +79,9 @@ public final class SQLiteEventStore: EventStore {
     }
 
     /// Runs `body` inside one write transaction, rolled back when it throws.
-    private func transaction<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) async throws -> T) async throws -> T {
+    private func transaction<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) async throws -> T) async throws
+        -> T
+    {
         try await writeLock.withLock { [writer] in
             _ = try await writer.query("BEGIN IMMEDIATE")
             do {
@@ -151,7 +155,8 @@ public final class SQLiteEventStore: EventStore {
             binds.append(.text(to + "T99"))
         }
         let filter = conditions.joined(separator: " AND ")
-        let order = query.sort.map { "\($0.field == .name ? "name" : "start_date") \($0.ascending ? "ASC" : "DESC")" }
+        let order =
+            query.sort.map { "\($0.field == .name ? "name" : "start_date") \($0.ascending ? "ASC" : "DESC")" }
             + ["id ASC"]
         var sql = "SELECT body FROM fixtures WHERE \(filter) ORDER BY \(order.joined(separator: ", "))"
         var pageBinds = binds
@@ -179,7 +184,8 @@ public final class SQLiteEventStore: EventStore {
         try await transaction { connection in
             let last = try await Self.lastSeqNum(fixtureId: first.fixtureId, on: connection)
             for (offset, packet) in packets.enumerated() where packet.seqNum != last + 1 + offset {
-                throw StoreError.sequenceConflict(fixtureId: packet.fixtureId, expected: last + 1 + offset, got: packet.seqNum)
+                throw StoreError.sequenceConflict(
+                    fixtureId: packet.fixtureId, expected: last + 1 + offset, got: packet.seqNum)
             }
             for packet in packets {
                 _ = try await connection.query(

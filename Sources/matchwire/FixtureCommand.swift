@@ -20,7 +20,9 @@ struct FixtureCommand: AsyncParsableCommand {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            guard let sport = Sport(name: sport) else { throw ValidationError("--sport must be one of \(Sport.names).") }
+            guard let sport = Sport(name: sport) else {
+                throw ValidationError("--sport must be one of \(Sport.names).")
+            }
             let startDate: Timestamp
             if let start {
                 guard let parsed = Timestamp(localDateTime: start) ?? Timestamp(iso8601: start) else {
@@ -35,12 +37,15 @@ struct FixtureCommand: AsyncParsableCommand {
                 guard let parsed = UUID(uuidString: id) else { throw ValidationError("--id must be a UUID.") }
                 fixtureId = parsed
             }
-            for (option, name) in [("home", home), ("away", away)] where name.trimmingCharacters(in: .whitespaces).isEmpty {
+            for (option, name) in [("home", home), ("away", away)]
+            where name.trimmingCharacters(in: .whitespaces).isEmpty {
                 throw ValidationError("--\(option) must not be empty.")
             }
             let fixture = Fixture(
                 id: fixtureId, sport: sport, startDate: startDate,
-                teams: [TeamRef(id: UUID(), name: home, homeTeam: true), TeamRef(id: UUID(), name: away, homeTeam: false)],
+                teams: [
+                    TeamRef(id: UUID(), name: home, homeTeam: true), TeamRef(id: UUID(), name: away, homeTeam: false),
+                ],
                 rules: try sport.rules(nil).rulesObject)
             let eventStore = try await store.open(logger: Logger(label: "matchwire"))
             do {

@@ -25,7 +25,8 @@ struct Serve: AsyncParsableCommand {
         configuration.port = try Environment.setting(port, "port", default: configuration.port)
         configuration.heartbeatInterval = try Environment.setting(
             heartbeatInterval, "heartbeat-interval", default: configuration.heartbeatInterval)
-        configuration.authTimeout = try Environment.setting(authTimeout, "auth-timeout", default: configuration.authTimeout)
+        configuration.authTimeout = try Environment.setting(
+            authTimeout, "auth-timeout", default: configuration.authTimeout)
         configuration.mediaDelay = try Environment.setting(mediaDelay, "media-delay", default: configuration.mediaDelay)
         configuration.rateLimit = try Environment.setting(rateLimit, "rate-limit", default: configuration.rateLimit)
         configuration.rateBurst = try Environment.setting(rateBurst, "rate-burst", default: configuration.rateBurst)
@@ -41,7 +42,8 @@ struct Serve: AsyncParsableCommand {
         let eventStore = try await store.open(logger: frameworkLogger)
         let app = MatchwireApp.build(configuration: settings, store: eventStore, logger: frameworkLogger) { port in
             logger.info(
-                "matchwire listening on http://\(settings.host):\(port) store=\(eventStore.description) \(settings.summary)")
+                "matchwire listening on http://\(settings.host):\(port) store=\(eventStore.description) \(settings.summary)"
+            )
         }
         do {
             try await app.runService()
@@ -55,11 +57,15 @@ struct Serve: AsyncParsableCommand {
 
     private func validate(_ configuration: ServerConfiguration) throws {
         guard (0...65535).contains(configuration.port) else { throw ValidationError("--port must be from 0 to 65535.") }
-        guard configuration.heartbeatInterval > 0 else { throw ValidationError("--heartbeat-interval must be above 0.") }
+        guard configuration.heartbeatInterval > 0 else {
+            throw ValidationError("--heartbeat-interval must be above 0.")
+        }
         guard configuration.authTimeout > 0 else { throw ValidationError("--auth-timeout must be above 0.") }
         guard configuration.mediaDelay >= 0 else { throw ValidationError("--media-delay must be 0 or more.") }
         guard configuration.rateLimit > 0 else { throw ValidationError("--rate-limit must be above 0.") }
         guard configuration.rateBurst >= 1 else { throw ValidationError("--rate-burst must be at least 1.") }
-        guard configuration.subscriberQueue >= 1 else { throw ValidationError("--subscriber-queue must be at least 1.") }
+        guard configuration.subscriberQueue >= 1 else {
+            throw ValidationError("--subscriber-queue must be at least 1.")
+        }
     }
 }

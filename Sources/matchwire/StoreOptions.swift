@@ -27,7 +27,9 @@ enum Environment {
         if let given { return given }
         let name = "MATCHWIRE_" + option.uppercased().replacingOccurrences(of: "-", with: "_")
         guard let text = ProcessInfo.processInfo.environment[name], !text.isEmpty else { return fallback }
-        guard let value = T(text) else { throw ValidationError("\(name)='\(text)' is not a valid value for --\(option).") }
+        guard let value = T(text) else {
+            throw ValidationError("\(name)='\(text)' is not a valid value for --\(option).")
+        }
         return value
     }
 }

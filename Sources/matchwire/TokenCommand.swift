@@ -21,7 +21,9 @@ struct TokenCommand: AsyncParsableCommand {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            guard let role = Role(rawValue: role) else { throw ValidationError("--role must be consumer, scout or admin.") }
+            guard let role = Role(rawValue: role) else {
+                throw ValidationError("--role must be consumer, scout or admin.")
+            }
             let name = name.trimmingCharacters(in: .whitespaces)
             guard !name.isEmpty else { throw ValidationError("--name must not be empty.") }
             let feeds = try parseList(self.feeds, all: Feed.allCases, option: "feeds", make: Feed.init(rawValue:))
@@ -52,8 +54,10 @@ struct TokenCommand: AsyncParsableCommand {
             print(["NAME", "ROLE", "FEEDS", "SPORTS", "CREATED", "STATE"].joined(separator: "\t"))
             for token in tokens {
                 print(
-                    [token.name, token.role.rawValue, describe(token.feeds), describe(token.sports),
-                     token.createdAt.description, token.revoked ? "revoked" : "active"].joined(separator: "\t"))
+                    [
+                        token.name, token.role.rawValue, describe(token.feeds), describe(token.sports),
+                        token.createdAt.description, token.revoked ? "revoked" : "active",
+                    ].joined(separator: "\t"))
             }
         }
     }

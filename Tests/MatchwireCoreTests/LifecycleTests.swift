@@ -22,7 +22,9 @@ import Testing
         try match.send(1102, .home, sendType: .pending, actionId: id)
         let cancelled = try match.send(1102, .home, sendType: .cancelled, actionId: id)
         #expect(cancelled.summary.periods[0].homePeriodScore == 0)
-        #expect(refusal { try match.send(1102, .home, sendType: .confirmed, actionId: id) }.contains("it is Cancelled, and nothing may follow"))
+        #expect(
+            refusal { try match.send(1102, .home, sendType: .confirmed, actionId: id) }.contains(
+                "it is Cancelled, and nothing may follow"))
     }
 
     @Test func deletedRemovesThePointAndRestoredBringsItBack() throws {
@@ -45,7 +47,9 @@ import Testing
         let id = UUID()
         try match.point(.home, actionId: id)
         try match.send(1102, .home, sendType: .deleted, actionId: id)
-        #expect(refusal { try match.send(1102, .away, sendType: .confirmed, actionId: id) }.contains("only Restored or Updated may follow"))
+        #expect(
+            refusal { try match.send(1102, .away, sendType: .confirmed, actionId: id) }.contains(
+                "only Restored or Updated may follow"))
     }
 
     @Test func cancelledForAnActionThatIsNotPendingIsRefused() throws {
@@ -53,7 +57,9 @@ import Testing
         try match.startMatch()
         let id = UUID()
         try match.point(.home, actionId: id)
-        #expect(refusal { try match.send(1102, .home, sendType: .cancelled, actionId: id) }.contains("only Updated or Deleted may follow"))
+        #expect(
+            refusal { try match.send(1102, .home, sendType: .cancelled, actionId: id) }.contains(
+                "only Updated or Deleted may follow"))
     }
 
     @Test func correctionsOfUnknownActionsAreRefused() throws {
@@ -111,7 +117,9 @@ import Testing
         try match.startMatch()
         let id = UUID()
         try match.point(.home, actionId: id)
-        #expect(refusal { try match.send(1106, .home, sendType: .deleted, actionId: id) }.contains("must name the action's type, Point Scored"))
+        #expect(
+            refusal { try match.send(1106, .home, sendType: .deleted, actionId: id) }.contains(
+                "must name the action's type, Point Scored"))
     }
 
     @Test func identicalRetryIsRecognisedAndNotStoredAgain() throws {
@@ -127,7 +135,9 @@ import Testing
         #expect(match.engine.lastSeqNum == packet.action.fixtureSeqNum)
         var changed = submission
         changed.teamId = match.fixture.away.id
-        #expect(refusal { _ = try match.engine.ingest(changed, receivedAt: match.clock, traceId: "c") }.contains("Confirmed is refused"))
+        #expect(
+            refusal { _ = try match.engine.ingest(changed, receivedAt: match.clock, traceId: "c") }.contains(
+                "Confirmed is refused"))
     }
 
     @Test func sequenceNumbersAndTimelineFollowStorageOrder() throws {

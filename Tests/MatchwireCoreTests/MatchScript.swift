@@ -17,7 +17,11 @@ struct MatchScript {
     }
 
     var summary: FixtureSummary { FixtureSummary(engine.state, at: clock) }
-    var gameScore: (Int, Int) { (engine.state.openPeriod ?? engine.state.periods.last).map { ($0.homePeriodScore, $0.awayPeriodScore) } ?? (0, 0) }
+    var gameScore: (Int, Int) {
+        (engine.state.openPeriod ?? engine.state.periods.last).map { ($0.homePeriodScore, $0.awayPeriodScore) } ?? (
+            0, 0
+        )
+    }
     var matchScore: (Int, Int) { (engine.state.homeScore, engine.state.awayScore) }
 
     /// Sends one action and returns its packet; throws the refusal.

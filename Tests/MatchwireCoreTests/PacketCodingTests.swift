@@ -24,7 +24,8 @@ import Testing
 
     @Test func timelineSequenceReadsBothNotationsOfTheFeed() throws {
         #expect(TimelineSequence(Decimal(string: "1.0E-16")!) == TimelineSequence(period: 0, fixtureSeqNum: 1))
-        #expect(TimelineSequence(Decimal(string: "2.0000000000000123")!) == TimelineSequence(period: 2, fixtureSeqNum: 123))
+        #expect(
+            TimelineSequence(Decimal(string: "2.0000000000000123")!) == TimelineSequence(period: 2, fixtureSeqNum: 123))
         #expect(TimelineSequence(Decimal(string: "1.00000000000000001")!) == nil)
     }
 

@@ -26,8 +26,11 @@ enum ReferenceSamples {
             id: UUID(uuidString: "7c2253bb-790d-4cc5-9874-afa75d771e14")!, sport: .tableTennis,
             startDate: Timestamp(localDateTime: "2025-05-20T08:30:00")!,
             teams: [
-                TeamRef(id: UUID(uuidString: "353b35e6-4e24-4e58-900d-2f89968dc439")!, name: "PARK Gahyeon", homeTeam: true),
-                TeamRef(id: UUID(uuidString: "ec5810e8-75f6-46b7-92e3-ac65fb151283")!, name: "BATRA Manika", homeTeam: false),
+                TeamRef(
+                    id: UUID(uuidString: "353b35e6-4e24-4e58-900d-2f89968dc439")!, name: "PARK Gahyeon", homeTeam: true),
+                TeamRef(
+                    id: UUID(uuidString: "ec5810e8-75f6-46b7-92e3-ac65fb151283")!, name: "BATRA Manika", homeTeam: false
+                ),
             ],
             rules: TableTennisRules().rulesObject)
     }

@@ -124,10 +124,12 @@ import Testing
     @Test func statusUpdatedSetsBothStatusesAndDroppedCollectionFinishes() throws {
         var match = try MatchScript()
         try match.startMatch()
-        let suspended = try match.send(22, metadata: .object(["fixtureStatus": .number(6), "collectionStatus": .number(3)]))
+        let suspended = try match.send(
+            22, metadata: .object(["fixtureStatus": .number(6), "collectionStatus": .number(3)]))
         #expect(suspended.summary.currentStatus == .suspended)
         #expect(suspended.summary.collectionStatus == .collectionSuspended)
-        let dropped = try match.send(22, metadata: .object(["fixtureStatus": .number(4), "collectionStatus": .number(4)]))
+        let dropped = try match.send(
+            22, metadata: .object(["fixtureStatus": .number(4), "collectionStatus": .number(4)]))
         #expect(dropped.finished)
         #expect(refusal { try match.send(22, metadata: .object(["fixtureStatus": .number(9)])) }.contains("finished"))
     }
@@ -135,18 +137,25 @@ import Testing
     @Test func unknownActionsTeamsAndWrongPeriodsAreRefusedWithTheirReason() throws {
         var match = try MatchScript()
         try match.startMatch()
-        #expect(refusal { try match.send(104, .home) }.contains("fixtureActionTypeId 104 is not an action of tabletennis"))
+        #expect(
+            refusal { try match.send(104, .home) }.contains("fixtureActionTypeId 104 is not an action of tabletennis"))
         #expect(refusal { try match.send(1102) }.contains("Point Scored needs a team"))
         #expect(refusal { try match.send(1104, .home) }.contains("Let does not belong to a team"))
         var stranger = ActionSubmission(actionId: UUID(), actionType: .id(1102), teamId: UUID())
-        #expect(refusal { _ = try match.engine.ingest(stranger, receivedAt: match.clock, traceId: "") }.contains("not a team of this fixture"))
+        #expect(
+            refusal { _ = try match.engine.ingest(stranger, receivedAt: match.clock, traceId: "") }.contains(
+                "not a team of this fixture"))
         stranger.teamId = match.fixture.home.id
         stranger.period = 2
-        #expect(refusal { _ = try match.engine.ingest(stranger, receivedAt: match.clock, traceId: "") }.contains("belongs to period 1"))
+        #expect(
+            refusal { _ = try match.engine.ingest(stranger, receivedAt: match.clock, traceId: "") }.contains(
+                "belongs to period 1"))
     }
 
     @Test func rulesObjectIsCheckedAndDefaulted() throws {
-        #expect(try TableTennisRules(rulesObject: nil).rulesObject == .object(["bestOf": .number(5), "pointsPerGame": .number(11)]))
+        #expect(
+            try TableTennisRules(rulesObject: nil).rulesObject
+                == .object(["bestOf": .number(5), "pointsPerGame": .number(11)]))
         #expect(throws: RuleViolation("rules.bestOf must be 3, 5 or 7.")) {
             try TableTennisRules(rulesObject: .object(["bestOf": .number(4)]))
         }

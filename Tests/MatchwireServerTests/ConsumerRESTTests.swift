@@ -15,11 +15,14 @@ import Testing
                 uri: server.ingestPath, method: .post, headers: server.bearer(server.scout),
                 body: JSONValue.array([server.action(4), server.action(6), server.action(1102, home: true)]).buffer)
             #expect(posted.status == .created)
-            let list = try await client.execute(uri: server.actionsPath, method: .get, headers: server.consumerHeaders())
+            let list = try await client.execute(
+                uri: server.actionsPath, method: .get, headers: server.consumerHeaders())
             #expect(list.status == .ok)
             #expect(list.headers[.contentType] == "application/vnd.imggaming.dde.api+json;version=1")
             #expect(list.json.arrayValue?.compactMap { $0["fixtureAction"]?["fixtureSeqNum"]?.intValue } == [1, 2, 3])
-            #expect(Array(list.body.readableBytesView) == Array(posted.body.readableBytesView), "the same bytes as ingest answered")
+            #expect(
+                Array(list.body.readableBytesView) == Array(posted.body.readableBytesView),
+                "the same bytes as ingest answered")
         }
     }
 
@@ -27,9 +30,11 @@ import Testing
         try await TestServer.start { server, client in
             let match = server.wholeMatch()
             let posted = try await client.execute(
-                uri: server.ingestPath, method: .post, headers: server.bearer(server.scout), body: JSONValue.array(match).buffer)
+                uri: server.ingestPath, method: .post, headers: server.bearer(server.scout),
+                body: JSONValue.array(match).buffer)
             #expect(posted.status == .created)
-            let list = try await client.execute(uri: server.actionsPath, method: .get, headers: server.consumerHeaders())
+            let list = try await client.execute(
+                uri: server.actionsPath, method: .get, headers: server.consumerHeaders())
             let order = list.json.arrayValue?.compactMap { $0["fixtureAction"]?["fixtureSeqNum"]?.intValue } ?? []
             let n = match.count
             #expect(order.prefix(2) == [1, n], "period 0 first: Team Colours, then Post Match Check Complete")
@@ -41,7 +46,8 @@ import Testing
 
     @Test func etagAnswers304UntilANewPacketArrives() async throws {
         try await TestServer.start { server, client in
-            let first = try await client.execute(uri: server.actionsPath, method: .get, headers: server.consumerHeaders())
+            let first = try await client.execute(
+                uri: server.actionsPath, method: .get, headers: server.consumerHeaders())
             let etag = try #require(first.headers[.eTag])
             var conditional = server.consumerHeaders()
             conditional[.ifNoneMatch] = etag
@@ -49,7 +55,8 @@ import Testing
             #expect(unchanged.status == .notModified)
             #expect(unchanged.body.readableBytes == 0)
             _ = try await client.execute(
-                uri: server.ingestPath, method: .post, headers: server.bearer(server.scout), body: server.action(2).buffer)
+                uri: server.ingestPath, method: .post, headers: server.bearer(server.scout),
+                body: server.action(2).buffer)
             let changed = try await client.execute(uri: server.actionsPath, method: .get, headers: conditional)
             #expect(changed.status == .ok)
             #expect(changed.headers[.eTag] != etag)
@@ -58,7 +65,8 @@ import Testing
 
     @Test func missingAcceptIs400AndUnacceptableAcceptIs406() async throws {
         try await TestServer.start { server, client in
-            let missing = try await client.execute(uri: server.actionsPath, method: .get, headers: server.bearer(server.consumer))
+            let missing = try await client.execute(
+                uri: server.actionsPath, method: .get, headers: server.bearer(server.consumer))
             #expect(missing.status == .badRequest)
             #expect(missing.errorMessage == "Request is missing required HTTP header 'Accept'")
             var html = server.consumerHeaders()
@@ -80,10 +88,12 @@ import Testing
                 uri: server.actionsPath, method: .get, headers: [.accept: "application/json"])
             #expect(none.status == .unauthorized)
             #expect(none.errorMessage == "The supplied authentication is invalid")
-            let unknown = try await client.execute(uri: server.actionsPath, method: .get, headers: server.consumerHeaders("mw_nope"))
+            let unknown = try await client.execute(
+                uri: server.actionsPath, method: .get, headers: server.consumerHeaders("mw_nope"))
             #expect(unknown.status == .unauthorized)
             _ = try await server.store.revokeToken(name: "consumer")
-            let revoked = try await client.execute(uri: server.actionsPath, method: .get, headers: server.consumerHeaders())
+            let revoked = try await client.execute(
+                uri: server.actionsPath, method: .get, headers: server.consumerHeaders())
             #expect(revoked.status == .unauthorized)
         }
     }
@@ -102,7 +112,8 @@ import Testing
     @Test func unknownFixtureUnknownSportAndMalformedIdsAre404() async throws {
         try await TestServer.start { server, client in
             for path in [
-                "/v2/tabletennis/fixtures/\(UUID().uuidString.lowercased())/actions", "/v2/tabletennis/fixtures/not-a-uuid",
+                "/v2/tabletennis/fixtures/\(UUID().uuidString.lowercased())/actions",
+                "/v2/tabletennis/fixtures/not-a-uuid",
                 "/v2/curling/fixtures", "/soccer/fixtures/\(server.fixture.id.wire)",
             ] {
                 let response = try await client.execute(uri: path, method: .get, headers: server.consumerHeaders())
@@ -115,9 +126,12 @@ import Testing
     @Test func overTheRateLimitIs429WithRetryAfter() async throws {
         try await TestServer.start(rateLimit: 0.5, rateBurst: 2) { server, client in
             for _ in 1...2 {
-                #expect(try await client.execute(uri: server.actionsPath, method: .get, headers: server.consumerHeaders()).status == .ok)
+                #expect(
+                    try await client.execute(uri: server.actionsPath, method: .get, headers: server.consumerHeaders())
+                        .status == .ok)
             }
-            let limited = try await client.execute(uri: server.actionsPath, method: .get, headers: server.consumerHeaders())
+            let limited = try await client.execute(
+                uri: server.actionsPath, method: .get, headers: server.consumerHeaders())
             #expect(limited.status == .tooManyRequests)
             #expect(limited.headers[.retryAfter] == "2")
             #expect(limited.errorMessage.contains("Rate limit"))
@@ -135,22 +149,30 @@ import Testing
                     uri: "/admin/fixtures", method: .post, headers: server.bearer(server.admin), body: body.buffer)
                 #expect(created.status == .created)
             }
-            let all = try await client.execute(uri: "/v2/tabletennis/fixtures", method: .get, headers: server.consumerHeaders())
-            #expect(all.json.arrayValue?.compactMap { $0["name"]?.stringValue } == ["PARK Gahyeon v BATRA Manika", "ITO v LIU", "ZHANG v LIU"])
+            let all = try await client.execute(
+                uri: "/v2/tabletennis/fixtures", method: .get, headers: server.consumerHeaders())
+            #expect(
+                all.json.arrayValue?.compactMap { $0["name"]?.stringValue } == [
+                    "PARK Gahyeon v BATRA Manika", "ITO v LIU", "ZHANG v LIU",
+                ])
             let byName = try await client.execute(
-                uri: "/v2/tabletennis/fixtures?sort=name,desc&dateFrom=2025-05-21", method: .get, headers: server.consumerHeaders())
+                uri: "/v2/tabletennis/fixtures?sort=name,desc&dateFrom=2025-05-21", method: .get,
+                headers: server.consumerHeaders())
             #expect(byName.json.arrayValue?.compactMap { $0["name"]?.stringValue } == ["ZHANG v LIU", "ITO v LIU"])
             var paged = server.consumerHeaders()
             paged[HTTPField.Name("paged")!] = "true"
-            let page = try await client.execute(uri: "/v2/tabletennis/fixtures?size=2&page=1", method: .get, headers: paged)
+            let page = try await client.execute(
+                uri: "/v2/tabletennis/fixtures?size=2&page=1", method: .get, headers: paged)
             #expect(page.json["totalElements"]?.intValue == 3)
             #expect(page.json["totalPages"]?.intValue == 2)
             #expect(page.json["page"]?.intValue == 1)
             #expect(page.json["content"]?.arrayValue?.count == 1)
-            let live = try await client.execute(uri: "/v2/tabletennis/fixtures?live=true", method: .get, headers: server.consumerHeaders())
+            let live = try await client.execute(
+                uri: "/v2/tabletennis/fixtures?live=true", method: .get, headers: server.consumerHeaders())
             #expect(live.json.arrayValue?.isEmpty == true)
             let one = try await client.execute(
-                uri: "/v2/tabletennis/fixtures/\(server.fixture.id.wire)", method: .get, headers: server.consumerHeaders())
+                uri: "/v2/tabletennis/fixtures/\(server.fixture.id.wire)", method: .get,
+                headers: server.consumerHeaders())
             #expect(one.json["rules"] == .object(["bestOf": .number(3), "pointsPerGame": .number(11)]))
             #expect(one.json["coverageLevel"] == .string("In Venue"))
         }
@@ -158,7 +180,10 @@ import Testing
 
     @Test func badQueryParametersAre400NamingTheParameter() async throws {
         try await TestServer.start { server, client in
-            for (query, name) in [("status=sleeping", "status"), ("dateFrom=20-05-2025", "dateFrom"), ("sort=colour", "sort"), ("live=maybe", "live")] {
+            for (query, name) in [
+                ("status=sleeping", "status"), ("dateFrom=20-05-2025", "dateFrom"), ("sort=colour", "sort"),
+                ("live=maybe", "live"),
+            ] {
                 let response = try await client.execute(
                     uri: "/v2/tabletennis/fixtures?\(query)", method: .get, headers: server.consumerHeaders())
                 #expect(response.status == .badRequest)
@@ -166,7 +191,8 @@ import Testing
             }
             var paged = server.consumerHeaders()
             paged[HTTPField.Name("paged")!] = "true"
-            let tooBig = try await client.execute(uri: "/v2/tabletennis/fixtures?size=501", method: .get, headers: paged)
+            let tooBig = try await client.execute(
+                uri: "/v2/tabletennis/fixtures?size=501", method: .get, headers: paged)
             #expect(tooBig.status == .badRequest)
         }
     }

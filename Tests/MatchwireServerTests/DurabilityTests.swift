@@ -64,7 +64,9 @@ struct ServerProcess {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("matchwire-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let database = directory.appendingPathComponent("durable.sqlite").path
-        let token = try ServerProcess.run(["token", "create", "--name", "scout", "--role", "scout", "--database", database])
+        let token = try ServerProcess.run([
+            "token", "create", "--name", "scout", "--role", "scout", "--database", database,
+        ])
         let fixture = try ServerProcess.run([
             "fixture", "create", "--sport", "tabletennis", "--home", "PARK Gahyeon", "--away", "BATRA Manika",
             "--database", database,
@@ -72,7 +74,8 @@ struct ServerProcess {
         let client = HTTPClient.shared
 
         func send(_ port: Int, _ body: String) async throws -> (status: UInt, body: String) {
-            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/ingest/v2/tabletennis/fixtures/\(fixture)/actions")
+            var request = HTTPClientRequest(
+                url: "http://127.0.0.1:\(port)/ingest/v2/tabletennis/fixtures/\(fixture)/actions")
             request.method = .POST
             request.headers.add(name: "Authorization", value: "Bearer \(token)")
             request.body = .bytes(ByteBuffer(string: body))

@@ -46,18 +46,34 @@ import Testing
             let pointId = UUID()
             _ = try await client.execute(
                 uri: server.ingestPath, method: .post, headers: server.bearer(server.scout),
-                body: JSONValue.array([server.action(4), server.action(6), server.action(1102, home: true, id: pointId)]).buffer)
+                body: JSONValue.array([
+                    server.action(4), server.action(6), server.action(1102, home: true, id: pointId),
+                ]).buffer)
             let cases: [(JSONValue, String)] = [
                 (server.action(999), "fixtureActionTypeId 999 is not an action of tabletennis"),
                 (.object(["actionId": .string("nope"), "fixtureActionTypeId": .number(4)]), "actionId must be a UUID"),
-                (.object(["actionId": .string(UUID().uuidString), "fixtureActionTypeId": .number(1104), "timestamp": .string("yesterday")]),
-                 "timestamp must be an ISO 8601"),
-                (.object(["actionId": .string(UUID().uuidString), "fixtureActionTypeId": .number(1102),
-                          "team": .object(["id": .string(UUID().uuidString)])]), "not a team of this fixture"),
+                (
+                    .object([
+                        "actionId": .string(UUID().uuidString), "fixtureActionTypeId": .number(1104),
+                        "timestamp": .string("yesterday"),
+                    ]),
+                    "timestamp must be an ISO 8601"
+                ),
+                (
+                    .object([
+                        "actionId": .string(UUID().uuidString), "fixtureActionTypeId": .number(1102),
+                        "team": .object(["id": .string(UUID().uuidString)]),
+                    ]), "not a team of this fixture"
+                ),
                 (server.action(1102, home: true, sendType: .updated), "which is unknown"),
                 (server.action(1102, home: true, id: pointId, sendType: .cancelled), "Cancelled is refused"),
-                (.object(["actionId": .string(UUID().uuidString), "fixtureActionTypeId": .number(1104), "colour": .string("red")]),
-                 "Unknown field 'colour'"),
+                (
+                    .object([
+                        "actionId": .string(UUID().uuidString), "fixtureActionTypeId": .number(1104),
+                        "colour": .string("red"),
+                    ]),
+                    "Unknown field 'colour'"
+                ),
             ]
             for (body, expected) in cases {
                 let response = try await client.execute(
@@ -75,7 +91,8 @@ import Testing
                 uri: server.ingestPath, method: .post, headers: server.bearer(server.scout),
                 body: JSONValue.array(server.wholeMatch()).buffer)
             let late = try await client.execute(
-                uri: server.ingestPath, method: .post, headers: server.bearer(server.scout), body: server.action(24).buffer)
+                uri: server.ingestPath, method: .post, headers: server.bearer(server.scout),
+                body: server.action(24).buffer)
             #expect(late.status == .unprocessableContent)
             #expect(late.errorMessage.contains("finished"))
         }
@@ -84,7 +101,8 @@ import Testing
     @Test func malformedJSONIs400AndOversizedBodyIs413() async throws {
         try await TestServer.start { server, client in
             let malformed = try await client.execute(
-                uri: server.ingestPath, method: .post, headers: server.bearer(server.scout), body: ByteBuffer(string: "{\"actionId\": "))
+                uri: server.ingestPath, method: .post, headers: server.bearer(server.scout),
+                body: ByteBuffer(string: "{\"actionId\": "))
             #expect(malformed.status == .badRequest)
             #expect(malformed.errorMessage.hasPrefix("The body is not valid JSON"))
             let huge = ByteBuffer(repeating: UInt8(ascii: " "), count: (1 << 20) + 1)
@@ -98,9 +116,11 @@ import Testing
     @Test func ingestNeedsAScoutOrAdminToken() async throws {
         try await TestServer.start { server, client in
             let consumer = try await client.execute(
-                uri: server.ingestPath, method: .post, headers: server.bearer(server.consumer), body: server.action(4).buffer)
+                uri: server.ingestPath, method: .post, headers: server.bearer(server.consumer),
+                body: server.action(4).buffer)
             #expect(consumer.status == .forbidden)
-            let anonymous = try await client.execute(uri: server.ingestPath, method: .post, body: server.action(4).buffer)
+            let anonymous = try await client.execute(
+                uri: server.ingestPath, method: .post, body: server.action(4).buffer)
             #expect(anonymous.status == .unauthorized)
             let unknownFixture = try await client.execute(
                 uri: "/ingest/v2/tabletennis/fixtures/\(UUID().uuidString)/actions", method: .post,
@@ -119,15 +139,18 @@ import Testing
                     group.addTask {
                         let body = JSONValue.array((0..<5).map { _ in server.action(1104) })
                         let response = try await client.execute(
-                            uri: server.ingestPath, method: .post, headers: server.bearer(server.scout), body: body.buffer)
-                        return response.json.arrayValue?.compactMap { $0["fixtureAction"]?["fixtureSeqNum"]?.intValue } ?? []
+                            uri: server.ingestPath, method: .post, headers: server.bearer(server.scout),
+                            body: body.buffer)
+                        return response.json.arrayValue?.compactMap { $0["fixtureAction"]?["fixtureSeqNum"]?.intValue }
+                            ?? []
                     }
                 }
                 return try await group.reduce(into: [[Int]]()) { $0.append($1) }
             }
             for answer in answers {
                 #expect(answer.count == 5)
-                #expect(answer == Array((answer.first ?? 0)..<((answer.first ?? 0) + 5)), "an array is stored contiguously")
+                #expect(
+                    answer == Array((answer.first ?? 0)..<((answer.first ?? 0) + 5)), "an array is stored contiguously")
             }
             #expect(answers.flatMap { $0 }.sorted() == Array(3...62))
         }
@@ -138,30 +161,37 @@ import Testing
             let id = UUID()
             let body = JSONValue.object([
                 "sport": .string("tabletennis"), "id": .string(id.wire), "startDateUTC": .string("2025-06-01T09:00:00"),
-                "teams": .array([.object(["name": .string("HARIMOTO Tomokazu")]), .object(["name": .string("LIN Shidong")])]),
+                "teams": .array([
+                    .object(["name": .string("HARIMOTO Tomokazu")]), .object(["name": .string("LIN Shidong")]),
+                ]),
                 "competition": .object(["name": .string("WTT Champions")]), "type": .string("Simulation"),
                 "rules": .object(["bestOf": .number(7)]),
             ])
-            let created = try await client.execute(uri: "/admin/fixtures", method: .post, headers: server.bearer(server.admin), body: body.buffer)
+            let created = try await client.execute(
+                uri: "/admin/fixtures", method: .post, headers: server.bearer(server.admin), body: body.buffer)
             #expect(created.status == .created)
             #expect(created.json["id"] == .string(id.wire))
             #expect(created.json["rules"] == .object(["bestOf": .number(7), "pointsPerGame": .number(11)]))
             #expect(created.json["status"] == .string("Scheduled"))
             #expect(created.json["competition"]?["name"] == .string("WTT Champions"))
-            let again = try await client.execute(uri: "/admin/fixtures", method: .post, headers: server.bearer(server.admin), body: body.buffer)
+            let again = try await client.execute(
+                uri: "/admin/fixtures", method: .post, headers: server.bearer(server.admin), body: body.buffer)
             #expect(again.status == .conflict)
 
             let patch = JSONValue.object(["startDateUTC": .string("2025-06-01T10:30:00")])
             let patched = try await client.execute(
-                uri: "/admin/fixtures/\(id.wire)", method: .patch, headers: server.bearer(server.admin), body: patch.buffer)
+                uri: "/admin/fixtures/\(id.wire)", method: .patch, headers: server.bearer(server.admin),
+                body: patch.buffer)
             #expect(patched.status == .ok)
             #expect(patched.json["startDateUTC"] == .string("2025-06-01T10:30:00"))
             #expect(patched.json["updateCount"]?.intValue == 1)
 
-            let deleted = try await client.execute(uri: "/admin/fixtures/\(id.wire)", method: .delete, headers: server.bearer(server.admin))
+            let deleted = try await client.execute(
+                uri: "/admin/fixtures/\(id.wire)", method: .delete, headers: server.bearer(server.admin))
             #expect(deleted.json["fixtureDeleted"] == .bool(true))
             let ingestDeleted = try await client.execute(
-                uri: "/ingest/v2/tabletennis/fixtures/\(id.wire)/actions", method: .post, headers: server.bearer(server.scout),
+                uri: "/ingest/v2/tabletennis/fixtures/\(id.wire)/actions", method: .post,
+                headers: server.bearer(server.scout),
                 body: server.action(4).buffer)
             #expect(ingestDeleted.status == .unprocessableContent)
             #expect(ingestDeleted.errorMessage.contains("is deleted"))
@@ -170,8 +200,11 @@ import Testing
 
     @Test func adminRefusesBadBodiesAndStartedFixtures() async throws {
         try await TestServer.start { server, client in
-            let noTeams = JSONValue.object(["sport": .string("tabletennis"), "startDateUTC": .string("2025-06-01T09:00:00")])
-            let refused = try await client.execute(uri: "/admin/fixtures", method: .post, headers: server.bearer(server.admin), body: noTeams.buffer)
+            let noTeams = JSONValue.object([
+                "sport": .string("tabletennis"), "startDateUTC": .string("2025-06-01T09:00:00"),
+            ])
+            let refused = try await client.execute(
+                uri: "/admin/fixtures", method: .post, headers: server.bearer(server.admin), body: noTeams.buffer)
             #expect(refused.status == .unprocessableContent)
             #expect(refused.errorMessage.contains("teams is required"))
             let badRules = JSONValue.object([
@@ -179,13 +212,16 @@ import Testing
                 "teams": .array([.object(["name": .string("A")]), .object(["name": .string("B")])]),
                 "rules": .object(["bestOf": .number(4)]),
             ])
-            let rules = try await client.execute(uri: "/admin/fixtures", method: .post, headers: server.bearer(server.admin), body: badRules.buffer)
+            let rules = try await client.execute(
+                uri: "/admin/fixtures", method: .post, headers: server.bearer(server.admin), body: badRules.buffer)
             #expect(rules.errorMessage == "rules.bestOf must be 3, 5 or 7.")
-            let scout = try await client.execute(uri: "/admin/fixtures", method: .post, headers: server.bearer(server.scout), body: badRules.buffer)
+            let scout = try await client.execute(
+                uri: "/admin/fixtures", method: .post, headers: server.bearer(server.scout), body: badRules.buffer)
             #expect(scout.status == .forbidden)
 
             _ = try await client.execute(
-                uri: server.ingestPath, method: .post, headers: server.bearer(server.scout), body: server.action(4).buffer)
+                uri: server.ingestPath, method: .post, headers: server.bearer(server.scout),
+                body: server.action(4).buffer)
             let late = try await client.execute(
                 uri: "/admin/fixtures/\(server.fixture.id.wire)", method: .patch, headers: server.bearer(server.admin),
                 body: JSONValue.object(["type": .string("Training")]).buffer)

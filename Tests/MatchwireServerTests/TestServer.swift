@@ -19,7 +19,8 @@ struct TestServer {
     let fixture: Fixture
 
     static func start(
-        rateLimit: Double = 1000, rateBurst: Int = 1000, _ body: @Sendable (TestServer, any TestClientProtocol) async throws -> Void
+        rateLimit: Double = 1000, rateBurst: Int = 1000,
+        _ body: @Sendable (TestServer, any TestClientProtocol) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("matchwire-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -69,7 +70,8 @@ struct TestServer {
         _ type: Int, home: Bool? = nil, id: UUID = UUID(), sendType: SendType = .confirmed
     ) -> JSONValue {
         var object: [String: JSONValue] = [
-            "actionId": .string(id.wire), "fixtureActionTypeId": .number(type), "sendTypeId": .number(sendType.rawValue),
+            "actionId": .string(id.wire), "fixtureActionTypeId": .number(type),
+            "sendTypeId": .number(sendType.rawValue),
         ]
         if let home { object["team"] = .object(["id": .string((home ? fixture.home : fixture.away).id.wire)]) }
         return .object(object)

@@ -13,7 +13,8 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
     func make() async throws -> (store: any EventStore, reopen: @Sendable () async throws -> any EventStore) {
         switch self {
         case .sqlite:
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("matchwire-\(UUID().uuidString)")
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "matchwire-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let path = directory.appendingPathComponent("store.sqlite").path
             return (try await SQLiteEventStore.open(path: path), { try await SQLiteEventStore.open(path: path) })
@@ -36,7 +37,8 @@ func makeFixture(
 func makePacket(_ fixture: Fixture, seq: Int, period: Int = 1) -> StoredPacket {
     StoredPacket(
         fixtureId: fixture.id, seqNum: seq, period: period, actionId: UUID(), sendType: .confirmed,
-        traceId: String(format: "%032x", seq), receivedAt: Timestamp(millisecondsSince1970: 1_747_729_800_000 + Int64(seq)),
+        traceId: String(format: "%032x", seq),
+        receivedAt: Timestamp(millisecondsSince1970: 1_747_729_800_000 + Int64(seq)),
         submission: Array("{\"n\":\(seq)}".utf8), bytes: Array("{\"seq\":\(seq),\"period\":\(period)}".utf8))
 }
 
@@ -47,7 +49,9 @@ func makePacket(_ fixture: Fixture, seq: Int, period: Int = 1) -> StoredPacket {
         var fixture = makeFixture()
         try await store.insertFixture(fixture)
         #expect(try await store.fixture(id: fixture.id) == fixture)
-        await #expect(throws: StoreError.duplicate("fixture \(fixture.id.wire)")) { try await store.insertFixture(fixture) }
+        await #expect(throws: StoreError.duplicate("fixture \(fixture.id.wire)")) {
+            try await store.insertFixture(fixture)
+        }
         fixture.updateCount += 1
         fixture.teams[0].name = "KIM Nayeong"
         try await store.updateFixture(fixture)
@@ -70,7 +74,8 @@ func makePacket(_ fixture: Fixture, seq: Int, period: Int = 1) -> StoredPacket {
         #expect(byName.fixtures.map(\.id) == [middle.id, early.id, late.id])
         let live = try await store.fixtures(FixtureQuery(sport: .tableTennis, status: .live))
         #expect(live.fixtures.map(\.id) == [late.id])
-        let day = try await store.fixtures(FixtureQuery(sport: .tableTennis, dateFrom: "2025-05-20", dateTo: "2025-05-20"))
+        let day = try await store.fixtures(
+            FixtureQuery(sport: .tableTennis, dateFrom: "2025-05-20", dateTo: "2025-05-20"))
         #expect(day.fixtures.map(\.id) == [middle.id])
         let page = try await store.fixtures(FixtureQuery(sport: .tableTennis, page: (number: 1, size: 2)))
         #expect(page.fixtures.map(\.id) == [late.id])
@@ -89,21 +94,33 @@ func makePacket(_ fixture: Fixture, seq: Int, period: Int = 1) -> StoredPacket {
         #expect(try await store.fixture(id: fixture.id)?.status == .completed, "the fixture is saved with its packets")
 
         let stored = try await store.packets(fixtureId: fixture.id, after: 1, limit: 10)
-        #expect(stored == [makePacket(fixture, seq: 2), makePacket(fixture, seq: 3, period: 0)].enumerated().map { index, expected in
-            StoredPacket(
-                fixtureId: expected.fixtureId, seqNum: expected.seqNum, period: expected.period, actionId: stored[index].actionId,
-                sendType: expected.sendType, traceId: expected.traceId, receivedAt: expected.receivedAt,
-                submission: expected.submission, bytes: expected.bytes)
-        })
+        #expect(
+            stored
+                == [makePacket(fixture, seq: 2), makePacket(fixture, seq: 3, period: 0)].enumerated().map {
+                    index, expected in
+                    StoredPacket(
+                        fixtureId: expected.fixtureId, seqNum: expected.seqNum, period: expected.period,
+                        actionId: stored[index].actionId,
+                        sendType: expected.sendType, traceId: expected.traceId, receivedAt: expected.receivedAt,
+                        submission: expected.submission, bytes: expected.bytes)
+                })
         #expect(try await store.packets(fixtureId: fixture.id, after: 0, limit: 2).map(\.seqNum) == [1, 2])
         let bySeq = try await store.packetBytes(fixtureId: fixture.id, order: .seqNum)
-        #expect(bySeq.map { String(decoding: $0, as: UTF8.self) } == ["{\"seq\":1,\"period\":0}", "{\"seq\":2,\"period\":1}", "{\"seq\":3,\"period\":0}"])
+        #expect(
+            bySeq.map { String(decoding: $0, as: UTF8.self) } == [
+                "{\"seq\":1,\"period\":0}", "{\"seq\":2,\"period\":1}", "{\"seq\":3,\"period\":0}",
+            ])
         let byTimeline = try await store.packetBytes(fixtureId: fixture.id, order: .timeline)
-        #expect(byTimeline.map { String(decoding: $0, as: UTF8.self) } == ["{\"seq\":1,\"period\":0}", "{\"seq\":3,\"period\":0}", "{\"seq\":2,\"period\":1}"])
+        #expect(
+            byTimeline.map { String(decoding: $0, as: UTF8.self) } == [
+                "{\"seq\":1,\"period\":0}", "{\"seq\":3,\"period\":0}", "{\"seq\":2,\"period\":1}",
+            ])
         try await store.close()
     }
 
-    @Test(arguments: StoreKind.allCases) func appendThatSkipsOrReusesASequenceNumberStoresNothing(kind: StoreKind) async throws {
+    @Test(arguments: StoreKind.allCases) func appendThatSkipsOrReusesASequenceNumberStoresNothing(kind: StoreKind)
+        async throws
+    {
         let (store, _) = try await kind.make()
         let fixture = makeFixture()
         try await store.insertFixture(fixture)
