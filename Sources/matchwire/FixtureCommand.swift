@@ -47,14 +47,11 @@ struct FixtureCommand: AsyncParsableCommand {
                     TeamRef(id: UUID(), name: home, homeTeam: true), TeamRef(id: UUID(), name: away, homeTeam: false),
                 ],
                 rules: try sport.rules(nil).rulesObject)
-            let eventStore = try await store.open(logger: Logger(label: "matchwire"))
             do {
-                try await eventStore.insertFixture(fixture)
+                try await store.withStore { try await $0.insertFixture(fixture) }
             } catch StoreError.duplicate {
-                try await eventStore.close()
-                throw ValidationError("A fixture with id \(fixtureId.wire) exists already.")
+                throw CommandFailure("A fixture with id \(fixtureId.wire) exists already.")
             }
-            try await eventStore.close()
             print("created \(sport.rawValue) fixture '\(fixture.name)' starting \(startDate.dateTimeText)")
             print("home team \(fixture.home.id.wire), away team \(fixture.away.id.wire)")
             print(fixture.id.wire)

@@ -19,6 +19,19 @@ struct StoreOptions: ParsableArguments {
         let path = try Environment.setting(database, "database", default: "./matchwire.sqlite")
         return try await SQLiteEventStore.open(path: path, logger: logger)
     }
+
+    /// Opens the store, runs `body` on it and closes it, whether `body` succeeds or throws.
+    func withStore<T>(_ body: (any EventStore) async throws -> T) async throws -> T {
+        let store = try await open(logger: Logger(label: "matchwire"))
+        do {
+            let result = try await body(store)
+            try await store.close()
+            return result
+        } catch {
+            try? await store.close()
+            throw error
+        }
+    }
 }
 
 /// Reads `MATCHWIRE_<OPTION>` environment variables for options not given on the command line.
@@ -31,5 +44,15 @@ enum Environment {
             throw ValidationError("\(name)='\(text)' is not a valid value for --\(option).")
         }
         return value
+    }
+}
+
+/// A command that could not do what it was asked, for a reason that is not a usage mistake: printed as
+/// `Error: <sentence>`, exit status 1.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+
+    init(_ description: String) {
+        self.description = description
     }
 }

@@ -28,16 +28,13 @@ struct TokenCommand: AsyncParsableCommand {
             guard !name.isEmpty else { throw ValidationError("--name must not be empty.") }
             let feeds = try parseList(self.feeds, all: Feed.allCases, option: "feeds", make: Feed.init(rawValue:))
             let sports = try parseList(self.sports, all: Sport.allCases, option: "sports", make: Sport.init(name:))
-            let eventStore = try await store.open(logger: Logger(label: "matchwire"))
             let (token, record) = AccessControl.issue(
                 name: name, role: role, feeds: feeds, sports: sports, now: Timestamp.now)
             do {
-                try await eventStore.insertToken(record)
+                try await store.withStore { try await $0.insertToken(record) }
             } catch StoreError.duplicate {
-                try await eventStore.close()
-                throw ValidationError("A token named '\(name)' exists already.")
+                throw CommandFailure("A token named '\(name)' exists already.")
             }
-            try await eventStore.close()
             print("created \(role.rawValue) token '\(name)' (feeds: \(describe(feeds)), sports: \(describe(sports)))")
             print(token)
         }
@@ -48,9 +45,7 @@ struct TokenCommand: AsyncParsableCommand {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            let eventStore = try await store.open(logger: Logger(label: "matchwire"))
-            let tokens = try await eventStore.tokens()
-            try await eventStore.close()
+            let tokens = try await store.withStore { try await $0.tokens() }
             print(["NAME", "ROLE", "FEEDS", "SPORTS", "CREATED", "STATE"].joined(separator: "\t"))
             for token in tokens {
                 print(
@@ -68,10 +63,8 @@ struct TokenCommand: AsyncParsableCommand {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            let eventStore = try await store.open(logger: Logger(label: "matchwire"))
-            let found = try await eventStore.revokeToken(name: name)
-            try await eventStore.close()
-            guard found else { throw ValidationError("No token is named '\(name)'.") }
+            let found = try await store.withStore { try await $0.revokeToken(name: name) }
+            guard found else { throw CommandFailure("No token is named '\(name)'.") }
             print("revoked token '\(name)'")
         }
     }
