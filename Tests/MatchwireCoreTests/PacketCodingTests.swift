@@ -15,7 +15,7 @@ import Testing
 
     @Test func timelineSequenceIsWrittenWithExactlySixteenDecimals() throws {
         let packets = try ReferenceSamples.tableTennisPackets()
-        let tenth = try XRequire(packets.first { $0.action.fixtureSeqNum == 10 })
+        let tenth = try requireValue(packets.first { $0.action.fixtureSeqNum == 10 })
         let text = String(decoding: tenth.jsonBytes, as: UTF8.self)
         #expect(text.contains("\"timelineSequence\":1.0000000000000010"))
         let first = String(decoding: packets[0].jsonBytes, as: UTF8.self)
@@ -36,14 +36,14 @@ import Testing
     }
 
     @Test func timestampsKeepTheirFormat() throws {
-        let milliseconds = try XRequire(Timestamp(iso8601: "2025-05-20T08:25:59.674Z"))
+        let milliseconds = try requireValue(Timestamp(iso8601: "2025-05-20T08:25:59.674Z"))
         #expect(milliseconds.description == "2025-05-20T08:25:59.674Z")
-        let microseconds = try XRequire(Timestamp(iso8601: "2022-11-06T10:32:49.914282Z"))
+        let microseconds = try requireValue(Timestamp(iso8601: "2022-11-06T10:32:49.914282Z"))
         #expect(microseconds.description == "2022-11-06T10:32:49.914282Z")
         #expect(microseconds.dateTimeText == "2022-11-06T10:32:49")
         #expect(Timestamp(iso8601: "2024-02-30T00:00:00Z") == nil)
         #expect(Timestamp(iso8601: "2025-05-20 08:25") == nil)
-        let leap = try XRequire(Timestamp(iso8601: "2024-02-29T23:59:59.999Z"))
+        let leap = try requireValue(Timestamp(iso8601: "2024-02-29T23:59:59.999Z"))
         #expect(Timestamp(microseconds: leap.microseconds + 1000).description == "2024-03-01T00:00:00.000Z")
     }
 

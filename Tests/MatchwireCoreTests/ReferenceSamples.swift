@@ -4,7 +4,7 @@ import MatchwireCore
 /// The table tennis packets of the public feed's documentation, committed as test data.
 enum ReferenceSamples {
     static func tableTennisBytes() throws -> Data {
-        let url = try XRequire(Bundle.module.url(forResource: "Resources/tabletennis-reference", withExtension: "json"))
+        let url = try requireValue(Bundle.module.url(forResource: "Resources/tabletennis-reference", withExtension: "json"))
         return try Data(contentsOf: url)
     }
 
@@ -45,7 +45,7 @@ enum ReferenceSamples {
     }
 }
 
-func XRequire<T>(_ value: T?, _ what: String = "value") throws -> T {
+func requireValue<T>(_ value: T?, _ what: String = "value") throws -> T {
     guard let value else { throw RuleViolation("missing \(what)") }
     return value
 }
