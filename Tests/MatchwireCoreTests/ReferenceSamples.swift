@@ -4,7 +4,8 @@ import MatchwireCore
 /// The table tennis packets of the public feed's documentation, committed as test data.
 enum ReferenceSamples {
     static func tableTennisBytes() throws -> Data {
-        let url = try requireValue(Bundle.module.url(forResource: "Resources/tabletennis-reference", withExtension: "json"))
+        let url = try requireValue(
+            Bundle.module.url(forResource: "Resources/tabletennis-reference", withExtension: "json"))
         return try Data(contentsOf: url)
     }
 
