@@ -8,6 +8,9 @@ import Testing
 struct ServerProcess {
     let process: Process
     let port: Int
+    /// The start-up line.
+    let startLine: String
+    let output: FileHandle
 
     /// The built `matchwire` executable, beside the test bundle.
     static var executable: URL {
@@ -33,10 +36,11 @@ struct ServerProcess {
     }
 
     /// Starts `matchwire serve --port 0` and waits for its start-up line to learn the port.
-    static func start(database: String) throws -> ServerProcess {
+    static func start(database: String, environment: [String: String] = [:]) throws -> ServerProcess {
         let process = Process()
         process.executableURL = executable
         process.arguments = ["serve", "--port", "0", "--database", database]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let output = Pipe()
         process.standardOutput = output
         try process.run()
@@ -50,7 +54,15 @@ struct ServerProcess {
         guard let range = text.range(of: #"127\.0\.0\.1:(\d+)"#, options: .regularExpression),
             let port = Int(text[range].split(separator: ":")[1])
         else { throw RuleViolation("no port in start-up line: \(text)") }
-        return ServerProcess(process: process, port: port)
+        return ServerProcess(process: process, port: port, startLine: text, output: handle)
+    }
+
+    /// Sends SIGTERM, waits for the exit, and returns the exit status and what was printed after the start-up line.
+    func terminate() -> (status: Int32, output: String) {
+        process.terminate()
+        let rest = output.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: rest, as: UTF8.self))
     }
 
     func kill9() {
@@ -104,5 +116,21 @@ struct ServerProcess {
         let next = try await send(second.port, #"{"actionId":"\#(UUID().uuidString)","fixtureActionTypeId":6}"#)
         #expect(next.status == 201)
         #expect(next.body.contains("\"fixtureSeqNum\":2"))
+    }
+}
+
+@Suite struct CommandLineTests {
+    @Test func environmentVariablesSetServeOptionsAndSIGTERMStopsCleanly() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("matchwire-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let server = try ServerProcess.start(
+            database: directory.appendingPathComponent("env.sqlite").path,
+            environment: ["MATCHWIRE_RATE_BURST": "3", "MATCHWIRE_MEDIA_DELAY": "0"])
+        #expect(server.startLine.contains("rate-burst=3"))
+        #expect(server.startLine.contains("media-delay=0.0s"))
+        #expect(server.startLine.contains("store=sqlite "))
+        let stopped = server.terminate()
+        #expect(stopped.status == 0)
+        #expect(stopped.output.contains("matchwire stopped"))
     }
 }
