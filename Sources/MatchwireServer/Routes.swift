@@ -139,7 +139,7 @@ struct Routes: Sendable {
         _ = try await access.authorizeAdmin(request)
         var request = request
         let body = try parseJSON(try await request.collectBody(upTo: configuration.maxBodyBytes))
-        let id = try fixtureId(context)
+        let id = try await requireFixture(context, sport: nil).id
         let fixture = try await writers.writer(for: id).updateFixture { fixture in
             guard fixture.status == .scheduled || fixture.status == .postponed, !fixture.finished else {
                 throw APIError(
@@ -152,7 +152,7 @@ struct Routes: Sendable {
 
     private func deleteFixture(_ request: Request, context: BasicRequestContext) async throws -> Response {
         _ = try await access.authorizeAdmin(request)
-        let id = try fixtureId(context)
+        let id = try await requireFixture(context, sport: nil).id
         let fixture = try await writers.writer(for: id).updateFixture { fixture in
             if !fixture.fixtureDeleted {
                 fixture.fixtureDeleted = true
@@ -170,11 +170,12 @@ struct Routes: Sendable {
         return id
     }
 
-    /// The fixture of the path, which must exist and be of this sport.
-    private func requireFixture(_ context: BasicRequestContext, sport: Sport) async throws -> Fixture {
+    /// The fixture of the path, which must exist and be of `sport` (of any sport when nil). Checked before a
+    /// fixture writer is made for it, so unknown ids never occupy memory.
+    private func requireFixture(_ context: BasicRequestContext, sport: Sport?) async throws -> Fixture {
         let id = try fixtureId(context)
-        guard let fixture = try await store.fixture(id: id), fixture.sport == sport else {
-            throw APIError(.notFound, "Fixture \(id.wire) does not exist in \(sport.rawValue).")
+        guard let fixture = try await store.fixture(id: id), sport == nil || fixture.sport == sport else {
+            throw APIError(.notFound, "Fixture \(id.wire) does not exist\(sport.map { " in \($0.rawValue)" } ?? "").")
         }
         return fixture
     }

@@ -186,6 +186,9 @@ import Testing
             #expect(patched.json["startDateUTC"] == .string("2025-06-01T10:30:00"))
             #expect(patched.json["updateCount"]?.intValue == 1)
 
+            let unknown = try await client.execute(
+                uri: "/admin/fixtures/\(UUID().uuidString)", method: .delete, headers: server.bearer(server.admin))
+            #expect(unknown.status == .notFound)
             let deleted = try await client.execute(
                 uri: "/admin/fixtures/\(id.wire)", method: .delete, headers: server.bearer(server.admin))
             #expect(deleted.json["fixtureDeleted"] == .bool(true))
