@@ -192,7 +192,7 @@ public struct FixtureEngine: Sendable {
         }
         return ResolvedAction(
             definition: definition, subType: subType, team: team, player: submission.player,
-            timestamp: submission.timestamp ?? receivedAt, clockTime: submission.clockTime ?? .zero,
+            timestamp: (submission.timestamp ?? receivedAt).wholeMillisecond, clockTime: submission.clockTime ?? .zero,
             metadata: submission.metadata, relatedActionIds: submission.relatedActionIds)
     }
 

@@ -83,6 +83,9 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         return text + "Z"
     }
 
+    /// The same instant to the millisecond, written with three fraction digits as packets are.
+    public var wholeMillisecond: Timestamp { Timestamp(microseconds: microseconds, fractionDigits: 3) }
+
     /// The same instant to the second, as period bounds and start times are written.
     public var wholeSecond: Timestamp { Timestamp(microseconds: microseconds, fractionDigits: 0) }
 

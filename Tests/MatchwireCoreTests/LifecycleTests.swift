@@ -140,6 +140,19 @@ import Testing
                 "Confirmed is refused"))
     }
 
+    @Test func packetTimestampsAreWrittenToTheMillisecondWhateverTheScoutSent() throws {
+        var match = try MatchScript()
+        for (sent, written) in [
+            ("2025-05-20T08:30:01Z", "2025-05-20T08:30:01.000Z"),
+            ("2025-05-20T08:30:01.123456Z", "2025-05-20T08:30:01.123Z"),
+        ] {
+            let submission = ActionSubmission(actionId: UUID(), actionType: .id(2), timestamp: Timestamp(iso8601: sent))
+            guard case .stored(let packet) = try match.engine.ingest(submission, receivedAt: match.clock, traceId: "")
+            else { throw RuleViolation("not stored") }
+            #expect(packet.action.timestamp.description == written)
+        }
+    }
+
     @Test func sequenceNumbersAndTimelineFollowStorageOrder() throws {
         var match = try MatchScript()
         let colours = try match.send(2)
