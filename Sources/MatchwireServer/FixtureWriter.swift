@@ -110,10 +110,12 @@ actor FixtureWriter {
             let batch = try await store.packets(fixtureId: fixtureId, after: rebuilt.lastSeqNum, limit: 1000)
             if batch.isEmpty { break }
             for packet in batch {
-                let submission = try ActionSubmission(json: try JSONValue.parse(packet.submission))
-                let outcome = try rebuilt.ingest(submission, receivedAt: packet.receivedAt, traceId: packet.traceId)
+                let outcome = try? rebuilt.ingest(
+                    ActionSubmission(json: JSONValue.parse(packet.submission)), receivedAt: packet.receivedAt,
+                    traceId: packet.traceId)
                 guard case .stored(let replayed) = outcome, replayed.action.fixtureSeqNum == packet.seqNum else {
-                    throw RuleViolation("Stored packet \(packet.seqNum) of fixture \(fixtureId.wire) did not replay.")
+                    // The store holds what the engine no longer accepts: a server fault (500), not the scout's (422).
+                    throw ReplayFailure(fixtureId: fixtureId, seqNum: packet.seqNum)
                 }
             }
         }
@@ -128,6 +130,14 @@ actor FixtureWriter {
         let low = generator.next() as UInt64
         return String(high, radix: 16).leftPadded(to: 16) + String(low, radix: 16).leftPadded(to: 16)
     }
+}
+
+/// A stored packet that does not replay through the engine when a fixture's state is rebuilt.
+struct ReplayFailure: Error, CustomStringConvertible {
+    let fixtureId: UUID
+    let seqNum: Int
+
+    var description: String { "stored packet \(seqNum) of fixture \(fixtureId.wire) did not replay" }
 }
 
 /// The writers of the fixtures written since start, one per fixture.
