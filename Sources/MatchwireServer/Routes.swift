@@ -85,16 +85,9 @@ struct Routes: Sendable {
             return Response(status: .notModified, headers: [.eTag: etag])
         }
         let packets = try await store.packetBytes(fixtureId: fixture.id, order: fixture.finished ? .timeline : .seqNum)
-        var buffer = ByteBuffer()
-        buffer.reserveCapacity(packets.reduce(2) { $0 + $1.count + 1 })
-        buffer.writeString("[")
-        for (index, packet) in packets.enumerated() {
-            if index > 0 { buffer.writeString(",") }
-            buffer.writeBytes(packet)
-        }
-        buffer.writeString("]")
         return Response(
-            status: .ok, headers: [.contentType: vendorMediaType, .eTag: etag], body: ResponseBody(byteBuffer: buffer))
+            status: .ok, headers: [.contentType: vendorMediaType, .eTag: etag],
+            body: ResponseBody(byteBuffer: jsonArray(of: packets)))
     }
 
     // MARK: Ingestion
@@ -106,19 +99,8 @@ struct Routes: Sendable {
         let fixture = try await requireFixture(context, sport: sport)
         let json = try parseJSON(body)
         let submissions = try ActionSubmission.batch(from: json)
-        let now = Timestamp(millisecondsSince1970: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
-        let result = try await writers.writer(for: fixture.id).ingest(submissions, receivedAt: now)
-        var buffer = ByteBuffer()
-        if json.arrayValue != nil {
-            buffer.writeString("[")
-            for (index, packet) in result.packets.enumerated() {
-                if index > 0 { buffer.writeString(",") }
-                buffer.writeBytes(packet)
-            }
-            buffer.writeString("]")
-        } else {
-            buffer.writeBytes(result.packets[0])
-        }
+        let result = try await writers.writer(for: fixture.id).ingest(submissions, receivedAt: .now)
+        let buffer = json.arrayValue != nil ? jsonArray(of: result.packets) : ByteBuffer(bytes: result.packets[0])
         return Response(
             status: result.storedNew ? .created : .ok, headers: [.contentType: vendorMediaType],
             body: ResponseBody(byteBuffer: buffer))
@@ -186,6 +168,19 @@ struct Routes: Sendable {
         } catch {
             throw APIError(.badRequest, "The body is not valid JSON: \(error.description)")
         }
+    }
+
+    /// Packets' stored bytes joined into one JSON array, as they are, without decoding them.
+    private func jsonArray(of packets: [[UInt8]]) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(packets.reduce(2) { $0 + $1.count + 1 })
+        buffer.writeString("[")
+        for (index, packet) in packets.enumerated() {
+            if index > 0 { buffer.writeString(",") }
+            buffer.writeBytes(packet)
+        }
+        buffer.writeString("]")
+        return buffer
     }
 
     private func vendorResponse(_ bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {

@@ -1,3 +1,6 @@
+import Foundation
+import MatchwireCore
+
 /// The settings of `matchwire serve` (operations.md §5), with their defaults.
 public struct ServerConfiguration: Sendable, Hashable {
     public var host = "127.0.0.1"
@@ -22,5 +25,12 @@ public struct ServerConfiguration: Sendable, Hashable {
         "heartbeat-interval=\(heartbeatInterval)s auth-timeout=\(authTimeout)s media-delay=\(mediaDelay)s "
             + "rate-limit=\(rateLimit)/s rate-burst=\(rateBurst) subscriber-queue=\(subscriberQueue) "
             + "max-body=\(maxBodyBytes)B"
+    }
+}
+
+extension Timestamp {
+    /// The current time, to the millisecond: the receipt time of ingested actions, the creation time of tokens.
+    public static var now: Timestamp {
+        Timestamp(millisecondsSince1970: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
     }
 }

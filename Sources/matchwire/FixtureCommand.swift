@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import MatchwireCore
+import MatchwireServer
 import MatchwireStore
 
 struct FixtureCommand: AsyncParsableCommand {

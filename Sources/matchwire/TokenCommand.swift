@@ -86,10 +86,3 @@ private func parseList<T: Hashable>(
 private func describe<T: RawRepresentable>(_ values: Set<T>) -> String where T.RawValue == String {
     values.map(\.rawValue).sorted().joined(separator: ",")
 }
-
-extension Timestamp {
-    /// The current time, to the millisecond.
-    static var now: Timestamp {
-        Timestamp(millisecondsSince1970: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
-    }
-}
