@@ -20,15 +20,19 @@ public struct APIError: HTTPResponseError, Sendable {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var fields = headers
+        fields[.contentType] = "application/json"
+        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: body))
+    }
+
+    /// `{"errorMessage": "..."}`.
+    var body: ByteBuffer {
         var writer = JSONWriter(reservingCapacity: 128)
         writer.beginObject()
         writer.key("errorMessage")
         writer.string(message)
         writer.endObject()
-        var fields = headers
-        fields[.contentType] = "application/json"
-        return Response(
-            status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: writer.bytes)))
+        return ByteBuffer(bytes: writer.bytes)
     }
 
     static let invalidAuthentication = APIError(.unauthorized, "The supplied authentication is invalid")

@@ -58,13 +58,26 @@ public struct AccessControl: Sendable {
     /// (fixtures, the actions list), which any feed of the sport may read.
     func authorizeRead(_ request: Request, feed: Feed?, sport: Sport) async throws -> TokenRecord {
         let record = try await bearer(request)
+        try entitle(record, feed: feed, sport: sport)
+        try limiter.admit(record.name)
+        return record
+    }
+
+    /// Checks the token of a stream's auth message: known, entitled to the feed and sport, within the rate limit
+    /// (a connect counts as a request). The errors' sentences become the stream's ERROR messages.
+    func authorizeStream(_ token: String, feed: Feed, sport: Sport) async throws -> TokenRecord {
+        guard let record = try await self.token(token) else { throw APIError.invalidAuthentication }
+        try entitle(record, feed: feed, sport: sport)
+        try limiter.admit(record.name)
+        return record
+    }
+
+    private func entitle(_ record: TokenRecord, feed: Feed?, sport: Sport) throws {
         let feeds = feed.map { [$0] } ?? Feed.allCases
         guard feeds.contains(where: { record.mayRead($0, of: sport) }) else {
             let what = feed.map { "the \($0.rawValue) feed of \(sport.rawValue)" } ?? sport.rawValue
             throw APIError(.forbidden, "The token '\(record.name)' is not entitled to \(what).")
         }
-        try limiter.admit(record.name)
-        return record
     }
 
     /// Checks an ingest request: a scout or admin token entitled to the sport.

@@ -51,8 +51,10 @@ struct FixtureListQuery {
             }
         }
         if request.headers.first(where: { $0.name.canonicalName == "paged" })?.value.lowercased() == "true" {
-            let page = try integer(parameters["page"], name: "page", range: 0...1_000_000) ?? 0
-            let size = try integer(parameters["size"], name: "size", range: 1...maximumPageSize) ?? defaultPageSize
+            let page = try QueryParameter.integer(parameters["page"], name: "page", range: 0...1_000_000) ?? 0
+            let size =
+                try QueryParameter.integer(parameters["size"], name: "size", range: 1...maximumPageSize)
+                ?? defaultPageSize
             query.page = (page, size)
         }
         return FixtureListQuery(storeQuery: query)
@@ -64,15 +66,5 @@ struct FixtureListQuery {
             throw APIError(.badRequest, "Query parameter '\(name)' must be a date YYYY-MM-DD.")
         }
         return String(value)
-    }
-
-    private static func integer(_ value: Substring?, name: String, range: ClosedRange<Int>) throws -> Int? {
-        guard let value else { return nil }
-        guard let number = Int(value), range.contains(number) else {
-            throw APIError(
-                .badRequest,
-                "Query parameter '\(name)' must be a whole number from \(range.lowerBound) to \(range.upperBound).")
-        }
-        return number
     }
 }

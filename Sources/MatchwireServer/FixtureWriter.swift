@@ -9,16 +9,19 @@ import Synchronization
 /// One writer per fixture, serial through a lock that also covers the awaited store write, so two requests
 /// for one fixture never interleave and never reuse or skip a `fixtureSeqNum`. Writers of different
 /// fixtures run concurrently. The engine is rebuilt from the store the first time a fixture is written after
-/// a start, by replaying the stored submissions.
+/// a start, by replaying the stored submissions. Once durable, the new packets go to the stream hub, still under
+/// the lock, so subscribers get them in `fixtureSeqNum` order.
 actor FixtureWriter {
     let fixtureId: UUID
     private let store: any EventStore
+    private let hub: StreamHub
     private let lock = AsyncSerialLock()
     private var engine: FixtureEngine?
 
-    init(fixtureId: UUID, store: any EventStore) {
+    init(fixtureId: UUID, store: any EventStore, hub: StreamHub) {
         self.fixtureId = fixtureId
         self.store = store
+        self.hub = hub
     }
 
     /// What an ingest stored: the packet bytes in submission order, and whether any of them is new.
@@ -43,6 +46,7 @@ actor FixtureWriter {
             throw RuleViolation("Fixture \(fixtureId.wire) is deleted: it accepts no actions.")
         }
         var stored: [StoredPacket] = []
+        var published: [StreamPacket] = []
         var answers: [Answer] = []
         for (index, submission) in submissions.enumerated() {
             let traceId = Self.newTraceId()
@@ -51,6 +55,7 @@ actor FixtureWriter {
                 case .stored(let packet):
                     let bytes = packet.jsonBytes
                     answers.append(.bytes(bytes))
+                    published.append(StreamPacket(packet: packet, receivedAt: receivedAt, bytes: bytes))
                     stored.append(
                         StoredPacket(
                             fixtureId: fixtureId, seqNum: packet.action.fixtureSeqNum, period: packet.action.period,
@@ -71,6 +76,7 @@ actor FixtureWriter {
                 throw error
             }
             engine = draft
+            hub.publish(published, fixtureId: fixtureId)
         }
         var packets: [[UInt8]] = []
         for answer in answers {
@@ -143,16 +149,18 @@ struct ReplayFailure: Error, CustomStringConvertible {
 /// The writers of the fixtures written since start, one per fixture.
 final class FixtureWriters: Sendable {
     private let store: any EventStore
+    private let hub: StreamHub
     private let writers = Mutex<[UUID: FixtureWriter]>([:])
 
-    init(store: any EventStore) {
+    init(store: any EventStore, hub: StreamHub) {
         self.store = store
+        self.hub = hub
     }
 
     func writer(for fixtureId: UUID) -> FixtureWriter {
         writers.withLock { writers in
             if let writer = writers[fixtureId] { return writer }
-            let writer = FixtureWriter(fixtureId: fixtureId, store: store)
+            let writer = FixtureWriter(fixtureId: fixtureId, store: store, hub: hub)
             writers[fixtureId] = writer
             return writer
         }

@@ -1,23 +1,31 @@
 import Hummingbird
+import HummingbirdCore
 import Logging
 import MatchwireCore
 import MatchwireStore
 import NIOCore
 
-/// Builds the Matchwire HTTP application on a store.
+/// Builds the Matchwire HTTP and websocket application on a store.
 public enum MatchwireApp {
     /// The application, ready to run. `onRunning` is called with the bound port once it listens.
+    ///
+    /// `hub` carries the streams. To close them with 1001 on shutdown before the HTTP server stops, run it as a
+    /// service after the application in one service group (`matchwire serve` does).
     public static func build(
-        configuration: ServerConfiguration, store: any EventStore, logger: Logger,
+        configuration: ServerConfiguration, store: any EventStore, hub: StreamHub, logger: Logger,
         onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: ErrorMiddleware())
         let access = AccessControl(store: store, rateLimit: configuration.rateLimit, rateBurst: configuration.rateBurst)
-        Routes(store: store, access: access, writers: FixtureWriters(store: store), configuration: configuration)
-            .register(on: router)
+        Routes(
+            store: store, access: access, writers: FixtureWriters(store: store, hub: hub), configuration: configuration
+        )
+        .register(on: router)
+        let streams = StreamEndpoint(configuration: configuration, store: store, access: access, hub: hub)
         return Application(
             router: router,
+            server: HTTPServerBuilder { responder in StreamServerChannel(responder: responder, streams: streams) },
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "matchwire"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? configuration.port) },

@@ -7,7 +7,8 @@ import NIOCore
 /// The vendor media type of every successful consumer answer.
 let vendorMediaType = "application/vnd.imggaming.dde.api+json;version=1"
 
-/// The HTTP routes: consumer REST, ingestion and fixture administration.
+/// The HTTP routes: consumer REST, ingestion and fixture administration. The streams share the actions paths;
+/// `StreamServerChannel` takes the upgrade requests before they reach these routes.
 struct Routes: Sendable {
     let store: any EventStore
     let access: AccessControl
@@ -23,6 +24,11 @@ struct Routes: Sendable {
             }
             router.get("\(base)/fixtures/:fixtureId/actions") { request, context in
                 try await listActions(request, context: context, sport: sport)
+            }
+            router.get("media/\(base)/fixtures/:fixtureId/actions") { _, _ -> Response in
+                throw APIError(
+                    .upgradeRequired, "The media feed is a websocket stream: connect with 'Upgrade: websocket'.",
+                    headers: [.upgrade: "websocket"])
             }
             router.post("ingest/\(base)/fixtures/:fixtureId/actions") { request, context in
                 try await ingest(request, context: context, sport: sport)
@@ -146,20 +152,10 @@ struct Routes: Sendable {
 
     // MARK: Helpers
 
-    private func fixtureId(_ context: BasicRequestContext) throws -> UUID {
-        let text = context.parameters.get("fixtureId") ?? ""
-        guard let id = UUID(uuidString: text) else { throw APIError(.notFound, "Fixture '\(text)' does not exist.") }
-        return id
-    }
-
     /// The fixture of the path, which must exist and be of `sport` (of any sport when nil). Checked before a
     /// fixture writer is made for it, so unknown ids never occupy memory.
     private func requireFixture(_ context: BasicRequestContext, sport: Sport?) async throws -> Fixture {
-        let id = try fixtureId(context)
-        guard let fixture = try await store.fixture(id: id), sport == nil || fixture.sport == sport else {
-            throw APIError(.notFound, "Fixture \(id.wire) does not exist\(sport.map { " in \($0.rawValue)" } ?? "").")
-        }
-        return fixture
+        try await store.requireFixture(context.parameters.get("fixtureId"), sport: sport)
     }
 
     private func parseJSON(_ body: ByteBuffer) throws -> JSONValue {

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import MatchwireServer
+import ServiceLifecycle
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -40,13 +41,20 @@ struct Serve: AsyncParsableCommand {
         var frameworkLogger = Logger(label: "matchwire.http")
         frameworkLogger.logLevel = .warning
         let eventStore = try await store.open(logger: frameworkLogger)
-        let app = MatchwireApp.build(configuration: settings, store: eventStore, logger: frameworkLogger) { port in
+        let hub = StreamHub(logger: logger)
+        let app = MatchwireApp.build(configuration: settings, store: eventStore, hub: hub, logger: frameworkLogger) {
+            port in
             logger.info(
                 "matchwire listening on http://\(settings.host):\(port) store=\(eventStore.description) \(settings.summary)"
             )
         }
+        // Shut down in reverse order: the hub first closes the streams with 1001, then the server finishes the
+        // requests in flight and stops.
+        let services = ServiceGroup(
+            configuration: .init(
+                services: [app, hub], gracefulShutdownSignals: [.sigterm, .sigint], logger: frameworkLogger))
         do {
-            try await app.runService()
+            try await services.run()
         } catch {
             try? await eventStore.close()
             throw error

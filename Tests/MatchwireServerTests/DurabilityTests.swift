@@ -35,6 +35,19 @@ struct ServerProcess {
         return String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
     }
 
+    /// A new database with a token of `role` and a table tennis fixture, made with the command line.
+    static func prepareDatabase(role: String) throws -> (database: String, token: String, fixture: String) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("matchwire-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let database = directory.appendingPathComponent("matchwire.sqlite").path
+        let token = try run(["token", "create", "--name", role, "--role", role, "--database", database])
+        let fixture = try run([
+            "fixture", "create", "--sport", "tabletennis", "--home", "PARK Gahyeon", "--away", "BATRA Manika",
+            "--database", database,
+        ])
+        return (database, token, fixture)
+    }
+
     /// Starts `matchwire serve --port 0` and waits for its start-up line to learn the port.
     static func start(database: String, environment: [String: String] = [:]) throws -> ServerProcess {
         let process = Process()
@@ -73,16 +86,7 @@ struct ServerProcess {
 
 @Suite struct DurabilityTests {
     @Test func acknowledgedActionSurvivesSIGKILLAndTheSequenceContinues() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("matchwire-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let database = directory.appendingPathComponent("durable.sqlite").path
-        let token = try ServerProcess.run([
-            "token", "create", "--name", "scout", "--role", "scout", "--database", database,
-        ])
-        let fixture = try ServerProcess.run([
-            "fixture", "create", "--sport", "tabletennis", "--home", "PARK Gahyeon", "--away", "BATRA Manika",
-            "--database", database,
-        ])
+        let (database, token, fixture) = try ServerProcess.prepareDatabase(role: "scout")
         let client = HTTPClient.shared
 
         func send(_ port: Int, _ body: String) async throws -> (status: UInt, body: String) {
@@ -130,6 +134,30 @@ struct ServerProcess {
         #expect(server.startLine.contains("media-delay=0.0s"))
         #expect(server.startLine.contains("store=sqlite "))
         let stopped = server.terminate()
+        #expect(stopped.status == 0)
+        #expect(stopped.output.contains("matchwire stopped"))
+    }
+}
+
+@Suite struct ShutdownTests {
+    @Test func sigtermClosesEveryStreamWith1001AndTheServerExitsCleanly() async throws {
+        let (database, token, fixture) = try ServerProcess.prepareDatabase(role: "consumer")
+        let server = try ServerProcess.start(database: database)
+        let transcripts = [StreamTranscript(), StreamTranscript()]
+        let streams = zip(transcripts, ["", "/media"]).map { transcript, prefix in
+            Task {
+                try await StreamClient.run(
+                    port: server.port, path: "\(prefix)/v2/tabletennis/fixtures/\(fixture)/actions",
+                    firstFrame: StreamClient.auth(token), into: transcript)
+            }
+        }
+        try await waitUntil { transcripts.allSatisfy { !$0.controls.isEmpty } }
+        let stopped = await Task.detached { server.terminate() }.value
+        for stream in streams { _ = try await stream.value }
+        for transcript in transcripts {
+            #expect(transcript.controls.first?.control == "INFO: Authorisation accepted")
+            #expect(transcript.closeCode == .goingAway)
+        }
         #expect(stopped.status == 0)
         #expect(stopped.output.contains("matchwire stopped"))
     }

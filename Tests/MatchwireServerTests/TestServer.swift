@@ -17,9 +17,11 @@ struct TestServer {
     let scout: String
     let consumer: String
     let fixture: Fixture
+    let hub: StreamHub
 
     static func start(
         rateLimit: Double = 1000, rateBurst: Int = 1000,
+        configure: (inout ServerConfiguration) -> Void = { _ in },
         _ body: @Sendable (TestServer, any TestClientProtocol) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("matchwire-\(UUID().uuidString)")
@@ -29,6 +31,7 @@ struct TestServer {
         configuration.port = 0
         configuration.rateLimit = rateLimit
         configuration.rateBurst = rateBurst
+        configure(&configuration)
         let now = Timestamp(millisecondsSince1970: 1_747_729_800_000)
         var tokens: [String] = []
         for role in Role.allCases {
@@ -45,13 +48,19 @@ struct TestServer {
             ],
             rules: TableTennisRules(bestOf: 3).rulesObject)
         try await store.insertFixture(fixture)
-        let server = TestServer(
-            store: store, configuration: configuration, admin: tokens[2], scout: tokens[1], consumer: tokens[0],
-            fixture: fixture)
         var logger = Logger(label: "test")
         logger.logLevel = .warning
-        let app = MatchwireApp.build(configuration: configuration, store: store, logger: logger)
-        try await app.test(.live) { client in try await body(server, client) }
+        let hub = StreamHub(logger: logger)
+        let server = TestServer(
+            store: store, configuration: configuration, admin: tokens[2], scout: tokens[1], consumer: tokens[0],
+            fixture: fixture, hub: hub)
+        let app = MatchwireApp.build(configuration: configuration, store: store, hub: hub, logger: logger)
+        do {
+            try await app.test(.live) { client in try await body(server, client) }
+        } catch {
+            try? await store.close()
+            throw error
+        }
         try await store.close()
     }
 
@@ -87,6 +96,37 @@ struct TestServer {
         }
         actions += [action(5), action(21)]
         return actions
+    }
+
+    /// Actions of a best-of-3 match whose first game goes to deuce and stays there for `rallies` alternating
+    /// points before the home side wins it and the match: as many packets as a test needs, all accepted.
+    func longMatch(rallies: Int) -> [JSONValue] {
+        var actions = [action(2), action(4), action(6)]
+        for point in 0..<20 { actions.append(action(1102, home: point % 2 == 0)) }
+        for point in 0..<(rallies / 2 * 2) { actions.append(action(1102, home: point % 2 == 0)) }
+        actions += [action(1102, home: true), action(1102, home: true), action(7), action(6)]
+        actions += (1...11).map { _ in action(1102, home: true) }
+        actions += [action(7), action(5), action(21)]
+        return actions
+    }
+
+    /// Posts actions as one array; they must be stored (201).
+    func ingest(_ actions: [JSONValue], with client: any TestClientProtocol) async throws {
+        let response = try await client.execute(
+            uri: ingestPath, method: .post, headers: bearer(scout), body: JSONValue.array(actions).buffer)
+        guard response.status == .created else {
+            throw IngestFailed(status: response.status.code, message: response.errorMessage)
+        }
+    }
+
+    struct IngestFailed: Error {
+        let status: Int
+        let message: String
+    }
+
+    /// The stream path of the fixture: betting, or media.
+    func streamPath(media: Bool = false, query: String = "") -> String {
+        (media ? "/media" : "") + actionsPath + (query.isEmpty ? "" : "?\(query)")
     }
 }
 

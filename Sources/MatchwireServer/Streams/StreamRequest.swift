@@ -1,0 +1,58 @@
+import Foundation
+import Hummingbird
+import MatchwireCore
+import MatchwireStore
+
+/// A stream request that passed the checks made before the upgrade (protocol.md §3): the `Accept` header, the
+/// query parameters and the fixture. Failing any of them is a plain HTTP answer (400, 406 or 404).
+struct StreamRequest: Sendable {
+    /// How a fixture that is not live is replayed.
+    enum Speed: String, Sendable {
+        /// Keeps the original gaps between the packets' timestamps.
+        case normal
+        /// As fast as the client reads.
+        case fast
+    }
+
+    let feed: Feed
+    let sport: Sport
+    let fixtureId: UUID
+    /// Packets of the list to skip: the stream starts at `fixtureSeqNum` `startPosition + 1`.
+    let startPosition: Int
+    let speed: Speed
+
+    /// The largest `startPosition` accepted; far above any fixture's packet count.
+    static let maximumStartPosition = 10_000_000
+
+    static func check(
+        _ request: Request, fixtureId text: String?, feed: Feed, sport: Sport, store: any EventStore
+    ) async throws -> StreamRequest {
+        try requireAcceptable(request)
+        let parameters = request.uri.queryParameters
+        let startPosition =
+            try QueryParameter.integer(
+                parameters["startPosition"], name: "startPosition", range: 0...maximumStartPosition) ?? 0
+        var speed = Speed.normal
+        if let text = parameters["speed"] {
+            guard let value = Speed(rawValue: String(text)) else {
+                throw APIError(.badRequest, "Query parameter 'speed' must be normal or fast.")
+            }
+            speed = value
+        }
+        let fixture = try await store.requireFixture(text, sport: sport)
+        return StreamRequest(
+            feed: feed, sport: sport, fixtureId: fixture.id, startPosition: startPosition, speed: speed)
+    }
+}
+
+extension EventStore {
+    /// The fixture of a path, which must exist and be of `sport` (of any sport when nil): 404 otherwise.
+    func requireFixture(_ text: String?, sport: Sport?) async throws -> Fixture {
+        let text = text ?? ""
+        guard let id = UUID(uuidString: text) else { throw APIError(.notFound, "Fixture '\(text)' does not exist.") }
+        guard let fixture = try await fixture(id: id), sport == nil || fixture.sport == sport else {
+            throw APIError(.notFound, "Fixture \(id.wire) does not exist\(sport.map { " in \($0.rawValue)" } ?? "").")
+        }
+        return fixture
+    }
+}

@@ -1,0 +1,191 @@
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import Logging
+import MatchwireCore
+import MatchwireStore
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
+import NIOWebSocket
+import Synchronization
+@_spi(WSInternal) import WSCore
+
+/// The server's connections: HTTP/1.1, upgraded to a websocket on the stream paths.
+///
+/// hummingbird-websocket's own channel answers every refused upgrade with a bare 400, because SwiftNIO's upgrade
+/// handler does not pass a refused upgrade request on. The protocol wants the refusal as a plain HTTP answer with
+/// its own status and sentence (404 unknown fixture, 400 bad parameter, 406), so this channel keeps the reason
+/// of a refusal and answers it itself. The websocket (frames, pings, the close handshake) is swift-websocket's
+/// handler, run as hummingbird-websocket runs it.
+struct StreamServerChannel: ServerChildChannel, HTTPChannelHandler {
+    typealias WebSocketRun = @Sendable (NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, Logger) async -> Void
+
+    enum UpgradeResult: Sendable {
+        case websocket(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, WebSocketRun, Logger)
+        case http(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
+        case refused(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, APIError)
+    }
+
+    struct Value: ServerChildChannelValue {
+        let upgradeResult: EventLoopFuture<UpgradeResult>
+        let channel: any Channel
+    }
+
+    /// The HTTP routes.
+    let responder: HTTPChannelHandler.Responder
+    /// Decides whether an upgrade request becomes a stream.
+    let streams: StreamEndpoint
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        channel.eventLoop.makeCompletedFuture {
+            let decision = Mutex<StreamEndpoint.Decision?>(nil)
+            let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
+                maxFrameSize: StreamSession.maximumClientFrame,
+                shouldUpgrade: { channel, head in
+                    let promise = channel.eventLoop.makePromise(of: HTTPHeaders?.self)
+                    promise.completeWithTask {
+                        let decided = await streams.decide(head, channel: channel, logger: logger)
+                        decision.withLock { $0 = decided }
+                        guard case .accept = decided else { return nil }
+                        return HTTPHeaders()
+                    }
+                    return promise.futureResult
+                },
+                upgradePipelineHandler: { channel, _ in
+                    channel.eventLoop.makeCompletedFuture {
+                        guard case .accept(let run) = decision.withLock({ $0 }) else {
+                            throw ChannelError.inappropriateOperationForState
+                        }
+                        let webSocket = try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(
+                            wrappingChannelSynchronously: channel,
+                            configuration: .init(isOutboundHalfClosureEnabled: true))
+                        return .websocket(webSocket, run, logger)
+                    }
+                })
+            var configuration = NIOUpgradableHTTPServerPipelineConfiguration<UpgradeResult>(
+                upgradeConfiguration: NIOTypedHTTPServerUpgradeConfiguration(
+                    upgraders: [upgrader],
+                    notUpgradingCompletionHandler: { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+                            try channel.pipeline.syncOperations.addHandler(
+                                HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
+                            let http = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
+                                wrappingChannelSynchronously: channel,
+                                configuration: .init(isOutboundHalfClosureEnabled: true))
+                            if case .refuse(let error) = decision.withLock({ $0 }) { return .refused(http, error) }
+                            return .http(http)
+                        }
+                    }))
+            configuration.enablePipelining = false  // pipelined by NIOAsyncChannel
+            configuration.enableErrorHandling = false  // errors are answered by the application
+            configuration.enableResponseHeaderValidation = false  // HTTPTypes validates the headers
+            let upgradeResult = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(
+                configuration: configuration)
+            return Value(upgradeResult: upgradeResult, channel: channel)
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        do {
+            switch try await value.upgradeResult.get() {
+            case .http(let http):
+                await handleHTTP(asyncChannel: http, logger: logger)
+            case .refused(let http, let error):
+                try await http.executeThenClose { _, outbound in
+                    let body = error.body
+                    var headers = error.headers
+                    headers[.contentType] = "application/json"
+                    headers[.contentLength] = String(body.readableBytes)
+                    headers[.connection] = "close"
+                    try await outbound.write(
+                        contentsOf: [
+                            .head(HTTPResponse(status: error.status, headerFields: headers)), .body(body), .end(nil),
+                        ])
+                }
+            case .websocket(let webSocket, let run, let logger):
+                await run(webSocket, logger)
+            }
+        } catch {
+            logger.debug("connection ended: \(error)")
+        }
+    }
+}
+
+/// The stream paths and the checks made before an upgrade.
+struct StreamEndpoint: Sendable {
+    let configuration: ServerConfiguration
+    let store: any EventStore
+    let access: AccessControl
+    let hub: StreamHub
+
+    enum Decision: Sendable {
+        /// Upgrade, then run the stream.
+        case accept(StreamServerChannel.WebSocketRun)
+        /// Answer this error in plain HTTP and close.
+        case refuse(APIError)
+    }
+
+    /// Accepts an upgrade request that passes every check, or gives the plain HTTP answer.
+    func decide(_ head: HTTPRequestHead, channel: any Channel, logger: Logger) async -> Decision {
+        guard let (feed, sport, fixtureId) = Self.match(head.uri) else {
+            return .refuse(
+                APIError(
+                    .badRequest,
+                    "Only the action streams (/{sport}/fixtures/{fixtureId}/actions and /media/{sport}/fixtures/{fixtureId}/actions) accept a websocket upgrade."
+                ))
+        }
+        let checked: StreamRequest
+        do {
+            let request = try HTTPRequest(head, secure: false, splitCookie: false)
+            checked = try await StreamRequest.check(
+                Request(head: request, body: .init(buffer: ByteBuffer())), fixtureId: fixtureId, feed: feed,
+                sport: sport, store: store)
+        } catch {
+            return .refuse(APIError.from(error, logger: logger))
+        }
+        let session = StreamSession(
+            request: checked, configuration: configuration, store: store, access: access, hub: hub, channel: channel,
+            logger: logger)
+        return .accept { webSocket, logger in
+            do {
+                _ = try await WebSocketHandler.handle(
+                    type: .server,
+                    configuration: .init(
+                        extensions: [], autoPing: .disabled, closeTimeout: StreamSession.closeWait,
+                        validateUTF8: false, maxFrameSize: StreamSession.maximumClientFrame),
+                    asyncChannel: webSocket, context: StreamSocketContext(logger: logger)
+                ) { inbound, outbound, _ in
+                    await session.run(inbound: inbound, outbound: outbound)
+                }
+            } catch {
+                logger.debug("stream connection failed: \(error)")
+            }
+        }
+    }
+
+    /// `/{S}/fixtures/{id}/actions` (betting) or `/media/{S}/fixtures/{id}/actions` (media); the query is ignored.
+    static func match(_ target: String) -> (Feed, Sport, String)? {
+        var path = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
+        var feed = Feed.betting
+        if path.hasPrefix("/media/") {
+            feed = .media
+            path = path.dropFirst("/media".count)
+        }
+        for sport in Sport.allCases {
+            let prefix = "/\(sport.pathSegment)/fixtures/"
+            guard path.hasPrefix(prefix), path.hasSuffix("/actions") else { continue }
+            let id = path.dropFirst(prefix.count).dropLast("/actions".count)
+            guard !id.isEmpty, !id.contains("/") else { continue }
+            return (feed, sport, String(id))
+        }
+        return nil
+    }
+}
+
+/// The context swift-websocket's handler logs with.
+struct StreamSocketContext: WebSocketContext {
+    let logger: Logger
+}

@@ -1,0 +1,376 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import MatchwireCore
+import MatchwireServer
+import MatchwireStore
+import NIOCore
+import NIOWebSocket
+import Synchronization
+import Testing
+
+/// The live streams (protocol.md §3) over real sockets with a real websocket client.
+@Suite struct StreamTests {
+    // MARK: Before the upgrade
+
+    @Test func refusedUpgradesArePlainHTTPAnswers() async throws {
+        try await TestServer.start { server, client in
+            let port = try #require(client.port)
+            let unknown = try await upgradeAttempt(port, "/v2/tabletennis/fixtures/\(UUID().wire)/actions")
+            #expect(unknown.status == 404)
+            #expect(unknown.message.hasSuffix("does not exist in tabletennis."))
+            let noAccept = try await upgradeAttempt(port, server.streamPath(), accept: nil)
+            #expect(noAccept.status == 400)
+            #expect(noAccept.message == "Request is missing required HTTP header 'Accept'")
+            let wrongAccept = try await upgradeAttempt(port, server.streamPath(), accept: "text/html")
+            #expect(wrongAccept.status == 406)
+            let badPosition = try await upgradeAttempt(port, server.streamPath(query: "startPosition=-1"))
+            #expect(badPosition.status == 400)
+            #expect(badPosition.message == "Query parameter 'startPosition' must be a whole number from 0 to 10000000.")
+            let badSpeed = try await upgradeAttempt(port, server.streamPath(media: true, query: "speed=slow"))
+            #expect(badSpeed.status == 400)
+            #expect(badSpeed.message == "Query parameter 'speed' must be normal or fast.")
+            let notAStream = try await upgradeAttempt(port, "/v2/tabletennis/fixtures")
+            #expect(notAStream.status == 400)
+            #expect(notAStream.message.hasPrefix("Only the action streams"))
+            let plainMedia = try await client.execute(
+                uri: server.streamPath(media: true), method: .get, headers: server.consumerHeaders())
+            #expect(plainMedia.status == .upgradeRequired)
+            #expect(server.hub.subscriberCount(fixtureId: server.fixture.id) == 0)
+        }
+    }
+
+    /// A websocket handshake request over plain HTTP, expected to be refused before the upgrade.
+    private func upgradeAttempt(_ port: Int, _ path: String, accept: String? = "application/json") async throws
+        -> (status: UInt, message: String)
+    {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        request.headers.add(name: "Upgrade", value: "websocket")
+        request.headers.add(name: "Connection", value: "Upgrade")
+        request.headers.add(name: "Sec-WebSocket-Version", value: "13")
+        request.headers.add(name: "Sec-WebSocket-Key", value: "dGhlIHNhbXBsZSBub25jZQ==")
+        if let accept { request.headers.add(name: "Accept", value: accept) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 1 << 16)
+        let json = try? JSONValue.parse(body.readableBytesView)
+        return (response.status.code, json?["errorMessage"]?.stringValue ?? "")
+    }
+
+    // MARK: Auth exchange
+
+    @Test func validTokenIsAcceptedWithAnInfoMessage() async throws {
+        try await TestServer.start { server, client in
+            let transcript = try await StreamClient.run(
+                port: try #require(client.port), path: server.streamPath(),
+                firstFrame: StreamClient.auth(server.consumer), stop: { !$0.controls.isEmpty })
+            #expect(transcript.controls.first?.control == "INFO: Authorisation accepted")
+        }
+    }
+
+    @Test(arguments: [
+        ("not json at all", "Authentication message had incorrect format"),
+        (#"{"token": "abc"}"#, "Authentication message had incorrect format"),
+        (#"{"authToken": 42}"#, "Authentication message had incorrect format"),
+        (#"{"authToken": "mw_unknown"}"#, "The supplied authentication is invalid"),
+    ])
+    func badAuthMessageGetsAnErrorAndClose1008(frame: String, message: String) async throws {
+        try await TestServer.start { server, client in
+            let transcript = try await StreamClient.run(
+                port: try #require(client.port), path: server.streamPath(), firstFrame: frame)
+            #expect(transcript.controls.map(\.control) == ["ERROR: \(message)"])
+            #expect(transcript.closeCode == .policyViolation)
+            #expect(transcript.packets.isEmpty)
+        }
+    }
+
+    @Test func tokenNotEntitledToTheFeedIsRefusedWithASentence() async throws {
+        try await TestServer.start { server, client in
+            let issued = AccessControl.issue(
+                name: "betting-only", role: .consumer, feeds: [.betting], sports: [.tableTennis], now: .now)
+            try await server.store.insertToken(issued.record)
+            let port = try #require(client.port)
+            let media = try await StreamClient.run(
+                port: port, path: server.streamPath(media: true), firstFrame: StreamClient.auth(issued.token))
+            #expect(
+                media.controls.first?.control
+                    == "ERROR: The token 'betting-only' is not entitled to the media feed of tabletennis.")
+            #expect(media.closeCode == .policyViolation)
+            let betting = try await StreamClient.run(
+                port: port, path: server.streamPath(), firstFrame: StreamClient.auth(issued.token),
+                stop: { !$0.controls.isEmpty })
+            #expect(betting.controls.first?.control == "INFO: Authorisation accepted")
+        }
+    }
+
+    @Test func silentClientIsClosedAfterTheAuthTimeout() async throws {
+        try await TestServer.start(configure: { $0.authTimeout = 0.3 }) { server, client in
+            let started = ContinuousClock.now
+            let transcript = try await StreamClient.run(
+                port: try #require(client.port), path: server.streamPath(), firstFrame: nil)
+            #expect(ContinuousClock.now - started >= .milliseconds(300))
+            #expect(
+                transcript.controls.map(\.control) == [
+                    "ERROR: No authentication message was received within 0.3 seconds."
+                ])
+            #expect(transcript.closeCode == .policyViolation)
+        }
+    }
+
+    @Test func connectsCountAgainstTheRateLimit() async throws {
+        try await TestServer.start(rateLimit: 0.01, rateBurst: 2) { server, client in
+            let port = try #require(client.port)
+            for _ in 1...2 {
+                let accepted = try await StreamClient.run(
+                    port: port, path: server.streamPath(), firstFrame: StreamClient.auth(server.consumer),
+                    stop: { !$0.controls.isEmpty })
+                #expect(accepted.controls.first?.control == "INFO: Authorisation accepted")
+            }
+            let limited = try await StreamClient.run(
+                port: port, path: server.streamPath(), firstFrame: StreamClient.auth(server.consumer))
+            let message = try #require(limited.controls.first?.json["message"]?.stringValue)
+            #expect(message.hasPrefix("Rate limit of 0.01 requests per second exceeded; retry in"))
+            #expect(limited.closeCode == .policyViolation)
+        }
+    }
+
+    @Test func clientFrameOverTheLimitIsClosedWith1009() async throws {
+        try await TestServer.start { server, client in
+            let huge = #"{"authToken": ""# + String(repeating: "x", count: 20_000) + #""}"#
+            let transcript = try await StreamClient.run(
+                port: try #require(client.port), path: server.streamPath(), firstFrame: huge)
+            #expect(transcript.closeCode == .messageTooLarge)
+            #expect(transcript.controls.isEmpty)
+        }
+    }
+
+    // MARK: Heartbeats
+
+    @Test func heartbeatsComeAtTheConfiguredIntervalAfterAcceptance() async throws {
+        try await TestServer.start(configure: { $0.heartbeatInterval = 0.2 }) { server, client in
+            let transcript = try await StreamClient.run(
+                port: try #require(client.port), path: server.streamPath(),
+                firstFrame: StreamClient.auth(server.consumer), stop: { $0.controls.count >= 6 })
+            let controls = transcript.controls
+            #expect(controls.first?.control == "INFO: Authorisation accepted")
+            let heartbeats = controls.dropFirst()
+            #expect(heartbeats.count == 5)
+            for heartbeat in heartbeats {
+                let message = try #require(heartbeat.json["message"]?.stringValue)
+                #expect(heartbeat.json["level"]?.stringValue == "INFO")
+                #expect(message.hasPrefix("Heartbeat sent at "))
+                let time = String(message.dropFirst("Heartbeat sent at ".count))
+                #expect(Timestamp(iso8601: time) != nil && time.count == 24, "an ISO time to the millisecond: \(time)")
+            }
+            // Five intervals of 0.2 s after acceptance: about a second, never less.
+            let span = try #require(heartbeats.last).arrived - controls[0].arrived
+            #expect(span >= .milliseconds(950) && span < .seconds(3), "\(span)")
+        }
+    }
+
+    // MARK: Delivery
+
+    @Test func subscriberConnectedBeforeStartFixtureReceivesTheWholeMatchInOrder() async throws {
+        try await TestServer.start { server, client in
+            let port = try #require(client.port)
+            let transcript = StreamTranscript()
+            let subscriber = Task {
+                try await StreamClient.run(
+                    port: port, path: server.streamPath(), firstFrame: StreamClient.auth(server.consumer),
+                    into: transcript)
+            }
+            try await waitUntil { !transcript.controls.isEmpty }
+            for action in server.wholeMatch() { try await server.ingest([action], with: client) }
+            _ = try await subscriber.value
+            let list = try await server.store.packetBytes(fixtureId: server.fixture.id, order: .seqNum)
+            #expect(transcript.seqNums == Array(1...list.count))
+            let listed = try list.map { try JSONValue.parse($0) }
+            #expect(transcript.packets == listed)
+            #expect(transcript.packets.last?["finished"] == .bool(true))
+            #expect(transcript.closeCode == .normalClosure, "closed with 1000 after the finished packet")
+        }
+    }
+
+    @Test func reconnectingSubscribersGetEveryPacketExactlyOnceWhileActionsAreIngested() async throws {
+        try await TestServer.start(configure: { $0.heartbeatInterval = 0.05 }) { server, client in
+            let port = try #require(client.port)
+            let actions = server.longMatch(rallies: 1960)
+            #expect(actions.count >= 2000)
+            let subscribers = (0..<20).map { index in
+                Task {
+                    var generator = SeededGenerator(seed: UInt64(index + 1))
+                    var received: [Int] = []
+                    var finished = false
+                    while !finished {
+                        let quota = Int.random(in: 1...300, using: &generator)
+                        let transcript = try await StreamClient.run(
+                            port: port, path: server.streamPath(query: "startPosition=\(received.count)"),
+                            firstFrame: StreamClient.auth(server.consumer),
+                            stop: { $0.packets.count >= quota })
+                        received += transcript.seqNums
+                        finished = transcript.packets.last?["finished"] == .bool(true)
+                        if finished { #expect(transcript.closeCode == .normalClosure) }
+                        try await Task.sleep(for: .milliseconds(Int.random(in: 0...30, using: &generator)))
+                    }
+                    return received
+                }
+            }
+            var generator = SeededGenerator(seed: 99)
+            var remaining = actions[...]
+            while !remaining.isEmpty {
+                let batch = remaining.prefix(Int.random(in: 1...25, using: &generator))
+                remaining = remaining.dropFirst(batch.count)
+                try await server.ingest(Array(batch), with: client)
+            }
+            let total = try await server.store.lastSeqNum(fixtureId: server.fixture.id)
+            #expect(total == actions.count)
+            for subscriber in subscribers {
+                let received = try await subscriber.value
+                #expect(received == Array(1...total), "every fixtureSeqNum exactly once, in order")
+            }
+        }
+    }
+
+    @Test func stalledSubscriberIsClosedWith1013WhileAHealthyOneKeepsReceiving() async throws {
+        try await TestServer.start(configure: { $0.subscriberQueue = 100 }) { server, client in
+            let port = try #require(client.port)
+            try await server.ingest([server.action(2), server.action(4), server.action(6)], with: client)
+            let release = Mutex(false)
+            let stalled = StreamTranscript()
+            let stalledTask = Task {
+                try await StreamClient.run(
+                    port: port, path: server.streamPath(query: "startPosition=3"),
+                    firstFrame: StreamClient.auth(server.consumer), into: stalled,
+                    hold: {
+                        while !release.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(10)) }
+                    })
+            }
+            let healthy = StreamTranscript()
+            let healthyTask = Task {
+                try await StreamClient.run(
+                    port: port, path: server.streamPath(query: "startPosition=3"),
+                    firstFrame: StreamClient.auth(server.consumer), into: healthy)
+            }
+            try await waitUntil { !stalled.controls.isEmpty && !healthy.controls.isEmpty }
+            // Deuce rallies until the stalled client's socket and queue are full and the hub drops it.
+            var sent = 0
+            while server.hub.subscriberCount(fixtureId: server.fixture.id) > 1 {
+                try #require(sent < 20_000, "the stalled subscriber was never dropped")
+                let rallies = (0..<20).map { server.action(1102, home: (sent + $0) % 2 == 0) }
+                try await server.ingest(rallies, with: client)
+                sent += rallies.count
+            }
+            release.withLock { $0 = true }
+            _ = try await stalledTask.value
+            #expect(stalled.closeCode == WebSocketErrorCode(codeNumber: 1013))
+            // The healthy subscriber got everything so far and still receives.
+            try await server.ingest([server.action(1102, home: true)], with: client)
+            try await waitUntil { healthy.seqNums.last == sent + 4 }
+            #expect(healthy.seqNums == Array(4...(sent + 4)))
+            healthyTask.cancel()
+        }
+    }
+
+    @Test func mediaReceivesNothingBeforeTheDelayAndBettingAtOnce() async throws {
+        try await TestServer.start(configure: { $0.mediaDelay = 1.0 }) { server, client in
+            let port = try #require(client.port)
+            let media = StreamTranscript()
+            let betting = StreamTranscript()
+            let tasks = [(media, true), (betting, false)].map { transcript, isMedia in
+                Task {
+                    try await StreamClient.run(
+                        port: port, path: server.streamPath(media: isMedia),
+                        firstFrame: StreamClient.auth(server.consumer), into: transcript,
+                        stop: { $0.packets.count >= 2 })
+                }
+            }
+            try await waitUntil { !media.controls.isEmpty && !betting.controls.isEmpty }
+            let sent = ContinuousClock.now
+            try await server.ingest([server.action(2), server.action(4)], with: client)
+            try await waitUntil { betting.packets.count == 2 }
+            #expect(betting.all.last.map { $0.arrived - sent } ?? .seconds(9) < .milliseconds(900))
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(media.packets.isEmpty, "nothing before the delay")
+            try await waitUntil { media.packets.count == 2 }
+            let arrival = try #require(media.all.last).arrived - sent
+            #expect(arrival >= .milliseconds(950), "held back about the media delay: \(arrival)")
+            #expect(media.packets == betting.packets)
+            for task in tasks { _ = try await task.value }
+        }
+    }
+
+    // MARK: Replay
+
+    @Test func finishedFixtureReplaysFastFromStartPositionAndClosesWith1000() async throws {
+        try await TestServer.start { server, client in
+            let actions = server.wholeMatch()
+            try await server.ingest(actions, with: client)
+            let transcript = try await StreamClient.run(
+                port: try #require(client.port), path: server.streamPath(query: "startPosition=10&speed=fast"),
+                firstFrame: StreamClient.auth(server.consumer))
+            #expect(transcript.seqNums == Array(11...actions.count))
+            #expect(transcript.closeCode == .normalClosure)
+        }
+    }
+
+    @Test func normalReplayKeepsTheGapsBetweenTimestamps() async throws {
+        try await TestServer.start { server, client in
+            // The whole match, its actions 60 ms apart: 1.8 s from the first to the last.
+            let start = Timestamp(millisecondsSince1970: 1_747_729_800_000)
+            let actions = server.wholeMatch()
+            let timed = actions.enumerated().map { index, action -> JSONValue in
+                guard case .object(var object) = action else { return action }
+                object["timestamp"] = .string(
+                    Timestamp(millisecondsSince1970: start.microseconds / 1000 + Int64(index) * 60).description)
+                return .object(object)
+            }
+            try await server.ingest(timed, with: client)
+            let port = try #require(client.port)
+            let normal = try await StreamClient.run(
+                port: port, path: server.streamPath(), firstFrame: StreamClient.auth(server.consumer))
+            #expect(normal.seqNums == Array(1...actions.count))
+            #expect(normal.closeCode == .normalClosure)
+            let packets = normal.all.filter { $0.json["fixtureAction"] != nil }
+            let expected = Duration.milliseconds(60 * (actions.count - 1))
+            let span = try #require(packets.last).arrived - packets[0].arrived
+            #expect(span >= expected - .milliseconds(30) && span < expected * 3, "\(expected), give or take: \(span)")
+            // Each packet comes no earlier than its place in the match says.
+            for (index, packet) in packets.enumerated() {
+                let offset = packet.arrived - packets[0].arrived
+                #expect(offset >= .milliseconds(60 * index - 40), "packet \(index + 1) after \(offset)")
+            }
+            let fastStart = ContinuousClock.now
+            let fast = try await StreamClient.run(
+                port: port, path: server.streamPath(query: "speed=fast"), firstFrame: StreamClient.auth(server.consumer)
+            )
+            #expect(fast.seqNums == Array(1...actions.count))
+            #expect(ContinuousClock.now - fastStart < expected / 2, "fast does not wait for the gaps")
+        }
+    }
+}
+
+/// Waits (polling) until `condition` holds, failing after `timeout`.
+func waitUntil(timeout: Duration = .seconds(20), _ condition: () -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while !condition() {
+        guard ContinuousClock.now < deadline else { throw WaitTimedOut() }
+        try await Task.sleep(for: .milliseconds(5))
+    }
+}
+
+struct WaitTimedOut: Error {}
+
+/// A small deterministic generator (SplitMix64), so a failing run can be repeated.
+struct SeededGenerator: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
