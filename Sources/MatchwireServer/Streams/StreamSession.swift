@@ -41,8 +41,11 @@ struct StreamSession: Sendable {
         let end = await withTaskGroup(of: StreamEnd.self) { group in
             group.addTask {
                 do {
+                    // Only the first message matters (the auth message); the rest is read and dropped, so that
+                    // pings and the close handshake are still answered.
                     for try await message in inbound.messages(maxSize: Self.maximumClientFrame) {
                         messageSink.yield(message)
+                        messageSink.finish()
                     }
                 } catch {
                     logger.debug("stream read failed: \(error)")
