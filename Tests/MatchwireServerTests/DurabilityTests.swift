@@ -161,4 +161,31 @@ struct ServerProcess {
         #expect(stopped.status == 0)
         #expect(stopped.output.contains("matchwire stopped"))
     }
+
+    @Test func sigtermFinishesAnIngestInFlight() async throws {
+        let (database, token, fixture) = try ServerProcess.prepareDatabase(role: "scout")
+        let server = try ServerProcess.start(database: database)
+        let body = #"[{"actionId":"\#(UUID().uuidString)","fixtureActionType":"Start Fixture"}]"#
+        let (chunks, sender) = AsyncStream.makeStream(of: ByteBuffer.self)
+        var request = HTTPClientRequest(
+            url: "http://127.0.0.1:\(server.port)/ingest/v2/tabletennis/fixtures/\(fixture)/actions")
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.body = .stream(chunks, length: .known(Int64(body.utf8.count)))
+        let ingest = Task {
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(20))
+            return (response.status.code, String(buffer: try await response.body.collect(upTo: 1 << 20)))
+        }
+        // Half the body is sent, then the server is told to stop, then the rest arrives.
+        sender.yield(ByteBuffer(string: String(body.prefix(20))))
+        try await Task.sleep(for: .milliseconds(300))
+        let stopping = Task.detached { server.terminate() }
+        try await Task.sleep(for: .milliseconds(300))
+        sender.yield(ByteBuffer(string: String(body.dropFirst(20))))
+        sender.finish()
+        let (status, answer) = try await ingest.value
+        #expect(status == 201, "the request in flight is answered: \(answer)")
+        #expect(answer.contains("\"fixtureSeqNum\":1"))
+        #expect(await stopping.value.status == 0)
+    }
 }
