@@ -1,17 +1,20 @@
 /// A sport served by Matchwire: its path segment, its catalogue and its rules.
 public enum Sport: String, Sendable, CaseIterable, Codable {
     case tableTennis = "tabletennis"
+    case soccer
 
     /// The `{S}` segment of REST, stream and ingest paths.
     public var pathSegment: String {
         switch self {
         case .tableTennis: "v2/tabletennis"
+        case .soccer: "soccer"
         }
     }
 
     public var rulesType: any SportRules.Type {
         switch self {
         case .tableTennis: TableTennisRules.self
+        case .soccer: SoccerRules.self
         }
     }
 
@@ -19,10 +22,12 @@ public enum Sport: String, Sendable, CaseIterable, Codable {
     public var catalogue: ActionCatalogue {
         switch self {
         case .tableTennis: Self.tableTennisCatalogue
+        case .soccer: Self.soccerCatalogue
         }
     }
 
     private static let tableTennisCatalogue = ActionCatalogue(sportActions: TableTennisRules.actions)
+    private static let soccerCatalogue = ActionCatalogue(sportActions: SoccerRules.actions)
 
     /// Reads the rules object of a fixture of this sport, defaults filled in.
     public func rules(_ rulesObject: JSONValue?) throws(RuleViolation) -> any SportRules {

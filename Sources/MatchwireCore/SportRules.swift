@@ -48,6 +48,31 @@ public protocol SportRules: Sendable {
     func apply(_ action: ResolvedAction, to state: inout MatchState) throws(RuleViolation)
 }
 
+/// A fixture's rules object being read: each value checked, defaults filled in.
+public struct RulesObject {
+    private let object: [String: JSONValue]
+
+    public init(_ value: JSONValue?) throws(RuleViolation) {
+        guard let object = (value ?? .object([:])).objectValue else { throw RuleViolation("rules must be an object.") }
+        self.object = object
+    }
+
+    public func integer(_ name: String, default fallback: Int, in range: ClosedRange<Int>) throws(RuleViolation) -> Int
+    {
+        guard let value = object[name] else { return fallback }
+        guard let number = value.intValue, range.contains(number) else {
+            throw RuleViolation("rules.\(name) must be an integer from \(range.lowerBound) to \(range.upperBound).")
+        }
+        return number
+    }
+
+    public func bool(_ name: String, default fallback: Bool) throws(RuleViolation) -> Bool {
+        guard let value = object[name] else { return fallback }
+        guard let flag = value.boolValue else { throw RuleViolation("rules.\(name) must be true or false.") }
+        return flag
+    }
+}
+
 extension SportRules {
     /// Ordinal labels: 1st, 2nd, 3rd, 4th ... 11th, 12th, 13th, 21st.
     public static func ordinal(_ number: Int) -> String {

@@ -22,21 +22,11 @@ public struct TableTennisRules: SportRules {
     }
 
     public init(rulesObject: JSONValue?) throws(RuleViolation) {
-        let object = rulesObject ?? .object([:])
-        guard object.objectValue != nil else { throw RuleViolation("rules must be an object.") }
-        let bestOf = try Self.integer(object["bestOf"], named: "bestOf", default: 5)
+        let object = try RulesObject(rulesObject)
+        let bestOf = try object.integer("bestOf", default: 5, in: 3...7)
         guard [3, 5, 7].contains(bestOf) else { throw RuleViolation("rules.bestOf must be 3, 5 or 7.") }
-        let points = try Self.integer(object["pointsPerGame"], named: "pointsPerGame", default: 11)
-        guard (1...99).contains(points) else { throw RuleViolation("rules.pointsPerGame must be from 1 to 99.") }
+        let points = try object.integer("pointsPerGame", default: 11, in: 1...99)
         self.init(bestOf: bestOf, pointsPerGame: points)
-    }
-
-    private static func integer(_ value: JSONValue?, named name: String, default fallback: Int) throws(RuleViolation)
-        -> Int
-    {
-        guard let value else { return fallback }
-        guard let number = value.intValue else { throw RuleViolation("rules.\(name) must be an integer.") }
-        return number
     }
 
     public var rulesObject: JSONValue {

@@ -10,8 +10,14 @@ struct MatchScript {
     let fixture: Fixture
 
     init(bestOf: Int = 5) throws {
-        var fixture = try ReferenceSamples.tableTennisFixture()
-        fixture.rules = TableTennisRules(bestOf: bestOf).rulesObject
+        try self.init(sport: .tableTennis, rules: TableTennisRules(bestOf: bestOf).rulesObject)
+    }
+
+    /// A match of any sport between the reference sample's two sides.
+    init(sport: Sport, rules: JSONValue) throws {
+        let reference = try ReferenceSamples.tableTennisFixture()
+        let fixture = Fixture(
+            id: reference.id, sport: sport, startDate: reference.startDate, teams: reference.teams, rules: rules)
         self.fixture = fixture
         engine = try FixtureEngine(fixture: fixture)
     }
@@ -28,12 +34,13 @@ struct MatchScript {
     @discardableResult
     mutating func send(
         _ type: Int, _ side: Side? = nil, sendType: SendType = .confirmed, actionId: UUID = UUID(),
-        metadata: JSONValue? = nil
+        subType: Int? = nil, metadata: JSONValue? = nil, related: [UUID] = [], after seconds: Int = 1
     ) throws(RuleViolation) -> Packet {
-        clock = Timestamp(microseconds: clock.microseconds + 1_000_000)
+        clock = Timestamp(microseconds: clock.microseconds + Int64(seconds) * 1_000_000)
         let submission = ActionSubmission(
-            actionId: actionId, actionType: .id(type), sendType: sendType,
-            teamId: side.map { $0 == .home ? fixture.home.id : fixture.away.id }, metadata: metadata)
+            actionId: actionId, actionType: .id(type), sendType: sendType, subTypeId: subType,
+            teamId: side.map { $0 == .home ? fixture.home.id : fixture.away.id }, metadata: metadata,
+            relatedActionIds: related)
         switch try engine.ingest(submission, receivedAt: clock, traceId: String(repeating: "0", count: 32)) {
         case .stored(let packet): return packet
         case .duplicate: throw RuleViolation("unexpected retry")
