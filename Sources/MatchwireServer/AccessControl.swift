@@ -57,27 +57,25 @@ public struct AccessControl: Sendable {
     /// Checks a consumer request: token, entitlement, then the rate limit. `feed` nil: data both feeds carry
     /// (fixtures, the actions list), which any feed of the sport may read.
     func authorizeRead(_ request: Request, feed: Feed?, sport: Sport) async throws -> TokenRecord {
-        let record = try await bearer(request)
-        try entitle(record, feed: feed, sport: sport)
-        try limiter.admit(record.name)
-        return record
+        try admitReader(try await bearer(request), feed: feed, sport: sport)
     }
 
     /// Checks the token of a stream's auth message: known, entitled to the feed and sport, within the rate limit
     /// (a connect counts as a request). The errors' sentences become the stream's ERROR messages.
     func authorizeStream(_ token: String, feed: Feed, sport: Sport) async throws -> TokenRecord {
         guard let record = try await self.token(token) else { throw APIError.invalidAuthentication }
-        try entitle(record, feed: feed, sport: sport)
-        try limiter.admit(record.name)
-        return record
+        return try admitReader(record, feed: feed, sport: sport)
     }
 
-    private func entitle(_ record: TokenRecord, feed: Feed?, sport: Sport) throws {
+    /// A reader's token must be entitled to the feed (any feed when nil) and sport, and within its rate limit.
+    private func admitReader(_ record: TokenRecord, feed: Feed?, sport: Sport) throws -> TokenRecord {
         let feeds = feed.map { [$0] } ?? Feed.allCases
         guard feeds.contains(where: { record.mayRead($0, of: sport) }) else {
             let what = feed.map { "the \($0.rawValue) feed of \(sport.rawValue)" } ?? sport.rawValue
             throw APIError(.forbidden, "The token '\(record.name)' is not entitled to \(what).")
         }
+        try limiter.admit(record.name)
+        return record
     }
 
     /// Checks an ingest request: a scout or admin token entitled to the sport.

@@ -53,12 +53,10 @@ public final class StreamHub: Service, Sendable {
     }
 
     /// Removes a stream that has ended, and its subscription if it has one.
-    func close(_ stream: OpenStream, fixtureId: UUID?) {
+    func close(_ stream: OpenStream, fixtureId: UUID) {
         state.withLock { state in
             state.streams[stream.id] = nil
-            if let fixtureId, let hub = state.fixtures[fixtureId] {
-                if hub.remove(stream.id) { state.fixtures[fixtureId] = nil }
-            }
+            if let hub = state.fixtures[fixtureId], hub.remove(stream.id) { state.fixtures[fixtureId] = nil }
         }
     }
 

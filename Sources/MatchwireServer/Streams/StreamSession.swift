@@ -38,8 +38,9 @@ struct StreamSession: Sendable {
         defer { hub.close(stream, fixtureId: request.fixtureId) }
         _ = try? await channel.setOption(.socketOption(.so_sndbuf), value: Self.socketSendBuffer).get()
         let (messages, messageSink) = AsyncStream.makeStream(of: WebSocketMessage.self)
-        let end = await withTaskGroup(of: StreamEnd.self) { group in
-            group.addTask {
+        let end = await firstToFinish(
+            otherwise: StreamEnd.clientClosed,
+            {
                 do {
                     // Only the first message matters (the auth message); the rest is read and dropped, so that
                     // pings and the close handshake are still answered.
@@ -51,20 +52,16 @@ struct StreamSession: Sendable {
                     logger.debug("stream read failed: \(error)")
                 }
                 messageSink.finish()
-                return .clientClosed
-            }
-            group.addTask {
+                return StreamEnd.clientClosed
+            },
+            {
                 for await reason in stream.endings { return reason }
                 return .clientClosed
-            }
-            group.addTask {
+            },
+            {
                 guard case .accepted = await authenticate(messages, outbound) else { return .authentication }
                 return await serve(stream, outbound)
-            }
-            let first = await group.next() ?? .clientClosed
-            group.cancelAll()
-            return first
-        }
+            })
         logger.debug("stream of \(request.fixtureId.wire) ended: \(end)")
         await close(end, outbound)
     }
@@ -77,26 +74,23 @@ struct StreamSession: Sendable {
     private func authenticate(_ messages: AsyncStream<WebSocketMessage>, _ outbound: WebSocketOutboundWriter) async
         -> Authentication
     {
-        let first = await withTaskGroup(of: FirstMessage.self) { group in
-            group.addTask {
+        let first = await firstToFinish(
+            otherwise: FirstMessage.none,
+            {
                 var iterator = messages.makeAsyncIterator()
                 return await iterator.next().map(FirstMessage.message) ?? .none
-            }
-            group.addTask {
+            },
+            {
                 try? await Task.sleep(for: .seconds(configuration.authTimeout))
-                return .timeout
-            }
-            let first = await group.next() ?? .none
-            group.cancelAll()
-            return first
-        }
+                return FirstMessage.timeout
+            })
         let refusal: String
         switch first {
         case .none:
             return .refused
         case .timeout:
             refusal = ControlMessage.error(
-                "No authentication message was received within \(configuration.authTimeout.formatted) seconds.")
+                "No authentication message was received within \(configuration.authTimeout.secondsText) seconds.")
         case .message(.binary):
             refusal = ControlMessage.incorrectFormat
         case .message(.text(let text)):
@@ -127,22 +121,19 @@ struct StreamSession: Sendable {
     // MARK: Heartbeats and delivery
 
     private func serve(_ stream: OpenStream, _ outbound: WebSocketOutboundWriter) async -> StreamEnd {
-        await withTaskGroup(of: StreamEnd.self) { group in
-            group.addTask {
+        await firstToFinish(
+            otherwise: StreamEnd.clientClosed,
+            {
                 while true {
                     do {
                         try await Task.sleep(for: .seconds(configuration.heartbeatInterval))
                     } catch {
-                        return .clientClosed
+                        return StreamEnd.clientClosed
                     }
                     guard await write(ControlMessage.heartbeat(at: .now), outbound) else { return .clientClosed }
                 }
-            }
-            group.addTask { await deliver(stream, outbound) }
-            let first = await group.next() ?? .clientClosed
-            group.cancelAll()
-            return first
-        }
+            },
+            { await deliver(stream, outbound) })
     }
 
     /// The stored packets after `startPosition`, then the live ones, each exactly once in `fixtureSeqNum` order.
@@ -154,26 +145,15 @@ struct StreamSession: Sendable {
         let live = hub.subscribe(stream, fixtureId: request.fixtureId, capacity: configuration.subscriberQueue)
         var next = request.startPosition + 1
         do {
+            // Read again now that the queue is registered (the check before the upgrade read it too): the status
+            // at this moment decides between following and replaying.
             guard let fixture = try await store.fixture(id: request.fixtureId) else { return .serverError }
             var pace = ReplayPace(enabled: !fixture.isLive && request.speed == .normal)
-            while true {
-                let batch = try await store.packets(
-                    fixtureId: request.fixtureId, after: next - 1, limit: Self.backlogBatch)
-                if batch.isEmpty { break }
-                for stored in batch {
-                    let packet = try StreamPacket(stored: stored)
-                    try await pace.wait(for: packet)
-                    if let end = try await send(packet, outbound) { return end }
-                    next = packet.seqNum + 1
-                }
-            }
+            if let end = try await sendStored(from: &next, before: nil, pace: &pace, outbound) { return end }
+            var unpaced = ReplayPace(enabled: false)
             for await packet in live where packet.seqNum >= next {
-                if packet.seqNum > next {
-                    for stored in try await store.packets(
-                        fixtureId: request.fixtureId, after: next - 1, limit: packet.seqNum - next)
-                    {
-                        if let end = try await send(StreamPacket(stored: stored), outbound) { return end }
-                    }
+                if let end = try await sendStored(from: &next, before: packet.seqNum, pace: &unpaced, outbound) {
+                    return end
                 }
                 if let end = try await send(packet, outbound) { return end }
                 next = packet.seqNum + 1
@@ -189,6 +169,25 @@ struct StreamSession: Sendable {
             logger.error("stream of \(request.fixtureId.wire) failed: \(error)")
             return .serverError
         }
+    }
+
+    /// Sends the stored packets from `next` on, in batches, up to (not including) `limit` or to the last one
+    /// stored, and moves `next` past each one sent. Returns how the stream ends when one was the last packet.
+    private func sendStored(
+        from next: inout Int, before limit: Int?, pace: inout ReplayPace, _ outbound: WebSocketOutboundWriter
+    ) async throws -> StreamEnd? {
+        while limit.map({ next < $0 }) ?? true {
+            let count = min(Self.backlogBatch, limit.map { $0 - next } ?? Self.backlogBatch)
+            let batch = try await store.packets(fixtureId: request.fixtureId, after: next - 1, limit: count)
+            if batch.isEmpty { return nil }
+            for stored in batch {
+                let packet = try StreamPacket(stored: stored)
+                try await pace.wait(for: packet)
+                if let end = try await send(packet, outbound) { return end }
+                next = packet.seqNum + 1
+            }
+        }
+        return nil
     }
 
     /// Sends one packet, after the media delay on the media feed. Returns how the stream ends when this was the
@@ -227,16 +226,13 @@ struct StreamSession: Sendable {
     /// connection is dropped instead.
     private func close(_ end: StreamEnd, _ outbound: WebSocketOutboundWriter) async {
         guard let frame = end.closeFrame else { return }
-        let sent = await withTaskGroup(of: Bool.self) { group in
-            group.addTask { (try? await outbound.close(frame.code, reason: frame.reason)) != nil }
-            group.addTask {
+        let sent = await firstToFinish(
+            otherwise: false,
+            { (try? await outbound.close(frame.code, reason: frame.reason)) != nil },
+            {
                 try? await Task.sleep(for: Self.closeWait)
                 return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
-        }
+            })
         if !sent { channel.close(promise: nil) }
     }
 }
@@ -263,6 +259,19 @@ struct ReplayPace {
     }
 }
 
+/// Runs the bodies side by side and returns the result of the first to finish; the others are cancelled.
+/// `otherwise` is only returned when there is no body at all.
+private func firstToFinish<Result: Sendable>(
+    otherwise: Result, _ bodies: (@Sendable () async -> Result)...
+) async -> Result {
+    await withTaskGroup(of: Result.self) { group in
+        for body in bodies { group.addTask(operation: body) }
+        let first = await group.next() ?? otherwise
+        group.cancelAll()
+        return first
+    }
+}
+
 extension Fixture {
     /// Live or scheduled: a stream follows it as it is played. Anything else (finished, completed, abandoned,
     /// cancelled) is replayed.
@@ -273,7 +282,7 @@ extension Fixture {
 
 extension Double {
     /// Seconds without a needless `.0`: `10` rather than `10.0`.
-    var formatted: String {
+    var secondsText: String {
         self == rounded() && abs(self) < 1e15 ? String(Int(self)) : String(self)
     }
 }
