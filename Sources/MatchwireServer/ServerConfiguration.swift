@@ -15,6 +15,9 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var rateBurst = 10
     /// Packets a stream subscriber may fall behind before it is closed.
     public var subscriberQueue = 1000
+    /// How long a stream's close frame (and the client's answer) may take before the connection is dropped: what
+    /// a client that reads nothing costs after it is closed.
+    public var streamCloseWait = Duration.seconds(5)
     /// The largest ingest or admin request body.
     public var maxBodyBytes = 1 << 20
 

@@ -232,17 +232,27 @@ import Testing
     }
 
     @Test func stalledSubscriberIsClosedWith1013WhileAHealthyOneKeepsReceiving() async throws {
-        try await TestServer.start(configure: { $0.subscriberQueue = 100 }) { server, client in
+        // A loaded machine may take a while to drain the stalled socket: the close frame may wait for it.
+        let configure: (inout ServerConfiguration) -> Void = {
+            $0.subscriberQueue = 100
+            $0.streamCloseWait = .seconds(60)
+        }
+        try await TestServer.start(configure: configure) { server, client in
             let port = try #require(client.port)
             try await server.ingest([server.action(2), server.action(4), server.action(6)], with: client)
-            let release = Mutex(false)
+            let bothSubscribed = Mutex(false)
             let stalled = StreamTranscript()
             let stalledTask = Task {
                 try await StreamClient.run(
                     port: port, path: server.streamPath(query: "startPosition=3"),
                     firstFrame: StreamClient.auth(server.consumer), into: stalled,
                     hold: {
-                        while !release.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(10)) }
+                        // Reads again as soon as the hub has dropped it.
+                        while !bothSubscribed.withLock({ $0 })
+                            || server.hub.subscriberCount(fixtureId: server.fixture.id) > 1
+                        {
+                            try? await Task.sleep(for: .milliseconds(10))
+                        }
                     })
             }
             let healthy = StreamTranscript()
@@ -251,7 +261,8 @@ import Testing
                     port: port, path: server.streamPath(query: "startPosition=3"),
                     firstFrame: StreamClient.auth(server.consumer), into: healthy)
             }
-            try await waitUntil { !stalled.controls.isEmpty && !healthy.controls.isEmpty }
+            try await waitUntil { server.hub.subscriberCount(fixtureId: server.fixture.id) == 2 }
+            bothSubscribed.withLock { $0 = true }
             // Deuce rallies until the stalled client's socket and queue are full and the hub drops it.
             var sent = 0
             while server.hub.subscriberCount(fixtureId: server.fixture.id) > 1 {
@@ -260,7 +271,6 @@ import Testing
                 try await server.ingest(rallies, with: client)
                 sent += rallies.count
             }
-            release.withLock { $0 = true }
             _ = try await stalledTask.value
             #expect(stalled.closeCode == WebSocketErrorCode(codeNumber: 1013))
             // The healthy subscriber got everything so far and still receives.

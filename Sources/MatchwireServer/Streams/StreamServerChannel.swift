@@ -154,7 +154,7 @@ struct StreamEndpoint: Sendable {
                 _ = try await WebSocketHandler.handle(
                     type: .server,
                     configuration: .init(
-                        extensions: [], autoPing: .disabled, closeTimeout: StreamSession.closeWait,
+                        extensions: [], autoPing: .disabled, closeTimeout: configuration.streamCloseWait,
                         validateUTF8: false, maxFrameSize: StreamSession.maximumClientFrame),
                     asyncChannel: webSocket, context: StreamSocketContext(logger: logger)
                 ) { inbound, outbound, _ in

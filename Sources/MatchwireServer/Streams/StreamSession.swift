@@ -25,8 +25,6 @@ struct StreamSession: Sendable {
     static let maximumClientFrame = 16 * 1024
     /// The kernel send buffer of a stream socket: with the subscriber queue, what a slow client may hold up.
     static let socketSendBuffer = 64 * 1024
-    /// How long the close frame may take to go out before the connection is simply dropped.
-    static let closeWait = Duration.seconds(5)
     /// Stored packets read at once for a backlog or a replay.
     static let backlogBatch = 500
 
@@ -222,7 +220,7 @@ struct StreamSession: Sendable {
 
     // MARK: Closing
 
-    /// Sends the close frame of `end`. A client that reads nothing cannot receive it: after `closeWait` the
+    /// Sends the close frame of `end`. A client that reads nothing cannot receive it: after `streamCloseWait` the
     /// connection is dropped instead.
     private func close(_ end: StreamEnd, _ outbound: WebSocketOutboundWriter) async {
         guard let frame = end.closeFrame else { return }
@@ -230,7 +228,7 @@ struct StreamSession: Sendable {
             otherwise: false,
             { (try? await outbound.close(frame.code, reason: frame.reason)) != nil },
             {
-                try? await Task.sleep(for: Self.closeWait)
+                try? await Task.sleep(for: configuration.streamCloseWait)
                 return false
             })
         if !sent { channel.close(promise: nil) }
