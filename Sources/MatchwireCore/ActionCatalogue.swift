@@ -28,6 +28,8 @@ public enum ActionEffect: Sendable {
     case adjustClock
     /// Possession (or serve) to the action's team.
     case possessionToTeam
+    /// Possession to the team the action does not name (a turnover).
+    case possessionToOtherTeam
     case postMatchCheckComplete
     case statusUpdated
     case sport
@@ -52,10 +54,13 @@ public struct ActionDefinition: Sendable, Hashable {
     public let placement: PeriodPlacement
     public let effect: ActionEffect
     public let subTypes: [ActionSubType]
+    /// The sub type is the action's outcome (a shot's Made or Missed): Confirmed and Updated packets must name
+    /// one, Pending packets may leave it out while the outcome is not known.
+    public let outcomeIsSubType: Bool
 
     public init(
         _ id: Int, _ name: String, team: TeamRequirement = .none, placement: PeriodPlacement = .current,
-        effect: ActionEffect = .none, subTypes: [ActionSubType] = []
+        effect: ActionEffect = .none, subTypes: [ActionSubType] = [], outcomeIsSubType: Bool = false
     ) {
         self.id = id
         self.name = name
@@ -63,6 +68,12 @@ public struct ActionDefinition: Sendable, Hashable {
         self.placement = placement
         self.effect = effect
         self.subTypes = subTypes
+        self.outcomeIsSubType = outcomeIsSubType
+    }
+
+    /// The sub types as a reader would list them: "23201 Made or 23202 Missed".
+    public var subTypeList: String {
+        subTypes.map { "\($0.id) \($0.name)" }.joined(separator: " or ")
     }
 
     public static func == (lhs: ActionDefinition, rhs: ActionDefinition) -> Bool { lhs.id == rhs.id }

@@ -74,6 +74,9 @@ public enum CommonRules {
         case .possessionToTeam:
             try requireOpenPeriodForPlay(action, state)
             if let side = action.side { state.homeInPossession = side == .home }
+        case .possessionToOtherTeam:
+            try requireOpenPeriodForPlay(action, state)
+            if let side = action.side { state.homeInPossession = side.other == .home }
         case .postMatchCheckComplete:
             guard state.hasEnded else {
                 throw RuleViolation(

@@ -13,7 +13,7 @@ public struct FixtureEngine: Sendable {
     public let fixture: Fixture
     public let rules: any SportRules
     private let catalogue: ActionCatalogue
-    public private(set) var state = MatchState()
+    public private(set) var state: MatchState
     public private(set) var lastSeqNum = 0
     private var records: [UUID: ActionRecord] = [:]
     /// Action ids in order of first appearance.
@@ -40,6 +40,7 @@ public struct FixtureEngine: Sendable {
         self.fixture = fixture
         self.rules = try fixture.sport.rules(fixture.rules)
         self.catalogue = fixture.sport.catalogue
+        self.state = MatchState(rules: rules)
     }
 
     /// Whether no packet will follow.
@@ -84,7 +85,10 @@ public struct FixtureEngine: Sendable {
                 newState = state
             }
         } else {
-            content.clockTime = submission.clockTime ?? state.clock.value(at: content.timestamp)
+            // Period-0 actions stand outside the match clock (the feed's pre-match packets show 00:00).
+            let computed =
+                content.definition.placement == .preMatch ? ClockTime.zero : state.clock.value(at: content.timestamp)
+            content.clockTime = submission.clockTime ?? computed
             updatedRecord = ActionRecord(
                 period: assignedPeriod(for: content.definition), firstSeqNum: seqNum, latest: submission.sendType,
                 content: content, packets: [(submission.sendType, submission, seqNum)])
@@ -177,6 +181,10 @@ public struct FixtureEngine: Sendable {
                 throw RuleViolation("fixtureActionSubTypeId \(subTypeId) is not a sub type of \(definition.name).")
             }
             subType = found
+        } else if definition.outcomeIsSubType, [.confirmed, .updated].contains(submission.sendType) {
+            throw RuleViolation(
+                "\(definition.name) needs its outcome when \(submission.sendType.name): "
+                    + "fixtureActionSubTypeId \(definition.subTypeList).")
         }
         var team: TeamRef?
         if let teamId = submission.teamId {
@@ -210,7 +218,7 @@ public struct FixtureEngine: Sendable {
     private func fold(_ records: [UUID: ActionRecord], correcting submission: ActionSubmission) throws(RuleViolation)
         -> MatchState
     {
-        var folded = MatchState()
+        var folded = MatchState(rules: rules)
         for id in order {
             guard let record = records[id], record.latest.counts else { continue }
             do {

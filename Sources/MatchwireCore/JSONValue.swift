@@ -121,3 +121,17 @@ extension JSONValue: Codable {
         }
     }
 }
+
+/// Literals, so that metadata and rules objects read as JSON in code: `["count": 2]`.
+extension JSONValue: ExpressibleByDictionaryLiteral, ExpressibleByArrayLiteral, ExpressibleByStringLiteral,
+    ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral
+{
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
+    }
+
+    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(integerLiteral value: Int) { self = .number(Decimal(value)) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+}

@@ -34,10 +34,16 @@ public struct ClockState: Sendable, Hashable {
     public var isRunning: Bool { runningSince != nil }
 
     /// The clock value at `time`: the reading plus (or minus) the whole seconds run since the last start.
+    /// A clock counting down stops at 00:00.
     public func value(at time: Timestamp) -> ClockTime {
         guard let since = runningSince else { return reading }
         let elapsed = since.wholeSeconds(until: time)
-        return ClockTime(seconds: countsDown ? reading.seconds - elapsed : reading.seconds + elapsed)
+        return ClockTime(seconds: countsDown ? max(0, reading.seconds - elapsed) : reading.seconds + elapsed)
+    }
+
+    /// Whether the clock runs at `time`: started, and not a countdown that has reached 00:00.
+    public func isRunning(at time: Timestamp) -> Bool {
+        isRunning && !(countsDown && value(at: time).seconds == 0)
     }
 
     public mutating func stop(at time: Timestamp) {
@@ -61,8 +67,17 @@ public struct MatchState: Sendable, Hashable {
     public var awayScore = 0
     public var homeInPossession = true
     public var clock = ClockState()
+    /// Basketball: free throws still to come from the latest Free Throws Awarded.
+    public var freeThrowsToCome = 0
 
     public init() {}
+
+    /// The state before any action: the clock shows the start of the first period (10:00 in basketball).
+    public init(rules: any SportRules) {
+        if let start = rules.clockStart(ofPeriod: 1) {
+            clock = ClockState(reading: start.reading, runningSince: nil, countsDown: start.countsDown)
+        }
+    }
 
     /// The latest started period, 1 before the first.
     public var currentPeriod: Int { periods.last?.id ?? 1 }

@@ -143,7 +143,7 @@ public struct FixtureSummary: Sendable, Hashable {
         currentStatus = state.status
         collectionStatus = state.collectionStatus
         currentClockTime = state.clock.value(at: time)
-        clockRunning = state.clock.isRunning
+        clockRunning = state.clock.isRunning(at: time)
         isHomeTeamInPossession = state.homeInPossession
         finished = state.finished
     }

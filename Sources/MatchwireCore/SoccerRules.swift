@@ -35,7 +35,7 @@ public struct SoccerRules: SportRules {
         ActionDefinition(126, "Throw In Awarded", team: .required),
         ActionDefinition(
             shootoutKick, "Shootout Kick", team: .required, effect: .sport,
-            subTypes: [.init(shootoutKickScored, "Scored"), .init(13002, "Missed")]),
+            subTypes: [.init(shootoutKickScored, "Scored"), .init(13002, "Missed")], outcomeIsSubType: true),
         ActionDefinition(133, "Temporary Dismissal", team: .required),
         ActionDefinition(134, "Temporary Dismissal Over", team: .required),
     ]
@@ -153,10 +153,7 @@ public struct SoccerRules: SportRules {
             guard open.type == .shootout else {
                 throw RuleViolation("Shootout Kick is refused: the \(open.label) is not a penalty shootout.")
             }
-            guard let subType = action.subType else {
-                throw RuleViolation("Shootout Kick needs a subType: 13001 Scored or 13002 Missed.")
-            }
-            if subType.id == Self.shootoutKickScored { state.addPoints(1, to: side, periodOnly: true) }
+            if action.subType?.id == Self.shootoutKickScored { state.addPoints(1, to: side, periodOnly: true) }
         default:
             return
         }

@@ -2,12 +2,14 @@
 public enum Sport: String, Sendable, CaseIterable, Codable {
     case tableTennis = "tabletennis"
     case soccer
+    case basketball
 
     /// The `{S}` segment of REST, stream and ingest paths.
     public var pathSegment: String {
         switch self {
         case .tableTennis: "v2/tabletennis"
         case .soccer: "soccer"
+        case .basketball: "basketball"
         }
     }
 
@@ -15,6 +17,7 @@ public enum Sport: String, Sendable, CaseIterable, Codable {
         switch self {
         case .tableTennis: TableTennisRules.self
         case .soccer: SoccerRules.self
+        case .basketball: BasketballRules.self
         }
     }
 
@@ -23,11 +26,13 @@ public enum Sport: String, Sendable, CaseIterable, Codable {
         switch self {
         case .tableTennis: Self.tableTennisCatalogue
         case .soccer: Self.soccerCatalogue
+        case .basketball: Self.basketballCatalogue
         }
     }
 
     private static let tableTennisCatalogue = ActionCatalogue(sportActions: TableTennisRules.actions)
     private static let soccerCatalogue = ActionCatalogue(sportActions: SoccerRules.actions)
+    private static let basketballCatalogue = ActionCatalogue(sportActions: BasketballRules.actions)
 
     /// Reads the rules object of a fixture of this sport, defaults filled in.
     public func rules(_ rulesObject: JSONValue?) throws(RuleViolation) -> any SportRules {

@@ -3,18 +3,36 @@ import MatchwireCore
 
 /// The table tennis packets of the public feed's documentation, committed as test data.
 enum ReferenceSamples {
-    static func tableTennisBytes() throws -> Data {
-        let url = try requireValue(
-            Bundle.module.url(forResource: "Resources/tabletennis-reference", withExtension: "json"))
+    /// A committed sample, `Resources/{name}.json`: an array of packets.
+    static func bytes(_ name: String) throws -> Data {
+        let url = try requireValue(Bundle.module.url(forResource: "Resources/\(name)", withExtension: "json"))
         return try Data(contentsOf: url)
     }
 
-    /// Each packet of the sample as its own JSON value.
-    static func tableTennisElements() throws -> [JSONValue] {
-        guard case .array(let elements) = try JSONValue.parse(try tableTennisBytes()) else {
-            throw RuleViolation("the sample is not an array")
+    static func tableTennisBytes() throws -> Data { try bytes("tabletennis-reference") }
+
+    /// Each packet of a sample as its own JSON value.
+    static func elements(_ name: String) throws -> [JSONValue] {
+        guard case .array(let elements) = try JSONValue.parse(try bytes(name)) else {
+            throw RuleViolation("the sample \(name) is not an array")
         }
         return elements
+    }
+
+    static func tableTennisElements() throws -> [JSONValue] { try elements("tabletennis-reference") }
+
+    /// The `fixtureAction` of a sample packet, decoded as a client would. The soccer and basketball excerpts
+    /// predate `homeTeam` in the team object (protocol.md), so it is filled in from the fixture's teams first.
+    static func action(of element: JSONValue, in fixture: Fixture) throws -> FixtureAction {
+        guard case .object(var action) = try requireValue(element["fixtureAction"], "fixtureAction") else {
+            throw RuleViolation("fixtureAction is not an object")
+        }
+        if case .object(var team) = action["team"], team["homeTeam"] == nil {
+            let id = try requireValue(team["id"]?.stringValue.flatMap(UUID.init(uuidString:)), "team.id")
+            team["homeTeam"] = .bool(id == fixture.home.id)
+            action["team"] = .object(team)
+        }
+        return try JSONDecoder().decode(FixtureAction.self, from: JSONEncoder().encode(JSONValue.object(action)))
     }
 
     static func tableTennisPackets() throws -> [Packet] {

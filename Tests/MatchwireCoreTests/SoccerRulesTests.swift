@@ -121,7 +121,9 @@ import Testing
         let shootout = try match.send(6)
         #expect(shootout.action.period == 3, "without extra time the shootout is period 3")
         #expect(
-            refusal { try match.send(130, .home) } == "Shootout Kick needs a subType: 13001 Scored or 13002 Missed.")
+            refusal { try match.send(130, .home) }
+                == "Shootout Kick needs its outcome when Confirmed: fixtureActionSubTypeId 13001 Scored or 13002 Missed."
+        )
     }
 
     @Test func possessionFollowsAttacksAndKickOff() throws {
