@@ -1,0 +1,173 @@
+import Foundation
+import MatchwireCore
+import Testing
+
+/// For random sequences of actions and corrections, in every sport, the summary after each packet is exactly
+/// what a fresh fold of the counting actions gives (sports.md §2), and a refused packet changes nothing.
+@Suite struct FoldPropertyTests {
+    /// What the test knows of one action: its latest content and its latest send type.
+    struct ModelAction {
+        var type: Int
+        var side: Side?
+        var subType: Int?
+        var metadata: JSONValue?
+        var timestamp: Timestamp
+        var latest: SendType
+    }
+
+    /// An action the generator may send: its type and what it needs.
+    struct Move {
+        let type: Int
+        var needsTeam = false
+        var subTypes: [Int] = []
+        var metadata: JSONValue?
+    }
+
+    static let common: [Move] = [
+        Move(type: 4), Move(type: 6), Move(type: 7), Move(type: 8), Move(type: 9),
+        Move(type: 15, needsTeam: true), Move(type: 52, needsTeam: true), Move(type: 58),
+        Move(type: 10, metadata: ["clockTime": "03:00"]),
+    ]
+
+    static let moves: [Sport: [Move]] = [
+        .tableTennis: [
+            Move(type: 1101, needsTeam: true), Move(type: 1102, needsTeam: true), Move(type: 1102, needsTeam: true),
+            Move(type: 1102, needsTeam: true), Move(type: 1102, needsTeam: true), Move(type: 1106, needsTeam: true),
+        ],
+        .soccer: [
+            Move(type: 101, needsTeam: true), Move(type: 121, needsTeam: true),
+            Move(type: 104, needsTeam: true, subTypes: [10401, 10402, 10403, 10404]),
+            Move(type: 130, needsTeam: true, subTypes: [13001, 13002]),
+        ],
+        .basketball: [
+            Move(type: 232, needsTeam: true, subTypes: [23201, 23202]),
+            Move(type: 233, needsTeam: true, subTypes: [23301, 23302]),
+            Move(type: 231, needsTeam: true, subTypes: [23101, 23102]),
+            Move(type: 213, needsTeam: true, metadata: ["count": 2]), Move(type: 202, needsTeam: true),
+            Move(type: 201, needsTeam: true, subTypes: [20001, 20004]), Move(type: 222, needsTeam: true),
+        ],
+    ]
+
+    static let rules: [Sport: JSONValue] = [
+        .tableTennis: TableTennisRules(bestOf: 3, pointsPerGame: 3).rulesObject,
+        .soccer: SoccerRules(extraTime: true, penaltyShootout: true).rulesObject,
+        .basketball: BasketballRules(periods: 2).rulesObject,
+    ]
+
+    /// End Fixture and Post Match Check Complete, tried only near the end so that most of the match is played.
+    static let ending = [Move(type: 5), Move(type: 21)]
+    static let steps = 400
+
+    static let cases: [(Sport, UInt64)] = Sport.allCases.flatMap { sport in (1...12).map { (sport, UInt64($0)) } }
+
+    @Test(arguments: cases)
+    func incrementalSummaryEqualsAFreshFold(sport: Sport, seed: UInt64) throws {
+        var random = SeededGenerator(seed: seed)
+        var match = try MatchScript(sport: sport, rules: try requireValue(Self.rules[sport]))
+        // The sport's own actions twice as likely as the common ones, so periods last a while.
+        let playing = Self.common + (Self.moves[sport] ?? []) + (Self.moves[sport] ?? [])
+        var model: [UUID: ModelAction] = [:]
+        var order: [UUID] = []
+        var accepted = 0
+        var corrections = 0
+
+        for step in 0..<Self.steps {
+            let moves = step < Self.steps - 40 ? playing : playing + Self.ending
+            let before = match.engine.state
+            let correcting = !order.isEmpty && random.next() % 3 == 0
+            let id = correcting ? order[Int(random.next() % UInt64(order.count))] : UUID()
+            var action: ModelAction
+            let sendType: SendType
+            if correcting, let known = model[id] {
+                action = known
+                sendType = Self.correction(after: known.latest, using: &random)
+                if sendType == .updated || sendType == .confirmed {
+                    // A new outcome, and sometimes a 2PT shot turned into a 3PT shot or back.
+                    let move = moves.first { $0.type == known.type }
+                    if let subTypes = move?.subTypes, !subTypes.isEmpty {
+                        action.subType = subTypes[Int(random.next() % UInt64(subTypes.count))]
+                    }
+                    if sport == .basketball, [232, 233].contains(known.type), random.next() % 2 == 0 {
+                        action.type = known.type == 232 ? 233 : 232
+                        action.subType = action.type * 100 + 1
+                    }
+                }
+            } else {
+                let move = moves[Int(random.next() % UInt64(moves.count))]
+                sendType = random.next() % 5 == 0 ? .pending : .confirmed
+                let outcomeKnown = sendType != .pending || random.next() % 2 == 0
+                let subType =
+                    move.subTypes.isEmpty || !outcomeKnown
+                    ? nil : move.subTypes[Int(random.next() % UInt64(move.subTypes.count))]
+                action = ModelAction(
+                    type: move.type, side: move.needsTeam ? (random.next() % 2 == 0 ? .home : .away) : nil,
+                    subType: subType, metadata: move.metadata, timestamp: match.clock, latest: sendType)
+            }
+
+            do {
+                let packet = try match.send(
+                    action.type, action.side, sendType: sendType, actionId: id, subType: action.subType,
+                    metadata: action.metadata, after: Int(random.next() % 40))
+                accepted += 1
+                if correcting { corrections += 1 }
+                if [.pending, .confirmed, .updated].contains(sendType) {
+                    action.timestamp = packet.action.timestamp
+                } else if let known = model[id] {
+                    action = known
+                }
+                action.latest = sendType
+                if model[id] == nil { order.append(id) }
+                model[id] = action
+                let fresh = try Self.freshFold(match.fixture, model: model, order: order)
+                #expect(
+                    match.engine.state == fresh, "seed \(seed), step \(step): \(sendType.name) of \(action.type)")
+                #expect(packet.summary == FixtureSummary(fresh, at: packet.action.timestamp))
+                if match.engine.state != fresh { return }
+            } catch {
+                #expect(match.engine.state == before, "seed \(seed), step \(step): a refusal changed the state")
+            }
+        }
+        #expect(accepted > Self.steps / 5, "seed \(seed): enough of the random actions were accepted to mean something")
+        #expect(corrections > Self.steps / 20, "seed \(seed): enough corrections were accepted")
+    }
+
+    /// A plausible next send type for an action whose latest is `latest` (sometimes an impossible one).
+    static func correction(after latest: SendType, using random: inout SeededGenerator) -> SendType {
+        let options: [SendType]
+        switch latest {
+        case .pending: options = [.confirmed, .confirmed, .cancelled, .pending]
+        case .confirmed, .updated, .restored: options = [.updated, .deleted, .restored]
+        case .deleted: options = [.restored, .updated, .confirmed]
+        case .cancelled: options = [.confirmed]
+        }
+        return options[Int(random.next() % UInt64(options.count))]
+    }
+
+    /// A new engine given only the counting actions, in order of first appearance, each with its latest content.
+    static func freshFold(_ fixture: Fixture, model: [UUID: ModelAction], order: [UUID]) throws -> MatchState {
+        var engine = try FixtureEngine(fixture: fixture)
+        for id in order {
+            guard let action = model[id], action.latest.counts else { continue }
+            let submission = ActionSubmission(
+                actionId: id, actionType: .id(action.type), sendType: .confirmed, subTypeId: action.subType,
+                teamId: action.side.map { $0 == .home ? fixture.home.id : fixture.away.id }, metadata: action.metadata)
+            _ = try engine.ingest(submission, receivedAt: action.timestamp, traceId: "")
+        }
+        return engine.state
+    }
+}
+
+/// SplitMix64: the same seed gives the same match on every machine.
+struct SeededGenerator: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
