@@ -11,13 +11,15 @@ struct FixtureCommand: AsyncParsableCommand {
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create a fixture with default rules. Its id is printed alone on the last line.")
+            abstract: "Create a fixture. Its id is printed alone on the last line.")
 
         @Option(help: "\(Sport.names).") var sport: String
         @Option(help: "Home team name.") var home: String
         @Option(help: "Away team name.") var away: String
         @Option(help: "Start time, UTC, such as 2025-05-20T08:30:00. Default: now.") var start: String?
         @Option(help: "Fixture id. Default: a new UUID.") var id: String?
+        @Option(help: "Rules object as JSON, such as '{\"extraTime\": true}' (docs/sports.md). Default: the sport's.")
+        var rules: String?
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
@@ -47,7 +49,7 @@ struct FixtureCommand: AsyncParsableCommand {
                 teams: [
                     TeamRef(id: UUID(), name: home, homeTeam: true), TeamRef(id: UUID(), name: away, homeTeam: false),
                 ],
-                rules: try sport.rules(nil).rulesObject)
+                rules: try Self.rulesObject(rules, of: sport))
             do {
                 try await store.withStore { try await $0.insertFixture(fixture) }
             } catch StoreError.duplicate {
@@ -56,6 +58,17 @@ struct FixtureCommand: AsyncParsableCommand {
             print("created \(sport.rawValue) fixture '\(fixture.name)' starting \(startDate.dateTimeText)")
             print("home team \(fixture.home.id.wire), away team \(fixture.away.id.wire)")
             print(fixture.id.wire)
+        }
+
+        /// The rules object given (checked, defaults filled in), or the sport's defaults.
+        static func rulesObject(_ text: String?, of sport: Sport) throws -> JSONValue {
+            do {
+                return try sport.rules(text.map { try JSONValue.parse(Array($0.utf8)) }).rulesObject
+            } catch let error as RuleViolation {
+                throw ValidationError("--rules: \(error.message)")
+            } catch {
+                throw ValidationError("--rules must be a JSON object: \(error)")
+            }
         }
     }
 }

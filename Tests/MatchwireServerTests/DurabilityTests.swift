@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import MatchwireCore
+import MatchwireStore
 import NIOCore
 import Testing
 
@@ -35,11 +36,16 @@ struct ServerProcess {
         return String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
     }
 
-    /// A new database with a token of `role` and a table tennis fixture, made with the command line.
-    static func prepareDatabase(role: String) throws -> (database: String, token: String, fixture: String) {
+    /// The path of a database file not yet created, in a new temporary folder.
+    static func newDatabasePath() throws -> String {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("matchwire-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let database = directory.appendingPathComponent("matchwire.sqlite").path
+        return directory.appendingPathComponent("matchwire.sqlite").path
+    }
+
+    /// A new database with a token of `role` and a table tennis fixture, made with the command line.
+    static func prepareDatabase(role: String) throws -> (database: String, token: String, fixture: String) {
+        let database = try newDatabasePath()
         let token = try run(["token", "create", "--name", role, "--role", role, "--database", database])
         let fixture = try run([
             "fixture", "create", "--sport", "tabletennis", "--home", "PARK Gahyeon", "--away", "BATRA Manika",
@@ -125,10 +131,8 @@ struct ServerProcess {
 
 @Suite struct CommandLineTests {
     @Test func environmentVariablesSetServeOptionsAndSIGTERMStopsCleanly() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("matchwire-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let server = try ServerProcess.start(
-            database: directory.appendingPathComponent("env.sqlite").path,
+            database: try ServerProcess.newDatabasePath(),
             environment: ["MATCHWIRE_RATE_BURST": "3", "MATCHWIRE_MEDIA_DELAY": "0"])
         #expect(server.startLine.contains("rate-burst=3"))
         #expect(server.startLine.contains("media-delay=0.0s"))
@@ -136,6 +140,29 @@ struct ServerProcess {
         let stopped = server.terminate()
         #expect(stopped.status == 0)
         #expect(stopped.output.contains("matchwire stopped"))
+    }
+
+    @Test func fixtureCreateTakesARulesObjectAndFillsInTheDefaults() async throws {
+        let database = try ServerProcess.newDatabasePath()
+        let id = try ServerProcess.run([
+            "fixture", "create", "--sport", "soccer", "--home", "Naestved", "--away", "Hillerod",
+            "--rules", #"{"extraTime": true, "penaltyShootout": true}"#, "--database", database,
+        ])
+        let store = try await SQLiteEventStore.open(path: database)
+        let fixture = try await store.fixture(id: try #require(UUID(uuidString: id)))
+        try await store.close()
+        #expect(fixture?.sport == .soccer)
+        #expect(fixture?.rules == SoccerRules(extraTime: true, penaltyShootout: true).rulesObject)
+    }
+
+    @Test(arguments: [#"{"periods": 0}"#, "{periods", #"["periods"]"#])
+    func fixtureCreateRefusesBadRules(_ rules: String) throws {
+        #expect(throws: RuleViolation.self) {
+            try ServerProcess.run([
+                "fixture", "create", "--sport", "basketball", "--home", "Rudar", "--away", "Podgorica",
+                "--rules", rules, "--database", try ServerProcess.newDatabasePath(),
+            ])
+        }
     }
 }
 
