@@ -44,9 +44,10 @@ public enum CommonRules {
                 PeriodState(
                     id: number, type: type, label: label, start: action.timestamp.wholeSecond, end: nil,
                     homeScore: state.homeScore, awayScore: state.awayScore))
-            if let start = rules.clockStart(ofPeriod: number) {
-                state.clock = ClockState(reading: start.reading, runningSince: nil, countsDown: start.countsDown)
-            }
+            // A period without a clock (table tennis, a penalty shootout) shows 00:00, stopped.
+            let start = rules.clockStart(ofPeriod: number)
+            state.clock = ClockState(
+                reading: start?.reading ?? .zero, runningSince: nil, countsDown: start?.countsDown ?? false)
         case .endPeriod:
             guard var open = state.openPeriod else {
                 throw RuleViolation("End Period is refused: no period is open.")

@@ -129,10 +129,12 @@ public struct SoccerRules: SportRules {
         }
     }
 
+    /// No clock in the penalty shootout: it shows 00:00, stopped, and clock actions change nothing.
     public func clockStart(ofPeriod number: Int) -> (reading: ClockTime, countsDown: Bool)? {
         let minutes: Int
         switch number {
-        case 1, shootoutPeriod: minutes = 0
+        case shootoutPeriod: return nil
+        case 1: minutes = 0
         case 2: minutes = periodLength
         case 3: minutes = 2 * periodLength
         default: minutes = 2 * periodLength + extraTimeLength

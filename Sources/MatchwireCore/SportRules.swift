@@ -41,7 +41,8 @@ public protocol SportRules: Sendable {
     /// Throws unless the match is decided under the rules, so that End Fixture may be applied.
     func checkDecided(_ state: MatchState) throws(RuleViolation)
 
-    /// The clock at the start of period `number`, and whether it counts down. Nil: the sport has no clock.
+    /// The clock at the start of period `number`, and whether it counts down. Nil: the period has no clock
+    /// (it shows 00:00, stopped, and clock actions change nothing).
     func clockStart(ofPeriod number: Int) -> (reading: ClockTime, countsDown: Bool)?
 
     /// Applies an action whose effect is `.sport`. Throws when the action is impossible at this point.

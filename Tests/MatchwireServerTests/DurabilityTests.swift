@@ -193,26 +193,57 @@ struct ServerProcess {
         let (database, token, fixture) = try ServerProcess.prepareDatabase(role: "scout")
         let server = try ServerProcess.start(database: database)
         let body = #"[{"actionId":"\#(UUID().uuidString)","fixtureActionType":"Start Fixture"}]"#
-        let (chunks, sender) = AsyncStream.makeStream(of: ByteBuffer.self)
-        var request = HTTPClientRequest(
-            url: "http://127.0.0.1:\(server.port)/ingest/v2/tabletennis/fixtures/\(fixture)/actions")
-        request.method = .POST
-        request.headers.add(name: "Authorization", value: "Bearer \(token)")
-        request.body = .stream(chunks, length: .known(Int64(body.utf8.count)))
-        let ingest = Task {
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(20))
-            return (response.status.code, String(buffer: try await response.body.collect(upTo: 1 << 20)))
-        }
-        // Half the body is sent, then the server is told to stop, then the rest arrives.
-        sender.yield(ByteBuffer(string: String(body.prefix(20))))
+        let head =
+            "POST /ingest/v2/tabletennis/fixtures/\(fixture)/actions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            + "Authorization: Bearer \(token)\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n"
+        // Connected, and half the body sent, before the server is told to stop; then the rest arrives.
+        let connection = try RawConnection(port: server.port)
+        try connection.write(head + String(body.prefix(20)))
         try await Task.sleep(for: .milliseconds(300))
         let stopping = Task.detached { server.terminate() }
         try await Task.sleep(for: .milliseconds(300))
-        sender.yield(ByteBuffer(string: String(body.dropFirst(20))))
-        sender.finish()
-        let (status, answer) = try await ingest.value
-        #expect(status == 201, "the request in flight is answered: \(answer)")
+        try connection.write(String(body.dropFirst(20)))
+        let answer = try await Task.detached { try connection.receiveAll() }.value
+        #expect(answer.hasPrefix("HTTP/1.1 201"), "the request in flight is answered: \(answer)")
         #expect(answer.contains("\"fixtureSeqNum\":1"))
         #expect(await stopping.value.status == 0)
+    }
+}
+
+/// A plain TCP connection to the loopback server: the test knows it is connected when `init` returns.
+final class RawConnection: @unchecked Sendable {
+    private let descriptor: Int32
+
+    init(port: Int) throws {
+        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard descriptor >= 0, connected == 0 else { throw RuleViolation("cannot connect to port \(port)") }
+    }
+
+    deinit { close(descriptor) }
+
+    func write(_ text: String) throws {
+        let bytes = Array(text.utf8)
+        guard send(descriptor, bytes, bytes.count, 0) == bytes.count else { throw RuleViolation("send failed") }
+    }
+
+    /// Everything the server sends until it closes the connection.
+    func receiveAll() throws -> String {
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = recv(descriptor, &buffer, buffer.count, 0)
+            guard count >= 0 else { throw RuleViolation("receive failed") }
+            if count == 0 { return String(decoding: received, as: UTF8.self) }
+            received += buffer[0..<count]
+        }
     }
 }
