@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "MatchwireCore", targets: ["MatchwireCore"]),
         .library(name: "MatchwireStore", targets: ["MatchwireStore"]),
         .library(name: "MatchwireServer", targets: ["MatchwireServer"]),
+        .library(name: "MatchwireSimulator", targets: ["MatchwireSimulator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -26,6 +27,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "MatchwireCore"),
+        .target(name: "MatchwireSimulator", dependencies: ["MatchwireCore"]),
         .target(
             name: "MatchwireStore",
             dependencies: [
@@ -68,6 +70,10 @@ let package = Package(
             name: "MatchwireCoreTests",
             dependencies: ["MatchwireCore"],
             resources: [.copy("Resources")]
+        ),
+        .testTarget(
+            name: "MatchwireSimulatorTests",
+            dependencies: ["MatchwireCore", "MatchwireSimulator"]
         ),
         .testTarget(
             name: "MatchwireStoreTests",

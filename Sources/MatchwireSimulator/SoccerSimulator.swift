@@ -1,0 +1,169 @@
+import MatchwireCore
+
+/// Soccer in possession phases of half a minute or so: safe possession, attacks, dangerous attacks, shots,
+/// corners, free kicks, throw-ins, cards, second-half substitutions and about two to three goals a match,
+/// now and then one disallowed after a video check. Extra time and a shootout when the rules call for them.
+struct SoccerSimulator {
+    let rules: SoccerRules
+
+    func play(_ scout: inout Scout) throws {
+        try scout.preMatch()
+        try scout.send(4)
+        var kickOff: Side = scout.chance(0.5) ? .home : .away
+        var substitutions: [Side: Int] = [.home: 0, .away: 0]
+        for half in 1...2 {
+            try playPeriod(&scout, minutes: rules.periodLength, kickOff: kickOff, substitutions: &substitutions)
+            kickOff = kickOff.other
+            if half == 1 { scout.wait(14 * 60...16 * 60) }
+        }
+        if rules.extraTime, scout.state.homeScore == scout.state.awayScore {
+            for _ in 1...2 {
+                scout.wait(4 * 60...6 * 60)
+                try playPeriod(&scout, minutes: rules.extraTimeLength, kickOff: kickOff, substitutions: &substitutions)
+                kickOff = kickOff.other
+            }
+        }
+        if rules.penaltyShootout, scout.state.homeScore == scout.state.awayScore {
+            scout.wait(5 * 60...8 * 60)
+            try shootout(&scout)
+        }
+        try scout.postMatch()
+    }
+
+    private func playPeriod(
+        _ scout: inout Scout, minutes: Int, kickOff: Side, substitutions: inout [Side: Int]
+    ) throws {
+        try scout.send(6)
+        try scout.send(8)
+        try scout.send(121, kickOff, player: scout.player(kickOff))
+        let stoppage = Double.random(in: 60...300, using: &scout.random)
+        let end = Double(minutes * 60) + stoppage
+        var played = 0.0
+        while played < end {
+            let phase = Double.random(in: 20...50, using: &scout.random)
+            played += phase
+            let attacking: Side = scout.chance(0.52) ? .home : .away
+            try possessionPhase(&scout, attacking, seconds: phase)
+            if scout.state.periods.count >= 2, scout.chance(0.025) {
+                try substitute(&scout, substitutions: &substitutions)
+            }
+        }
+        try scout.send(7)
+    }
+
+    /// One phase of possession, ending in nothing much, a set piece, a card or a goal.
+    private func possessionPhase(_ scout: inout Scout, _ side: Side, seconds: Double) throws {
+        let defending = side.other
+        try scout.send(101, side)
+        scout.wait(seconds * 0.4)
+        if scout.chance(0.1) { try scout.send(113, side) }
+        guard scout.chance(0.5) else {
+            scout.wait(seconds * 0.6)
+            return
+        }
+        try scout.send(102, side)
+        scout.wait(seconds * 0.3)
+        if scout.chance(0.12) {
+            try scout.send(110, side)
+            if scout.chance(0.25) { try scout.send(107, defending, player: scout.player(defending)) }
+            if scout.chance(0.01) { try scout.send(105, defending, subType: 10501, player: scout.player(defending)) }
+        }
+        if scout.chance(0.05) { try scout.send(114, side) }
+        guard scout.chance(0.5) else {
+            scout.wait(seconds * 0.3)
+            return
+        }
+        try scout.send(103, side)
+        scout.wait(seconds * 0.15)
+        guard scout.chance(0.55) else {
+            scout.wait(seconds * 0.15)
+            return
+        }
+        let shooter = scout.player(side)
+        if scout.chance(0.45) {
+            try scout.send(111, side, player: shooter)
+            if scout.chance(0.27) {
+                try goal(&scout, side, scorer: shooter)
+            } else if scout.chance(0.35) {
+                scout.wait(2...5)
+                try scout.send(109, side)
+            }
+        } else {
+            try scout.send(112, side, player: shooter)
+            scout.wait(5...15)
+            try scout.send(115, defending)
+        }
+        scout.wait(seconds * 0.15)
+    }
+
+    /// A goal (now and then an own goal or a penalty), sometimes disallowed after a video check, then kick-off.
+    private func goal(_ scout: inout Scout, _ side: Side, scorer: PlayerRef) throws {
+        let subType: Int
+        if scout.chance(0.03) {
+            subType = 10404
+        } else if scout.chance(0.1) {
+            try scout.send(106, side, subType: 10601)
+            scout.wait(30...90)
+            subType = 10403
+        } else {
+            subType = scout.pick([10401, 10401, 10402])
+        }
+        scout.wait(1...3)
+        let goal = try scout.send(104, side, subType: subType, player: scorer)
+        scout.wait(20...40)
+        if scout.chance(0.08) {
+            try scout.send(64)
+            scout.wait(10...30)
+            try scout.send(51)
+            scout.wait(60...150)
+            try scout.send(104, side, subType: subType, player: scorer, sendType: .deleted, id: goal)
+            try scout.send(61, subType: 6101, related: [goal])
+            scout.wait(10...30)
+            try scout.send(110, side.other)
+        } else {
+            scout.wait(20...50)
+            try scout.send(121, side.other, player: scout.player(side.other))
+        }
+    }
+
+    /// A second-half substitution for a side that still has one (five per side at most).
+    private func substitute(_ scout: inout Scout, substitutions: inout [Side: Int]) throws {
+        let side: Side = scout.chance(0.5) ? .home : .away
+        guard let lineup = scout.lineups[side], let made = substitutions[side], made < 5,
+            made < lineup.players.count - lineup.startingCount
+        else { return }
+        let off = lineup.players[made % lineup.startingCount]
+        let on = lineup.players[lineup.startingCount + made]
+        try scout.send(14, side, player: off.reference)
+        try scout.send(13, side, player: on.reference)
+        substitutions[side] = made + 1
+    }
+
+    /// Five kicks each, then sudden death, stopping as soon as one side cannot be caught.
+    private func shootout(_ scout: inout Scout) throws {
+        try scout.send(6)
+        let first: Side = scout.chance(0.5) ? .home : .away
+        var taken: [Side: Int] = [.home: 0, .away: 0]
+        var scored: [Side: Int] = [.home: 0, .away: 0]
+        func decided() -> Bool {
+            let home = scored[.home] ?? 0
+            let away = scored[.away] ?? 0
+            let homeTaken = taken[.home] ?? 0
+            let awayTaken = taken[.away] ?? 0
+            // Sudden death: decided only after both have kicked the same number of times.
+            if homeTaken >= 5, awayTaken >= 5 { return homeTaken == awayTaken && home != away }
+            return home + (5 - homeTaken) < away || away + (5 - awayTaken) < home
+        }
+        var kicker = first
+        while !decided() {
+            scout.wait(40...70)
+            let goal = scout.chance(0.75)
+            try scout.send(130, kicker, subType: goal ? 13001 : 13002, player: scout.player(kicker))
+            taken[kicker, default: 0] += 1
+            if goal { scored[kicker, default: 0] += 1 }
+            kicker = kicker.other
+        }
+        scout.wait(10...30)
+        try scout.send(7)
+    }
+}
