@@ -41,6 +41,7 @@ let package = Package(
             dependencies: [
                 "MatchwireCore",
                 "MatchwireStore",
+                "MatchwireSimulator",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "WSCore", package: "swift-websocket"),

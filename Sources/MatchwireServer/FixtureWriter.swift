@@ -146,15 +146,21 @@ struct ReplayFailure: Error, CustomStringConvertible {
     var description: String { "stored packet \(seqNum) of fixture \(fixtureId.wire) did not replay" }
 }
 
-/// The writers of the fixtures written since start, one per fixture.
-final class FixtureWriters: Sendable {
+/// The writers of the fixtures written since start, one per fixture. The HTTP ingest and the demo's simulated
+/// scouts write through the same instance.
+public final class FixtureWriters: Sendable {
     private let store: any EventStore
     private let hub: StreamHub
     private let writers = Mutex<[UUID: FixtureWriter]>([:])
 
-    init(store: any EventStore, hub: StreamHub) {
+    public init(store: any EventStore, hub: StreamHub) {
         self.store = store
         self.hub = hub
+    }
+
+    /// Checks and stores actions of a stored fixture, all or none, as an ingest request does.
+    public func ingest(_ submissions: [ActionSubmission], fixtureId: UUID, receivedAt: Timestamp) async throws {
+        _ = try await writer(for: fixtureId).ingest(submissions, receivedAt: receivedAt)
     }
 
     func writer(for fixtureId: UUID) -> FixtureWriter {

@@ -10,16 +10,18 @@ public enum MatchwireApp {
     /// The application, ready to run. `onRunning` is called with the bound port once it listens.
     ///
     /// `hub` carries the streams. To close them with 1001 on shutdown before the HTTP server stops, run it as a
-    /// service after the application in one service group (`matchwire serve` does).
+    /// service after the application in one service group (`matchwire serve` does). `writers`, when given, is
+    /// shared with other writers of the same store (the demo's simulated scouts).
     public static func build(
-        configuration: ServerConfiguration, store: any EventStore, hub: StreamHub, logger: Logger,
-        onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        configuration: ServerConfiguration, store: any EventStore, hub: StreamHub, writers: FixtureWriters? = nil,
+        logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: ErrorMiddleware())
         let access = AccessControl(store: store, rateLimit: configuration.rateLimit, rateBurst: configuration.rateBurst)
         Routes(
-            store: store, access: access, writers: FixtureWriters(store: store, hub: hub), configuration: configuration
+            store: store, access: access, writers: writers ?? FixtureWriters(store: store, hub: hub),
+            configuration: configuration
         )
         .register(on: router)
         let streams = StreamEndpoint(configuration: configuration, store: store, access: access, hub: hub)

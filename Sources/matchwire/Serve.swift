@@ -19,6 +19,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Consumer requests a token may burst. Default: 10") var rateBurst: Int?
     @Option(help: "Packets a stream subscriber may fall behind before it is closed. Default: 1000")
     var subscriberQueue: Int?
+    @Flag(help: "Keep one simulated live fixture per sport running, and a few completed ones to replay.")
+    var demo = false
+    @Option(help: "How many times faster than real time demo matches are played. Default: 1")
+    var demoSpeed: Double?
 
     func run() async throws {
         var configuration = ServerConfiguration()
@@ -35,6 +39,9 @@ struct Serve: AsyncParsableCommand {
             subscriberQueue, "subscriber-queue", default: configuration.subscriberQueue)
         try validate(configuration)
         let settings = configuration
+        let demo = try self.demo || Environment.setting(nil as Bool?, "demo", default: false)
+        let demoSpeed = try Environment.setting(self.demoSpeed, "demo-speed", default: 1.0)
+        guard demoSpeed > 0 else { throw ValidationError("--demo-speed must be above 0.") }
 
         LoggingSystem.bootstrap(StreamLogHandler.standardOutput)
         let logger = Logger(label: "matchwire")
@@ -42,19 +49,31 @@ struct Serve: AsyncParsableCommand {
         frameworkLogger.logLevel = .warning
         let eventStore = try await store.open(logger: frameworkLogger)
         let hub = StreamHub(logger: logger)
-        let app = MatchwireApp.build(configuration: settings, store: eventStore, hub: hub, logger: frameworkLogger) {
-            port in
+        let writers = FixtureWriters(store: eventStore, hub: hub)
+        let demoAccess =
+            demo ? try await DemoAccess.prepare(store: eventStore, databasePath: store.databasePath()) : nil
+        let app = MatchwireApp.build(
+            configuration: settings, store: eventStore, hub: hub, writers: writers, logger: frameworkLogger
+        ) { port in
             logger.info(
                 "matchwire listening on http://\(settings.host):\(port) store=\(eventStore.description) \(settings.summary)"
             )
+            if let demoAccess { print(demoAccess.banner(host: settings.host, port: port)) }
         }
-        // Shut down in reverse order: the hub first closes the streams with 1001, then the server finishes the
-        // requests in flight and stops.
-        let services = ServiceGroup(
+        // Shut down in reverse order: the demo scouts stop, the hub closes the streams with 1001, then the server
+        // finishes the requests in flight and stops.
+        var services: [any Service] = [app, hub]
+        if let demoAccess {
+            services.append(
+                DemoService(
+                    store: eventStore, writers: writers, speed: demoSpeed, seedCompleted: demoAccess.isNew,
+                    logger: logger))
+        }
+        let group = ServiceGroup(
             configuration: .init(
-                services: [app, hub], gracefulShutdownSignals: [.sigterm, .sigint], logger: frameworkLogger))
+                services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: frameworkLogger))
         do {
-            try await services.run()
+            try await group.run()
         } catch {
             try? await eventStore.close()
             throw error

@@ -16,8 +16,12 @@ struct StoreOptions: ParsableArguments {
         guard postgres.isEmpty else {
             throw ValidationError("--postgres is not available in this version: use --database (SQLite).")
         }
-        let path = try Environment.setting(database, "database", default: "./matchwire.sqlite")
-        return try await SQLiteEventStore.open(path: path, logger: logger)
+        return try await SQLiteEventStore.open(path: try databasePath(), logger: logger)
+    }
+
+    /// The SQLite file in use.
+    func databasePath() throws -> String {
+        try Environment.setting(database, "database", default: "./matchwire.sqlite")
     }
 
     /// Opens the store, runs `body` on it and closes it, whether `body` succeeds or throws.

@@ -55,10 +55,12 @@ struct ServerProcess {
     }
 
     /// Starts `matchwire serve --port 0` and waits for its start-up line to learn the port.
-    static func start(database: String, environment: [String: String] = [:]) throws -> ServerProcess {
+    static func start(
+        database: String, arguments: [String] = [], environment: [String: String] = [:]
+    ) throws -> ServerProcess {
         let process = Process()
         process.executableURL = executable
-        process.arguments = ["serve", "--port", "0", "--database", database]
+        process.arguments = ["serve", "--port", "0", "--database", database] + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let output = Pipe()
         process.standardOutput = output

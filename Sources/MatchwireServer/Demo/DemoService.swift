@@ -1,0 +1,154 @@
+import Foundation
+import Logging
+import MatchwireCore
+import MatchwireSimulator
+import MatchwireStore
+import ServiceLifecycle
+
+/// `serve --demo`: keeps one simulated live fixture per sport running, a new one starting when one ends, and
+/// on first start stores a few completed simulated fixtures per sport to replay.
+///
+/// A live demo match joins its generated match at Start Fixture: the pre-match actions are stored at once, and
+/// play follows in real time (or `speed` times faster), so data flows within seconds of the start. Its actions
+/// go through the same `FixtureWriters` as the HTTP ingest, so streams and the REST list see them as if a
+/// scout had sent them.
+public struct DemoService: Service {
+    let store: any EventStore
+    let writers: FixtureWriters
+    let speed: Double
+    let seedCompleted: Bool
+    let logger: Logger
+
+    /// Completed fixtures stored per sport on first start.
+    public static let completedPerSport = 2
+    static let competition = Competition(
+        id: UUID(uuidString: "d3e0c0de-0000-4000-8000-00000000d3e0") ?? UUID(), name: "Matchwire demo")
+
+    public init(store: any EventStore, writers: FixtureWriters, speed: Double, seedCompleted: Bool, logger: Logger) {
+        self.store = store
+        self.writers = writers
+        self.speed = speed
+        self.seedCompleted = seedCompleted
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        try await dropUnfinished()
+        if seedCompleted {
+            for sport in Sport.allCases {
+                for index in 1...Self.completedPerSport {
+                    let start = Timestamp(microseconds: Timestamp.now.microseconds - Int64(index) * 86_400_000_000)
+                    try await storeCompleted(sport, start: start, seed: UInt64(index))
+                }
+            }
+        }
+        try await cancelWhenGracefulShutdown {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for sport in Sport.allCases {
+                    group.addTask { try await self.keepPlaying(sport) }
+                }
+                try await group.waitForAll()
+            }
+        }
+    }
+
+    /// Demo matches left unfinished by an earlier run are dropped (Status Updated: Abandoned, CollectionDropped),
+    /// so no demo fixture stays Live for ever.
+    private func dropUnfinished() async throws {
+        for sport in Sport.allCases {
+            for fixture in try await store.fixtures(FixtureQuery(sport: sport)).fixtures
+            where fixture.competition == Self.competition && fixture.type == .simulation {
+                guard [.scheduled, .live].contains(fixture.status) else { continue }
+                let drop = ActionSubmission(
+                    actionId: UUID(), actionType: .id(22), metadata: ["fixtureStatus": 4, "collectionStatus": 4])
+                try await writers.ingest([drop], fixtureId: fixture.id, receivedAt: .now)
+                logger.info("demo: \(sport.rawValue) fixture \(fixture.id.wire) left unfinished is dropped")
+            }
+        }
+    }
+
+    /// Live matches of one sport, one after another, until shutdown.
+    private func keepPlaying(_ sport: Sport) async throws {
+        var seeds = SeededGenerator(seed: UInt64(Date().timeIntervalSince1970))
+        while !Task.isCancelled {
+            do {
+                try await playLive(sport, seed: seeds.next())
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.error("demo \(sport.rawValue) match stopped: \(error)")
+                try await Task.sleep(for: .seconds(30))
+            }
+            try await Task.sleep(for: .seconds(10))
+        }
+    }
+
+    private func playLive(_ sport: Sport, seed: UInt64) async throws {
+        // Generated once to learn when play starts, then again so that Start Fixture is now.
+        let probe = try Self.fixture(sport, seed: seed, start: .now)
+        let draft = try MatchSimulator.match(for: probe, seed: seed, start: .now)
+        let kickOff = draft.first { $0.submission.actionType == .id(4) }?.timestamp ?? .now
+        let lead = kickOff.microseconds - (draft.first?.timestamp.microseconds ?? kickOff.microseconds)
+        let start = Timestamp(microseconds: Timestamp.now.microseconds - lead)
+        let fixture = try Self.fixture(sport, seed: seed, start: start)
+        let actions = try MatchSimulator.match(for: fixture, seed: seed, start: start)
+        try await store.insertFixture(fixture)
+        logger.info("demo: live \(sport.rawValue) fixture \(fixture.id.wire) (\(fixture.name))")
+
+        let origin = ContinuousClock.now
+        let playStart = Timestamp(microseconds: start.microseconds + lead)
+        for action in actions {
+            let ahead = Double(action.timestamp.microseconds - playStart.microseconds) / 1_000_000 / speed
+            if ahead > 0 { try await Task.sleep(until: origin + .milliseconds(Int64(ahead * 1000))) }
+            try await writers.ingest([action.submission], fixtureId: fixture.id, receivedAt: .now)
+        }
+        logger.info("demo: \(sport.rawValue) fixture \(fixture.id.wire) finished")
+    }
+
+    /// A finished match stored at once, in arrays of a few hundred actions.
+    private func storeCompleted(_ sport: Sport, start: Timestamp, seed: UInt64) async throws {
+        let fixture = try Self.fixture(sport, seed: seed, start: start)
+        let actions = try MatchSimulator.match(for: fixture, seed: seed, start: start)
+        try await store.insertFixture(fixture)
+        var index = 0
+        while index < actions.count {
+            let chunk = actions[index..<min(index + 300, actions.count)]
+            try await writers.ingest(chunk.map(\.submission), fixtureId: fixture.id, receivedAt: .now)
+            index += chunk.count
+        }
+        logger.info("demo: completed \(sport.rawValue) fixture \(fixture.id.wire) (\(fixture.name)) to replay")
+    }
+
+    /// A simulation fixture between two generated teams; soccer demo matches are cup ties.
+    static func fixture(_ sport: Sport, seed: UInt64, start: Timestamp) throws -> Fixture {
+        var random = SeededGenerator(seed: seed)
+        let names = DemoTeams.pair(sport, using: &random)
+        let rules: JSONValue? = sport == .soccer ? ["extraTime": true, "penaltyShootout": true] : nil
+        return Fixture(
+            id: UUID(), sport: sport, startDate: start.wholeSecond,
+            teams: [
+                TeamRef(id: UUID(), name: names.home, homeTeam: true),
+                TeamRef(id: UUID(), name: names.away, homeTeam: false),
+            ],
+            competition: competition, type: .simulation, rules: try sport.rules(rules).rulesObject)
+    }
+}
+
+/// Team names for demo fixtures.
+enum DemoTeams {
+    static let clubs = [
+        "Northbridge", "Eastport", "Westfield", "Southmere", "Riverton", "Lakeside", "Hillcrest", "Bayview",
+        "Stonebridge", "Oakridge", "Fairhaven", "Kingsford",
+    ]
+    static let players = [
+        "HANSEN Erik", "SILVA Pedro", "TANAKA Kenji", "NOVAK Ivan", "ROSSI Luca", "MEYER Felix", "COSTA Rafael",
+        "IVANOV Viktor", "LOPEZ Mateo", "WEBER Jonas",
+    ]
+
+    static func pair(_ sport: Sport, using random: inout SeededGenerator) -> (home: String, away: String) {
+        let pool = sport == .tableTennis ? players : clubs
+        let home = Int(random.next() % UInt64(pool.count))
+        let away = (home + 1 + Int(random.next() % UInt64(pool.count - 1))) % pool.count
+        return (pool[home], pool[away])
+    }
+}

@@ -1,0 +1,62 @@
+import AsyncHTTPClient
+import Foundation
+import MatchwireCore
+import MatchwireServer
+import Testing
+
+/// `matchwire serve --demo`, run as a new user runs it.
+@Suite struct DemoTests {
+    static func fixtures(_ sport: Sport, port: Int, token: String) async throws -> [JSONValue] {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/\(sport.pathSegment)/fixtures")
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.headers.add(name: "Accept", value: "application/json")
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 1 << 24)
+        return try JSONValue.parse(body.readableBytesView).arrayValue ?? []
+    }
+
+    @Test func demoPrintsATokenAndServesLiveAndCompletedFixturesOfEverySport() async throws {
+        let database = try ServerProcess.newDatabasePath()
+        let server = try ServerProcess.start(database: database, arguments: ["--demo", "--demo-speed", "200"])
+        let token = try String(contentsOfFile: database + ".demo-token", encoding: .utf8)
+        for sport in Sport.allCases {
+            var statuses: [String] = []
+            let deadline = ContinuousClock.now + .seconds(30)
+            while ContinuousClock.now < deadline {
+                statuses = try await Self.fixtures(sport, port: server.port, token: token)
+                    .compactMap { $0["status"]?.stringValue }
+                if statuses.filter({ $0 == "Completed" }).count >= 2 && statuses.contains("Live") { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(statuses.filter { $0 == "Completed" }.count == DemoService.completedPerSport, "\(sport)")
+            #expect(statuses.contains("Live"), "\(sport): \(statuses)")
+        }
+        // A live stream of the demo basketball fixture delivers packets as the simulated scout sends them.
+        let live = try #require(
+            try await Self.fixtures(.basketball, port: server.port, token: token).first { $0["status"] == "Live" })
+        let id = try #require(live["id"]?.stringValue)
+        let transcript = try await StreamClient.run(
+            port: server.port, path: "/basketball/fixtures/\(id)/actions", firstFrame: StreamClient.auth(token),
+            stop: { $0.packets.count >= 30 })
+        #expect(transcript.seqNums == Array(1...30))
+        let stopped = server.terminate()
+        #expect(stopped.status == 0)
+        #expect(stopped.output.contains(token), "the banner shows the token")
+
+        // A second start prints the same token, drops the match the first left unfinished, and stores no more
+        // completed fixtures.
+        let again = try ServerProcess.start(database: database, arguments: ["--demo", "--demo-speed", "200"])
+        var status: JSONValue?
+        let deadline = ContinuousClock.now + .seconds(10)
+        while status != "Abandoned", ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            status = try await Self.fixtures(.basketball, port: again.port, token: token)
+                .first { $0["id"]?.stringValue == id }?["status"]
+        }
+        #expect(status == "Abandoned")
+        let second = again.terminate()
+        #expect(second.output.contains(token))
+        #expect(second.output.contains("left unfinished is dropped"))
+        #expect(!second.output.contains("demo: completed"))
+    }
+}
