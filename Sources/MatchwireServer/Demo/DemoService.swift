@@ -69,7 +69,9 @@ public struct DemoService: Service {
 
     /// Live matches of one sport, one after another, until shutdown.
     private func keepPlaying(_ sport: Sport) async throws {
-        var seeds = SeededGenerator(seed: UInt64(Date().timeIntervalSince1970))
+        // Each sport its own sequence of seeds, so that the three live matches differ.
+        let sportNumber = UInt64(Sport.allCases.firstIndex(of: sport) ?? 0)
+        var seeds = SeededGenerator(seed: UInt64(Date().timeIntervalSince1970) &+ sportNumber &* 1_000_003)
         while !Task.isCancelled {
             do {
                 try await playLive(sport, seed: seeds.next())
