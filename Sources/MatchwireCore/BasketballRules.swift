@@ -117,16 +117,16 @@ public struct BasketballRules: SportRules {
                 throw RuleViolation("Free Throws Awarded needs metadata.count, an integer from 1 to 3.")
             }
             state.freeThrowsToCome = count
-        case Self.freeThrow:
-            let isLast = state.freeThrowsToCome <= 1
-            state.freeThrowsToCome = max(0, state.freeThrowsToCome - 1)
-            guard let points = action.subType.flatMap({ Self.madeShots[$0.id] }) else { return }
-            state.addPoints(points, to: side)
-            if isLast { state.homeInPossession = side.other == .home }
         default:
+            // Every made shot hands the ball over; of free throws, only the last of an award.
+            var handsOver = true
+            if action.definition.id == Self.freeThrow {
+                handsOver = state.freeThrowsToCome <= 1
+                state.freeThrowsToCome = max(0, state.freeThrowsToCome - 1)
+            }
             guard let points = action.subType.flatMap({ Self.madeShots[$0.id] }) else { return }
             state.addPoints(points, to: side)
-            state.homeInPossession = side.other == .home
+            if handsOver { state.givePossession(to: side.other) }
         }
     }
 }

@@ -44,10 +44,7 @@ public enum CommonRules {
                 PeriodState(
                     id: number, type: type, label: label, start: action.timestamp.wholeSecond, end: nil,
                     homeScore: state.homeScore, awayScore: state.awayScore))
-            // A period without a clock (table tennis, a penalty shootout) shows 00:00, stopped.
-            let start = rules.clockStart(ofPeriod: number)
-            state.clock = ClockState(
-                reading: start?.reading ?? .zero, runningSince: nil, countsDown: start?.countsDown ?? false)
+            state.clock = ClockState(startOfPeriod: number, rules: rules)
         case .endPeriod:
             guard var open = state.openPeriod else {
                 throw RuleViolation("End Period is refused: no period is open.")
@@ -74,10 +71,10 @@ public enum CommonRules {
             }
         case .possessionToTeam:
             try requireOpenPeriodForPlay(action, state)
-            if let side = action.side { state.homeInPossession = side == .home }
+            if let side = action.side { state.givePossession(to: side) }
         case .possessionToOtherTeam:
             try requireOpenPeriodForPlay(action, state)
-            if let side = action.side { state.homeInPossession = side.other == .home }
+            if let side = action.side { state.givePossession(to: side.other) }
         case .postMatchCheckComplete:
             guard state.hasEnded else {
                 throw RuleViolation(

@@ -41,6 +41,18 @@ public struct ClockState: Sendable, Hashable {
         return ClockTime(seconds: countsDown ? max(0, reading.seconds - elapsed) : reading.seconds + elapsed)
     }
 
+    /// The clock as period `number` starts: stopped at the period's start, or 00:00 if the period has no clock.
+    public init(startOfPeriod number: Int, rules: any SportRules) {
+        let start = rules.clockStart(ofPeriod: number)
+        self.init(reading: start?.reading ?? .zero, runningSince: nil, countsDown: start?.countsDown ?? false)
+    }
+
+    public init(reading: ClockTime = .zero, runningSince: Timestamp? = nil, countsDown: Bool = false) {
+        self.reading = reading
+        self.runningSince = runningSince
+        self.countsDown = countsDown
+    }
+
     /// Whether the clock runs at `time`: started, and not a countdown that has reached 00:00.
     public func isRunning(at time: Timestamp) -> Bool {
         isRunning && !(countsDown && value(at: time).seconds == 0)
@@ -74,9 +86,12 @@ public struct MatchState: Sendable, Hashable {
 
     /// The state before any action: the clock shows the start of the first period (10:00 in basketball).
     public init(rules: any SportRules) {
-        if let start = rules.clockStart(ofPeriod: 1) {
-            clock = ClockState(reading: start.reading, runningSince: nil, countsDown: start.countsDown)
-        }
+        clock = ClockState(startOfPeriod: 1, rules: rules)
+    }
+
+    /// The ball (or serve) to `side`.
+    public mutating func givePossession(to side: Side) {
+        homeInPossession = side == .home
     }
 
     /// The latest started period, 1 before the first.
