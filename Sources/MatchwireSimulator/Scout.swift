@@ -6,6 +6,15 @@ public struct SimulatedAction: Sendable, Hashable {
     public let submission: ActionSubmission
     /// When the scout sends it, also the action's own `timestamp`.
     public let timestamp: Timestamp
+
+    /// The same action `microseconds` later (earlier if negative). A generated match does not depend on its
+    /// start, so a whole match can be moved in time.
+    public func shifted(by microseconds: Int64) -> SimulatedAction {
+        let moved = Timestamp(microseconds: timestamp.microseconds + microseconds)
+        var submission = submission
+        submission.timestamp = moved
+        return SimulatedAction(submission: submission, timestamp: moved)
+    }
 }
 
 /// A scout recording a generated match: keeps the match time, sends each action through a private
@@ -61,7 +70,17 @@ struct Scout {
 
     /// Lets `seconds` of match time pass (fractions kept to the millisecond).
     mutating func wait(_ seconds: Double) {
-        time = Timestamp(microseconds: time.microseconds + Int64((seconds * 1000).rounded()) * 1000)
+        time = later(by: seconds)
+    }
+
+    /// The match time `seconds` from now, to the millisecond.
+    func later(by seconds: Double) -> Timestamp {
+        Timestamp(microseconds: time.microseconds + Int64((seconds * 1000).rounded()) * 1000)
+    }
+
+    /// Lets the time pass until `end`, if it is not past already.
+    mutating func wait(until end: Timestamp) {
+        if end.microseconds > time.microseconds { time = end }
     }
 
     /// Lets a random time in `range` seconds pass.

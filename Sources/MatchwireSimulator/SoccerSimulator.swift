@@ -51,16 +51,16 @@ struct SoccerSimulator {
         try scout.send(7)
     }
 
-    /// One phase of possession, ending in nothing much, a set piece, a card or a goal.
+    /// One phase of possession, ending in nothing much, a set piece, a card or a goal. It lasts `seconds`, or
+    /// longer when a shot leads to a corner, a goal kick or a goal.
     private func possessionPhase(_ scout: inout Scout, _ side: Side, seconds: Double) throws {
         let defending = side.other
+        let end = scout.later(by: seconds)
+        defer { scout.wait(until: end) }
         try scout.send(101, side)
         scout.wait(seconds * 0.4)
         if scout.chance(0.1) { try scout.send(113, side) }
-        guard scout.chance(0.5) else {
-            scout.wait(seconds * 0.6)
-            return
-        }
+        guard scout.chance(0.5) else { return }
         try scout.send(102, side)
         scout.wait(seconds * 0.3)
         if scout.chance(0.12) {
@@ -69,16 +69,10 @@ struct SoccerSimulator {
             if scout.chance(0.01) { try scout.send(105, defending, subType: 10501, player: scout.player(defending)) }
         }
         if scout.chance(0.05) { try scout.send(114, side) }
-        guard scout.chance(0.5) else {
-            scout.wait(seconds * 0.3)
-            return
-        }
+        guard scout.chance(0.5) else { return }
         try scout.send(103, side)
         scout.wait(seconds * 0.15)
-        guard scout.chance(0.55) else {
-            scout.wait(seconds * 0.15)
-            return
-        }
+        guard scout.chance(0.55) else { return }
         let shooter = scout.player(side)
         if scout.chance(0.45) {
             try scout.send(111, side, player: shooter)

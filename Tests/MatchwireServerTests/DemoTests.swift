@@ -21,12 +21,10 @@ import Testing
         let token = try String(contentsOfFile: database + ".demo-token", encoding: .utf8)
         for sport in Sport.allCases {
             var statuses: [String] = []
-            let deadline = ContinuousClock.now + .seconds(30)
-            while ContinuousClock.now < deadline {
+            try await waitUntil(timeout: .seconds(30), every: .milliseconds(100)) {
                 statuses = try await Self.fixtures(sport, port: server.port, token: token)
                     .compactMap { $0["status"]?.stringValue }
-                if statuses.filter({ $0 == "Completed" }).count >= 2 && statuses.contains("Live") { break }
-                try await Task.sleep(for: .milliseconds(100))
+                return statuses.filter { $0 == "Completed" }.count >= 2 && statuses.contains("Live")
             }
             #expect(statuses.filter { $0 == "Completed" }.count == DemoService.completedPerSport, "\(sport)")
             #expect(statuses.contains("Live"), "\(sport): \(statuses)")
@@ -47,11 +45,10 @@ import Testing
         // completed fixtures.
         let again = try ServerProcess.start(database: database, arguments: ["--demo", "--demo-speed", "200"])
         var status: JSONValue?
-        let deadline = ContinuousClock.now + .seconds(10)
-        while status != "Abandoned", ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(100))
+        try await waitUntil(timeout: .seconds(10), every: .milliseconds(100)) {
             status = try await Self.fixtures(.basketball, port: again.port, token: token)
                 .first { $0["id"]?.stringValue == id }?["status"]
+            return status == "Abandoned"
         }
         #expect(status == "Abandoned")
         let second = again.terminate()

@@ -363,11 +363,14 @@ import Testing
 }
 
 /// Waits (polling) until `condition` holds, failing after `timeout`.
-func waitUntil(timeout: Duration = .seconds(20), _ condition: () -> Bool) async throws {
+func waitUntil(
+    timeout: Duration = .seconds(20), every interval: Duration = .milliseconds(5),
+    _ condition: () async throws -> Bool
+) async throws {
     let deadline = ContinuousClock.now + timeout
-    while !condition() {
+    while try await !condition() {
         guard ContinuousClock.now < deadline else { throw WaitTimedOut() }
-        try await Task.sleep(for: .milliseconds(5))
+        try await Task.sleep(for: interval)
     }
 }
 

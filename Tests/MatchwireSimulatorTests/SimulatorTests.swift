@@ -58,6 +58,15 @@ import Testing
         #expect(first != other)
     }
 
+    @Test(arguments: Sport.allCases)
+    func aMatchGeneratedLaterIsTheSameMatchMovedInTime(sport: Sport) throws {
+        let fixture = try Self.fixture(sport)
+        let later = try #require(Timestamp(iso8601: "2026-03-02T09:30:00.250Z"))
+        let moved = try MatchSimulator.match(for: fixture, seed: 3, start: Self.start)
+            .map { $0.shifted(by: later.microseconds - Self.start.microseconds) }
+        #expect(try MatchSimulator.match(for: fixture, seed: 3, start: later) == moved)
+    }
+
     @Test func tableTennisGamesAndMatchesLastAsLongAsRealOnes() throws {
         let fixture = try Self.fixture(.tableTennis)
         var pointsPerGame: [Int] = []

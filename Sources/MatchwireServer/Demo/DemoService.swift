@@ -86,19 +86,18 @@ public struct DemoService: Service {
     }
 
     private func playLive(_ sport: Sport, seed: UInt64) async throws {
-        // Generated once to learn when play starts, then again so that Start Fixture is now.
-        let probe = try Self.fixture(sport, seed: seed, start: .now)
-        let draft = try MatchSimulator.match(for: probe, seed: seed, start: .now)
-        let kickOff = draft.first { $0.submission.actionType == .id(4) }?.timestamp ?? .now
-        let lead = kickOff.microseconds - (draft.first?.timestamp.microseconds ?? kickOff.microseconds)
-        let start = Timestamp(microseconds: Timestamp.now.microseconds - lead)
-        let fixture = try Self.fixture(sport, seed: seed, start: start)
-        let actions = try MatchSimulator.match(for: fixture, seed: seed, start: start)
+        var fixture = try Self.fixture(sport, seed: seed, start: .now)
+        let generated = try MatchSimulator.match(for: fixture, seed: seed, start: .now)
+        // Shifted so that Start Fixture is now: the pre-match actions lie in the past and are stored at once.
+        let kickOff = generated.first { $0.submission.actionType == .id(4) }?.timestamp ?? .now
+        let shift = Timestamp.now.microseconds - kickOff.microseconds
+        let actions = generated.map { $0.shifted(by: shift) }
+        fixture.startDate = (actions.first?.timestamp ?? .now).wholeSecond
         try await store.insertFixture(fixture)
         logger.info("demo: live \(sport.rawValue) fixture \(fixture.id.wire) (\(fixture.name))")
 
         let origin = ContinuousClock.now
-        let playStart = Timestamp(microseconds: start.microseconds + lead)
+        let playStart = Timestamp(microseconds: kickOff.microseconds + shift)
         for action in actions {
             let ahead = Double(action.timestamp.microseconds - playStart.microseconds) / 1_000_000 / speed
             if ahead > 0 { try await Task.sleep(until: origin + .milliseconds(Int64(ahead * 1000))) }
