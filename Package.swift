@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "MatchwireStore", targets: ["MatchwireStore"]),
         .library(name: "MatchwireServer", targets: ["MatchwireServer"]),
         .library(name: "MatchwireSimulator", targets: ["MatchwireSimulator"]),
+        .library(name: "MatchwireClient", targets: ["MatchwireClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -28,6 +29,17 @@ let package = Package(
     targets: [
         .target(name: "MatchwireCore"),
         .target(name: "MatchwireSimulator", dependencies: ["MatchwireCore"]),
+        .target(
+            name: "MatchwireClient",
+            dependencies: [
+                "MatchwireCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "MatchwireStore",
             dependencies: [
@@ -62,6 +74,8 @@ let package = Package(
                 "MatchwireCore",
                 "MatchwireStore",
                 "MatchwireServer",
+                "MatchwireSimulator",
+                "MatchwireClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -77,6 +91,10 @@ let package = Package(
             dependencies: ["MatchwireCore", "MatchwireSimulator"]
         ),
         .testTarget(
+            name: "MatchwireClientTests",
+            dependencies: ["MatchwireCore", "MatchwireClient", "MatchwireSimulator"]
+        ),
+        .testTarget(
             name: "MatchwireStoreTests",
             dependencies: ["MatchwireCore", "MatchwireStore"]
         ),
@@ -86,6 +104,7 @@ let package = Package(
                 "MatchwireCore",
                 "MatchwireStore",
                 "MatchwireServer",
+                "MatchwireSimulator",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -96,12 +96,15 @@ public struct ActionCatalogue: Sendable {
     public func definition(id: Int) -> ActionDefinition? { byId[id] }
     public func definition(name: String) -> ActionDefinition? { byName[name.lowercased()] }
 
+    /// The id of Start Fixture, where play begins.
+    public static let startFixtureId = 4
+
     /// The actions of every sport (sports.md §1).
     public static let common: [ActionDefinition] = [
         ActionDefinition(1, "Match Conditions", placement: .preMatch),
         ActionDefinition(2, "Team Colours", placement: .preMatch),
         ActionDefinition(3, "Lineups", team: .required, placement: .preMatch),
-        ActionDefinition(4, "Start Fixture", effect: .startFixture),
+        ActionDefinition(startFixtureId, "Start Fixture", effect: .startFixture),
         ActionDefinition(5, "End Fixture", effect: .endFixture),
         ActionDefinition(6, "Start Period", placement: .newPeriod, effect: .startPeriod),
         ActionDefinition(7, "End Period", effect: .endPeriod),

@@ -153,3 +153,41 @@ extension Timestamp: Codable {
         try container.encode(description)
     }
 }
+
+extension Fixture {
+    /// Reads a fixture object as the REST API serves it (the reverse of `write(to:)`), for clients.
+    public init(wire value: JSONValue) throws(RuleViolation) {
+        func field<T>(_ key: String, _ read: (JSONValue) -> T?) throws(RuleViolation) -> T {
+            guard let found = value[key], let result = read(found) else {
+                throw RuleViolation("The fixture object has no valid '\(key)'.")
+            }
+            return result
+        }
+        let teams: [TeamRef] = try field("teams") { teams in
+            let read = teams.arrayValue?.compactMap { team -> TeamRef? in
+                guard let id = team["id"]?.stringValue.flatMap(UUID.init(uuidString:)),
+                    let name = team["name"]?.stringValue, let home = team["homeTeam"]?.boolValue
+                else { return nil }
+                return TeamRef(id: id, name: name, homeTeam: home)
+            }
+            return read?.count == 2 ? read : nil
+        }
+        self.init(
+            id: try field("id") { $0.stringValue.flatMap(UUID.init(uuidString:)) },
+            sport: try field("sport") { $0.stringValue.flatMap(Sport.init(name:)) },
+            startDate: try field("startDateUTC") { $0.stringValue.flatMap(Timestamp.init(localDateTime:)) },
+            teams: teams, rules: try field("rules") { $0.objectValue.map(JSONValue.object) })
+        status = try field("status") { $0.stringValue.flatMap(FixtureStatus.init(name:)) }
+        collectionStatus = try field("collectionStatus") { text in
+            CollectionStatus.allCases.first { $0.name == text.stringValue }
+        }
+        type = try field("type") { $0.stringValue.flatMap(FixtureType.init(rawValue:)) }
+        if let competition = value["competition"], let name = competition["name"]?.stringValue,
+            let id = competition["id"]?.stringValue.flatMap(UUID.init(uuidString:))
+        {
+            self.competition = Competition(id: id, name: name)
+        }
+        fixtureDeleted = value["fixtureDeleted"]?.boolValue ?? false
+        updateCount = value["updateCount"]?.intValue ?? 0
+    }
+}

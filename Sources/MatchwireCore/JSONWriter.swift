@@ -125,3 +125,12 @@ public struct JSONWriter: Sendable {
         bytes.append(UInt8(ascii: "\""))
     }
 }
+
+extension JSONValue {
+    /// The JSON text of the value, compact.
+    public var jsonBytes: [UInt8] {
+        var writer = JSONWriter(reservingCapacity: 256)
+        writer.value(self)
+        return writer.bytes
+    }
+}

@@ -60,7 +60,7 @@ actor FixtureWriter {
                         StoredPacket(
                             fixtureId: fixtureId, seqNum: packet.action.fixtureSeqNum, period: packet.action.period,
                             actionId: submission.actionId, sendType: submission.sendType, traceId: traceId,
-                            receivedAt: receivedAt, submission: JSONWriter.bytes(of: submission.json), bytes: bytes))
+                            receivedAt: receivedAt, submission: submission.json.jsonBytes, bytes: bytes))
                 case .duplicate(let seqNum):
                     answers.append(.stored(seqNum))
                 }
@@ -176,14 +176,5 @@ public final class FixtureWriters: Sendable {
 extension String {
     fileprivate func leftPadded(to width: Int) -> String {
         String(repeating: "0", count: max(0, width - count)) + self
-    }
-}
-
-extension JSONWriter {
-    /// The JSON text of a value.
-    static func bytes(of value: JSONValue) -> [UInt8] {
-        var writer = JSONWriter(reservingCapacity: 256)
-        writer.value(value)
-        return writer.bytes
     }
 }

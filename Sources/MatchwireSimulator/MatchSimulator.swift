@@ -24,3 +24,11 @@ public enum MatchSimulator {
         }
     }
 }
+
+extension [SimulatedAction] {
+    /// The match moved in time so that Start Fixture is at `time`: the pre-match actions lie before it, play after.
+    public func kickingOff(at time: Timestamp) -> [SimulatedAction] {
+        let kickOff = first { $0.submission.actionType == .id(ActionCatalogue.startFixtureId) }?.timestamp ?? time
+        return map { $0.shifted(by: time.microseconds - kickOff.microseconds) }
+    }
+}

@@ -5,6 +5,8 @@ struct Matchwire: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "matchwire",
         abstract: "Live sports-data delivery: ingestion, REST and streams of action packets.",
-        subcommands: [Serve.self, TokenCommand.self, FixtureCommand.self]
+        subcommands: [
+            Serve.self, TokenCommand.self, FixtureCommand.self, Simulate.self, Tail.self, Export.self, Import.self,
+        ]
     )
 }

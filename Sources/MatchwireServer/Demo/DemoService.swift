@@ -87,17 +87,14 @@ public struct DemoService: Service {
 
     private func playLive(_ sport: Sport, seed: UInt64) async throws {
         var fixture = try Self.fixture(sport, seed: seed, start: .now)
-        let generated = try MatchSimulator.match(for: fixture, seed: seed, start: .now)
-        // Shifted so that Start Fixture is now: the pre-match actions lie in the past and are stored at once.
-        let kickOff = generated.first { $0.submission.actionType == .id(4) }?.timestamp ?? .now
-        let shift = Timestamp.now.microseconds - kickOff.microseconds
-        let actions = generated.map { $0.shifted(by: shift) }
+        let playStart = Timestamp.now
+        // Joined at Start Fixture: the pre-match actions lie in the past and are stored at once.
+        let actions = try MatchSimulator.match(for: fixture, seed: seed, start: playStart).kickingOff(at: playStart)
         fixture.startDate = (actions.first?.timestamp ?? .now).wholeSecond
         try await store.insertFixture(fixture)
         logger.info("demo: live \(sport.rawValue) fixture \(fixture.id.wire) (\(fixture.name))")
 
         let origin = ContinuousClock.now
-        let playStart = Timestamp(microseconds: kickOff.microseconds + shift)
         for action in actions {
             let ahead = Double(action.timestamp.microseconds - playStart.microseconds) / 1_000_000 / speed
             if ahead > 0 { try await Task.sleep(until: origin + .milliseconds(Int64(ahead * 1000))) }
@@ -123,7 +120,7 @@ public struct DemoService: Service {
     /// A simulation fixture between two generated teams; soccer demo matches are cup ties.
     static func fixture(_ sport: Sport, seed: UInt64, start: Timestamp) throws -> Fixture {
         var random = SeededGenerator(seed: seed)
-        let names = DemoTeams.pair(sport, using: &random)
+        let names = TeamNames.pair(sport, using: &random)
         let rules: JSONValue? = sport == .soccer ? ["extraTime": true, "penaltyShootout": true] : nil
         return Fixture(
             id: UUID(), sport: sport, startDate: start.wholeSecond,
@@ -132,24 +129,5 @@ public struct DemoService: Service {
                 TeamRef(id: UUID(), name: names.away, homeTeam: false),
             ],
             competition: competition, type: .simulation, rules: try sport.rules(rules).rulesObject)
-    }
-}
-
-/// Team names for demo fixtures.
-enum DemoTeams {
-    static let clubs = [
-        "Northbridge", "Eastport", "Westfield", "Southmere", "Riverton", "Lakeside", "Hillcrest", "Bayview",
-        "Stonebridge", "Oakridge", "Fairhaven", "Kingsford",
-    ]
-    static let players = [
-        "HANSEN Erik", "SILVA Pedro", "TANAKA Kenji", "NOVAK Ivan", "ROSSI Luca", "MEYER Felix", "COSTA Rafael",
-        "IVANOV Viktor", "LOPEZ Mateo", "WEBER Jonas",
-    ]
-
-    static func pair(_ sport: Sport, using random: inout SeededGenerator) -> (home: String, away: String) {
-        let pool = sport == .tableTennis ? players : clubs
-        let home = Int(random.next() % UInt64(pool.count))
-        let away = (home + 1 + Int(random.next() % UInt64(pool.count - 1))) % pool.count
-        return (pool[home], pool[away])
     }
 }

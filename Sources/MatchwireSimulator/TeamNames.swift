@@ -1,0 +1,21 @@
+import MatchwireCore
+
+/// Team names for generated fixtures: clubs, and table tennis players.
+public enum TeamNames {
+    static let clubs = [
+        "Northbridge", "Eastport", "Westfield", "Southmere", "Riverton", "Lakeside", "Hillcrest", "Bayview",
+        "Stonebridge", "Oakridge", "Fairhaven", "Kingsford",
+    ]
+    static let players = [
+        "HANSEN Erik", "SILVA Pedro", "TANAKA Kenji", "NOVAK Ivan", "ROSSI Luca", "MEYER Felix", "COSTA Rafael",
+        "IVANOV Viktor", "LOPEZ Mateo", "WEBER Jonas",
+    ]
+
+    /// Two different names for the home and away sides of a `sport` fixture.
+    public static func pair(_ sport: Sport, using random: inout SeededGenerator) -> (home: String, away: String) {
+        let pool = sport == .tableTennis ? players : clubs
+        let home = Int(random.next() % UInt64(pool.count))
+        let away = (home + 1 + Int(random.next() % UInt64(pool.count - 1))) % pool.count
+        return (pool[home], pool[away])
+    }
+}

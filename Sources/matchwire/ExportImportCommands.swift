@@ -1,0 +1,95 @@
+import ArgumentParser
+import Foundation
+import MatchwireCore
+import MatchwireStore
+
+/// `matchwire export FIXTURE > file.json`: the fixture's actions list, byte for byte as the REST API serves it.
+struct Export: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a fixture's actions list to standard output, byte for byte as GET .../actions serves it.")
+
+    @Argument(help: "The fixture's id.") var fixture: String
+    @OptionGroup var store: StoreOptions
+
+    func run() async throws {
+        guard let id = UUID(uuidString: fixture) else { throw ValidationError("fixture must be a UUID.") }
+        let packets = try await store.withStore { store in
+            guard let found = try await store.fixture(id: id) else {
+                throw CommandFailure("There is no fixture \(id.wire) in \(try self.store.databasePath()).")
+            }
+            return try await store.packetBytes(fixtureId: id, order: found.finished ? .timeline : .seqNum)
+        }
+        var body: [UInt8] = [UInt8(ascii: "[")]
+        body.reserveCapacity(packets.reduce(2) { $0 + $1.count + 1 })
+        for (index, packet) in packets.enumerated() {
+            if index > 0 { body.append(UInt8(ascii: ",")) }
+            body.append(contentsOf: packet)
+        }
+        body.append(UInt8(ascii: "]"))
+        FileHandle.standardOutput.write(Data(body))
+    }
+}
+
+/// `matchwire import file.json`: a finished fixture rebuilt from its actions list, checked packet by packet.
+struct Import: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create a finished fixture from an actions list written by export (or read from GET .../actions).",
+        discussion: """
+            Every packet is replayed through the rules engine and must come out as in the file; the first one that \
+            does not is named, and nothing is stored. The fixture keeps the file's fixture id.
+            """)
+
+    @Argument(help: "The actions list file.") var file: String
+    @Option(help: "\(Sport.names). Default: the one sport whose catalogue has every action of the file.")
+    var sport: String?
+    @Option(help: "Rules object the match was played under, as JSON (docs/sports.md). Default: the sport's.")
+    var rules: String?
+    @OptionGroup var store: StoreOptions
+
+    /// The largest file read.
+    static let maxFileBytes = 256 << 20
+
+    func run() async throws {
+        let sport = try sport.map { name in
+            guard let sport = Sport(name: name) else { throw ValidationError("--sport must be one of \(Sport.names).") }
+            return sport
+        }
+        let rulesObject = try sport.map { try FixtureCommand.Create.rulesObject(rules, of: $0) }
+        let bytes = try Self.read(file)
+        var bar = ProgressBar(label: "checking", handle: .standardError)
+        let imported: ActionsListImport
+        do {
+            imported = try ActionsListImport(
+                bytes: bytes, sport: sport, rules: rulesObject, receivedAt: .now,
+                progress: { done, total in bar.show(done, of: total) })
+        } catch let refusal as ActionsListImport.Refusal {
+            bar.finish()
+            throw CommandFailure("\(file): \(refusal.description) Nothing was imported.")
+        }
+        bar.finish()
+        let fixture = imported.fixture
+        try await store.withStore { store in
+            if try await store.fixture(id: fixture.id) != nil {
+                throw CommandFailure(
+                    "Fixture \(fixture.id.wire) exists already in \(try self.store.databasePath()). Nothing was imported."
+                )
+            }
+            try await store.insertFixture(fixture)
+            try await store.append(imported.packets, fixture: fixture)
+        }
+        Terminal.line(
+            "imported \(fixture.sport.rawValue) fixture '\(fixture.name)' (\(fixture.status.name)): "
+                + "\(imported.packets.count) packets")
+        Terminal.line(fixture.id.wire)
+    }
+
+    static func read(_ path: String) throws -> [UInt8] {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw CommandFailure("Cannot read \(path).") }
+        defer { try? handle.close() }
+        let data = try handle.read(upToCount: maxFileBytes + 1) ?? Data()
+        guard data.count <= maxFileBytes else {
+            throw CommandFailure("\(path) is larger than \(maxFileBytes >> 20) MiB, the largest file import reads.")
+        }
+        return Array(data)
+    }
+}

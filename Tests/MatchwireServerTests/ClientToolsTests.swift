@@ -1,0 +1,243 @@
+import AsyncHTTPClient
+import Foundation
+import MatchwireCore
+import MatchwireSimulator
+import Testing
+
+/// `simulate`, `tail`, `export` and `import` run as a user runs them, against a real server process.
+@Suite struct ClientToolsTests {
+    /// A new database with an admin token, and a server on it.
+    static func serverWithToken() throws -> (server: ServerProcess, database: String, token: String, url: String) {
+        let database = try ServerProcess.newDatabasePath()
+        let token = try ServerProcess.run([
+            "token", "create", "--name", "ops", "--role", "admin", "--database", database,
+        ])
+        let server = try ServerProcess.start(database: database)
+        return (server, database, token, "http://127.0.0.1:\(server.port)")
+    }
+
+    /// The fixture id on the first line `simulate` prints.
+    static func fixtureId(of simulate: RunningProgram) async throws -> String {
+        try await waitUntil(timeout: .seconds(30), every: .milliseconds(50)) { simulate.outputLines.first != nil }
+        let first = try #require(simulate.outputLines.first)
+        let range = try #require(
+            first.range(of: #"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}"#, options: .regularExpression))
+        return String(first[range])
+    }
+
+    /// The actions list served for a fixture, as text and as packets.
+    static func actionsList(_ url: String, _ sport: Sport, _ fixtureId: String, token: String) async throws -> (
+        text: String, packets: [Packet]
+    ) {
+        var request = HTTPClientRequest(url: "\(url)/\(sport.pathSegment)/fixtures/\(fixtureId)/actions")
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.headers.add(name: "Accept", value: "application/json")
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        #expect(response.status.code == 200)
+        let body = try await response.body.collect(upTo: 64 << 20)
+        return (String(buffer: body), try JSONDecoder().decode([Packet].self, from: Data(buffer: body)))
+    }
+
+    /// The `fixtureSeqNum`s of `tail`'s action lines (`#12 ...`), in the order printed.
+    static func seqNums(_ lines: [String]) -> [Int] {
+        lines.compactMap { line in line.hasPrefix("#") ? Int(line.dropFirst().prefix { $0.isNumber }) : nil }
+    }
+
+    /// The final line `tail` prints for the last packet of a list, with the team names of the first line of
+    /// `simulate` ('Home v Away').
+    static func expectFinalLine(_ line: String?, teams: String, last: Packet) throws {
+        let names = teams.components(separatedBy: " v ")
+        #expect(names.count == 2)
+        let score = "\(names[0]) \(last.summary.homeTeamScore)-\(last.summary.awayTeamScore) \(names[1])"
+        #expect(line?.hasPrefix("final: \(score) (Completed; ") == true, "\(line ?? "no line")")
+    }
+
+    static func teams(of simulate: RunningProgram) throws -> String {
+        let first = try #require(simulate.outputLines.first)
+        let quoted = first.split(separator: "'")
+        return quoted.count >= 2 ? String(quoted[1]) : ""
+    }
+
+    @Test(arguments: [(Sport.tableTennis, "300"), (.soccer, "2500"), (.basketball, "1500")])
+    func simulateFeedsAServerAndTailFollowsTheMatchToTheFinalScore(_ sport: Sport, speed: String) async throws {
+        let (server, _, token, url) = try Self.serverWithToken()
+        defer { _ = server.terminate() }
+        let simulate = try RunningProgram([
+            "simulate", "--sport", sport.rawValue, "--server", url, "--token", token, "--speed", speed, "--seed", "42",
+        ])
+        let fixtureId = try await Self.fixtureId(of: simulate)
+        let tail = try RunningProgram(["tail", sport.rawValue, fixtureId, "--server", url, "--token", token])
+        #expect(try await simulate.finish() == 0, "\(simulate.errors)")
+        #expect(try await tail.finish() == 0, "\(tail.errors)")
+
+        let list = try await Self.actionsList(url, sport, fixtureId, token: token)
+        let last = try #require(list.packets.max { $0.action.fixtureSeqNum < $1.action.fixtureSeqNum })
+        #expect(last.finished)
+        // Every packet once, in order, and the score of the last one.
+        #expect(Self.seqNums(tail.outputLines) == Array(1...list.packets.count))
+        try Self.expectFinalLine(tail.outputLines.last, teams: try Self.teams(of: simulate), last: last)
+        let done = simulate.outputLines.last ?? ""
+        #expect(done.hasPrefix("done: "), "\(done)")
+        #expect(done.contains("\(last.summary.homeTeamScore)-\(last.summary.awayTeamScore)"))
+        #expect(done.hasSuffix("(Completed), \(list.packets.count) actions sent"))
+    }
+
+    @Test func tailResumesAfterTheServerRestartsWithoutShowingAnyActionTwice() async throws {
+        var (server, database, token, url) = try Self.serverWithToken()
+        let simulate = try RunningProgram([
+            "simulate", "--sport", "tabletennis", "--server", url, "--token", token, "--speed", "120", "--seed", "8",
+        ])
+        let fixtureId = try await Self.fixtureId(of: simulate)
+        let tail = try RunningProgram(["tail", "tabletennis", fixtureId, "--server", url, "--token", token])
+        try await waitUntil(timeout: .seconds(60), every: .milliseconds(20)) {
+            Self.seqNums(tail.outputLines).count >= 30
+        }
+
+        // SIGTERM closes the stream with 1001 and refuses the simulator's requests until the restart.
+        #expect(server.terminate().status == 0)
+        server = try ServerProcess.start(database: database, arguments: ["--port", "\(server.port)"])
+        defer { _ = server.terminate() }
+
+        #expect(try await simulate.finish() == 0, "\(simulate.errors)")
+        #expect(try await tail.finish() == 0, "\(tail.errors)")
+        #expect(tail.errors.contains("connection lost"), "\(tail.errors)")
+        let list = try await Self.actionsList(url, .tableTennis, fixtureId, token: token)
+        #expect(Self.seqNums(tail.outputLines) == Array(1...list.packets.count))
+        let last = try #require(list.packets.max { $0.action.fixtureSeqNum < $1.action.fixtureSeqNum })
+        try Self.expectFinalLine(tail.outputLines.last, teams: try Self.teams(of: simulate), last: last)
+    }
+
+    @Test func exportThenImportRoundTripsAFixtureByteForByteAndTheImportReplays() async throws {
+        let (server, database, token, url) = try Self.serverWithToken()
+        let simulate = try RunningProgram([
+            "simulate", "--sport", "soccer", "--server", url, "--token", token, "--speed", "100000", "--seed", "5",
+            "--rules", #"{"extraTime": true, "penaltyShootout": true}"#,
+        ])
+        #expect(try await simulate.finish() == 0, "\(simulate.errors)")
+        let fixtureId = try await Self.fixtureId(of: simulate)
+        let served = try await Self.actionsList(url, .soccer, fixtureId, token: token)
+        _ = server.terminate()
+
+        let exported = try await RunningProgram.run(["export", fixtureId, "--database", database])
+        #expect(exported.status == 0, "\(exported.errors)")
+        let sameAsServed = exported.output == served.text
+        #expect(sameAsServed, "export differs from the REST list")
+        let file = database + ".export.json"
+        try exported.output.write(toFile: file, atomically: true, encoding: .utf8)
+
+        let copy = try ServerProcess.newDatabasePath()
+        let imported = try await RunningProgram.run(["import", file, "--database", copy])
+        #expect(imported.status == 0, "\(imported.errors)")
+        #expect(imported.output.split(separator: "\n").last.map(String.init) == fixtureId)
+        let again = try await RunningProgram.run(["export", fixtureId, "--database", copy])
+        let roundTripped = again.output == exported.output
+        #expect(roundTripped, "the import exports differently: \(again.errors)")
+
+        // The imported fixture replays from its stream, fast, to the same final score.
+        let copyToken = try ServerProcess.run([
+            "token", "create", "--name", "ops", "--role", "admin", "--database", copy,
+        ])
+        let replayServer = try ServerProcess.start(database: copy)
+        defer { _ = replayServer.terminate() }
+        let tail = try await RunningProgram.run([
+            "tail", "soccer", fixtureId, "--server", "http://127.0.0.1:\(replayServer.port)", "--token", copyToken,
+            "--speed", "fast",
+        ])
+        #expect(tail.status == 0, "\(tail.errors)")
+        let last = try #require(served.packets.max { $0.action.fixtureSeqNum < $1.action.fixtureSeqNum })
+        try Self.expectFinalLine(
+            tail.output.split(separator: "\n").last.map(String.init), teams: try Self.teams(of: simulate), last: last)
+    }
+
+    // MARK: Import refusals
+
+    /// The packets of a generated table tennis match, as elements of an actions list.
+    static func generatedList() throws -> (fixtureId: UUID, elements: [JSONValue]) {
+        let fixture = Fixture(
+            id: UUID(), sport: .tableTennis, startDate: Timestamp(millisecondsSince1970: 1_750_000_000_000),
+            teams: [
+                TeamRef(id: UUID(), name: "PARK Gahyeon", homeTeam: true),
+                TeamRef(id: UUID(), name: "BATRA Manika", homeTeam: false),
+            ],
+            rules: try Sport.tableTennis.rules(nil).rulesObject)
+        var engine = try FixtureEngine(fixture: fixture)
+        var elements: [JSONValue] = []
+        for action in try MatchSimulator.match(for: fixture, seed: 3, start: fixture.startDate) {
+            if case .stored(let packet) = try engine.ingest(
+                action.submission, receivedAt: action.timestamp, traceId: String(repeating: "a", count: 32))
+            {
+                elements.append(try JSONValue.parse(packet.jsonBytes))
+            }
+        }
+        return (fixture.id, elements)
+    }
+
+    /// Imports a list into a new database and returns the refusal printed.
+    static func refusal(of elements: [JSONValue], fixtureId: UUID) async throws -> String {
+        let database = try ServerProcess.newDatabasePath()
+        let file = database + ".json"
+        try Data(JSONValue.array(elements).jsonBytes).write(to: URL(fileURLWithPath: file))
+        let result = try await RunningProgram.run(["import", file, "--database", database])
+        #expect(result.status == 1)
+        #expect(result.errors.contains("Nothing was imported."), "\(result.errors)")
+        let export = try await RunningProgram.run(["export", fixtureId.wire, "--database", database])
+        #expect(export.errors.contains("There is no fixture \(fixtureId.wire)"), "\(export.errors)")
+        return result.errors
+    }
+
+    static func setting(_ value: JSONValue, _ path: [String], to new: JSONValue) -> JSONValue {
+        guard let key = path.first, var object = value.objectValue else { return new }
+        object[key] = setting(object[key] ?? .null, Array(path.dropFirst()), to: new)
+        return .object(object)
+    }
+
+    @Test func importNamesAPacketWhoseSummaryTheRulesDoNotGiveAndStoresNothing() async throws {
+        var (fixtureId, elements) = try Self.generatedList()
+        let index = elements.count - 20
+        let score = try #require(elements[index]["fixtureSummary"]?["homeTeamScore"]?.intValue)
+        elements[index] = Self.setting(elements[index], ["fixtureSummary", "homeTeamScore"], to: .number(score + 1))
+        let errors = try await Self.refusal(of: elements, fixtureId: fixtureId)
+        #expect(errors.contains("Packet at index \(index) (fixtureSeqNum \(index + 1), "), "\(errors)")
+        #expect(errors.contains("fixtureSummary.homeTeamScore is \(score + 1) in the file, \(score) by the rules"))
+    }
+
+    @Test func importRefusesMalformedIncompleteAndDuplicatedLists() async throws {
+        let (fixtureId, elements) = try Self.generatedList()
+        var missingKey = elements
+        missingKey[4] = .object((elements[4].objectValue ?? [:]).filter { $0.key != "fixtureSummary" })
+        #expect(
+            try await Self.refusal(of: missingKey, fixtureId: fixtureId)
+                .contains("Packet at index 4 is not a packet: 'fixtureSummary' is missing."))
+
+        var gap = elements
+        gap.remove(at: 10)
+        #expect(
+            try await Self.refusal(of: gap, fixtureId: fixtureId).contains("fixtureSeqNum 11 is missing from the file.")
+        )
+
+        var repeated = elements
+        repeated.insert(elements[10], at: 11)
+        #expect(try await Self.refusal(of: repeated, fixtureId: fixtureId).contains("fixtureSeqNum 11 appears twice."))
+
+        let unfinished = Array(elements.dropLast())
+        #expect(
+            try await Self.refusal(of: unfinished, fixtureId: fixtureId)
+                .contains("The last packet is not finished: import takes the actions list of a finished fixture."))
+    }
+
+    @Test func importRefusesAFixtureThatExistsAlready() async throws {
+        let (fixtureId, elements) = try Self.generatedList()
+        let database = try ServerProcess.newDatabasePath()
+        let file = database + ".json"
+        try Data(JSONValue.array(elements).jsonBytes).write(to: URL(fileURLWithPath: file))
+        let first = try await RunningProgram.run(["import", file, "--database", database])
+        #expect(first.status == 0, "\(first.errors)")
+        let second = try await RunningProgram.run(["import", file, "--database", database])
+        #expect(second.status == 1)
+        #expect(second.errors.contains("Fixture \(fixtureId.wire) exists already in \(database)."))
+        let export = try await RunningProgram.run(["export", fixtureId.wire, "--database", database])
+        let exported = try #require(try JSONValue.parse(Array(export.output.utf8)).arrayValue)
+        #expect(exported.count == elements.count)
+        #expect(Set(exported) == Set(elements))
+    }
+}
