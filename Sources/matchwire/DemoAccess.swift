@@ -43,6 +43,8 @@ struct DemoAccess {
               # The live stream (any websocket client; send the token as the first message):
               websocat -H "\(accept)" ws://\(host):\(port)/soccer/fixtures/FIXTURE_ID/actions
               {"authToken": "$TOKEN"}
+              # The same stream as a live scoreboard:
+              matchwire tail soccer FIXTURE_ID --server \(base) --token $TOKEN
 
             Sports: v2/tabletennis, soccer, basketball.
 
