@@ -81,6 +81,22 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
+        .target(name: "LoadStatistics", path: "Benchmarks/LoadStatistics"),
+        .executableTarget(
+            name: "matchwire-load",
+            dependencies: [
+                "LoadStatistics",
+                "MatchwireCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/LoadGenerator"
+        ),
+        .testTarget(name: "LoadStatisticsTests", dependencies: ["LoadStatistics"]),
         .testTarget(
             name: "MatchwireCoreTests",
             dependencies: ["MatchwireCore"],

@@ -1,0 +1,188 @@
+import ArgumentParser
+import Foundation
+import LoadStatistics
+
+/// Connects `count` subscribers in batches (each batch waits for its acceptances, at most 30 s), runs `body` with
+/// their arrivals and the seconds the connections took, then ends the process: the subscribers' connections are
+/// left to the kernel to close.
+func withSubscribers(
+    _ target: Target, channels: [String], count: Int, startPosition: Int,
+    body: @escaping ([Arrivals], Double) async throws -> Void
+) async throws -> Never {
+    let arrivals = (0..<count).map { _ in Arrivals() }
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        let started = RunClock.now
+        let batch = 250
+        for first in stride(from: 0, to: count, by: batch) {
+            let range = first..<min(first + batch, count)
+            for number in range {
+                let subscriber = Subscriber(
+                    url: target.streamURL(number, channel: channels[number % channels.count], startPosition: startPosition),
+                    authToken: target.isNchan ? nil : target.token, arrivals: arrivals[number])
+                group.addTask { try? await subscriber.run() }
+            }
+            let deadline = ContinuousClock.now + .seconds(30)
+            while ContinuousClock.now < deadline, !arrivals[range].allSatisfy({ $0.accepted != nil }) {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+        }
+        try await body(arrivals, Double(RunClock.now - started) / 1e9)
+        exit(0)
+    }
+    exit(0)
+}
+
+/// N subscribers on one or more fixtures, actions published at a fixed rate: deliveries, latency, CPU, memory.
+struct Fanout: AsyncParsableCommand {
+    @OptionGroup var target: Target
+    @Option(help: "Subscribers in all.") var subscribers = 5000
+    @Option(help: "Fixtures (channels); subscriber i follows fixture i mod fixtures.") var fixtures = 1
+    @Option(help: "Actions published per second, in all.") var rate = 20.0
+    @Option(help: "Seconds of publishing.") var duration = 10.0
+
+    func run() async throws {
+        let publisher = Publisher(target: target)
+        var channels: [(id: String, home: String)] = []
+        for number in 0..<fixtures {
+            channels.append(
+                target.isNchan ? ("load\(UUID().uuidString.prefix(8))\(number)", "") : try await publisher.newFixture())
+        }
+        let total = Int(rate * duration)
+        try await withSubscribers(target, channels: channels.map(\.id), count: subscribers, startPosition: 2) {
+            arrivals, setupSeconds in
+            let before = target.usage()
+            let sendTimes = SendTimes()
+            let start = ContinuousClock.now
+            let firstSend = RunClock.now
+            for index in 0..<total {
+                try await Task.sleep(until: start + .seconds(Double(index) / rate))
+                sendTimes.record(index, at: RunClock.now)
+                let channel = channels[index % channels.count]
+                try await publisher.publish(index, channel: channel.id, home: channel.home)
+            }
+            try await Task.sleep(for: .seconds(2))  // the last deliveries
+            let after = target.usage()
+
+            let sends = sendTimes.all
+            var latencies: [Double] = []
+            var lastArrival = firstSend
+            for subscriber in arrivals {
+                for arrival in subscriber.arrivals {
+                    guard let sent = sends[arrival.index], arrival.at >= sent else { continue }
+                    latencies.append(Double(arrival.at - sent) / 1e6)
+                    lastArrival = max(lastArrival, arrival.at)
+                }
+            }
+            let accepted = arrivals.indices.filter { arrivals[$0].accepted != nil }
+            let expected = accepted.reduce(0) { sum, number in
+                sum + (0..<total).filter { $0 % channels.count == number % channels.count }.count
+            }
+            let summary = LatencySummary(milliseconds: latencies)
+            let window = Double(lastArrival - firstSend) / 1e9
+            let cpu = (after?.cpuSeconds ?? 0) - (before?.cpuSeconds ?? 0)
+            try report([
+                "scenario": "fanout", "target": target.target, "subscribers": subscribers, "accepted": accepted.count,
+                "fixtures": fixtures, "rate": rate, "published": total, "expected": expected,
+                "deliveries": summary.count, "deliveriesPerSecond": Rate.perSecond(summary.count, seconds: window),
+                "p50": summary.p50, "p99": summary.p99, "p999": summary.p999, "max": summary.max,
+                "connectionsPerSecond": Rate.perSecond(accepted.count, seconds: setupSeconds),
+                "cpuSecondsPerDelivery": Rate.per(cpu, summary.count),
+                "peakMemoryBytes": after?.peakResidentBytes ?? 0,
+            ])
+        }
+    }
+}
+
+/// N authenticated subscribers that receive nothing but heartbeats: server memory per connection.
+struct Idle: AsyncParsableCommand {
+    @OptionGroup var target: Target
+    @Option(help: "Subscribers in all.") var subscribers = 20_000
+    @Option(help: "Seconds to hold them once connected (heartbeats flow).") var hold = 12.0
+
+    func run() async throws {
+        let publisher = Publisher(target: target)
+        let channel = target.isNchan ? "idle\(UUID().uuidString.prefix(8))" : try await publisher.newFixture().id
+        let before = target.usage()
+        try await withSubscribers(target, channels: [channel], count: subscribers, startPosition: 2) {
+            arrivals, setupSeconds in
+            try await Task.sleep(for: .seconds(hold))
+            let after = target.usage()
+            let accepted = arrivals.filter { $0.accepted != nil }.count
+            let grown = Double((after?.residentBytes ?? 0) - (before?.residentBytes ?? 0))
+            try report([
+                "scenario": "idle", "target": target.target, "subscribers": subscribers, "accepted": accepted,
+                "connectionsPerSecond": Rate.perSecond(accepted, seconds: setupSeconds),
+                "bytesPerSubscriber": Rate.per(grown, accepted), "residentBytes": after?.residentBytes ?? 0,
+                "peakMemoryBytes": after?.peakResidentBytes ?? 0,
+            ])
+        }
+    }
+}
+
+/// Fixtures ingested in parallel, one request in flight per fixture: acknowledged actions and request latency.
+struct Ingest: AsyncParsableCommand {
+    @OptionGroup var target: Target
+    @Option(help: "Fixtures written in parallel.") var fixtures = 50
+    @Option(help: "Seconds of ingesting.") var duration = 10.0
+
+    func run() async throws {
+        let publisher = Publisher(target: target)
+        var channels: [(id: String, home: String)] = []
+        for _ in 0..<fixtures { channels.append(try await publisher.newFixture()) }
+        let before = target.usage()
+        let started = ContinuousClock.now
+        let deadline = started + .seconds(duration)
+        let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
+            for (number, channel) in channels.enumerated() {
+                group.addTask {
+                    var samples: [Double] = []
+                    var index = number * 10_000_000
+                    while ContinuousClock.now < deadline {
+                        let sent = ContinuousClock.now
+                        try await publisher.publish(index, channel: channel.id, home: channel.home)
+                        let took = ContinuousClock.now - sent
+                        samples.append(Double(took.components.attoseconds) / 1e15 + Double(took.components.seconds) * 1000)
+                        index += 1
+                    }
+                    return samples
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let after = target.usage()
+        let summary = LatencySummary(milliseconds: latencies)
+        try report([
+            "scenario": "ingest", "target": target.target, "fixtures": fixtures,
+            "acknowledged": summary.count, "acknowledgedPerSecond": Rate.perSecond(summary.count, seconds: seconds),
+            "p50": summary.p50, "p99": summary.p99, "p999": summary.p999, "max": summary.max,
+            "cpuSecondsPerAction": Rate.per((after?.cpuSeconds ?? 0) - (before?.cpuSeconds ?? 0), summary.count),
+        ])
+        Foundation.exit(0)
+    }
+}
+
+/// A finished fixture of `packets` packets (Start Fixture, Start Period, Pending points, a dropped collection),
+/// for the REST scenario; prints its id.
+struct RestFixture: AsyncParsableCommand {
+    @OptionGroup var target: Target
+    @Option(help: "Packets in the list.") var packets = 1500
+
+    func run() async throws {
+        let publisher = Publisher(target: target)
+        let fixture = try await publisher.newFixture()
+        let points = packets - 3
+        var index = 0
+        while index < points {
+            let batch = (index..<min(index + 500, points)).map { Publisher.pendingPoint($0, home: fixture.home) }
+            _ = try await publisher.send(
+                "POST", "/ingest/v2/tabletennis/fixtures/\(fixture.id)/actions", "[\(batch.joined(separator: ","))]")
+            index += batch.count
+        }
+        let drop = #"{"actionId":"\#(UUID())","fixtureActionTypeId":22,"metadata":{"fixtureStatus":4,"collectionStatus":4}}"#
+        _ = try await publisher.send("POST", "/ingest/v2/tabletennis/fixtures/\(fixture.id)/actions", drop)
+        try report(["scenario": "rest-fixture", "fixture": fixture.id, "packets": packets])
+        Foundation.exit(0)
+    }
+}
