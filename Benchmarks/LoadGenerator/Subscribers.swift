@@ -34,7 +34,8 @@ enum RunClock {
     static let origin = ContinuousClock.now
 
     static var now: UInt64 {
-        let elapsed = ContinuousClock.now - origin
+        let start = origin  // initialised before the reading below, so that the difference is never negative
+        let elapsed = ContinuousClock.now - start
         return UInt64(elapsed.components.seconds) * 1_000_000_000 + UInt64(elapsed.components.attoseconds / 1_000_000_000)
     }
 }

@@ -21,7 +21,8 @@ public struct LatencySummary: Sendable, Equatable {
     /// at or below it.
     public static func percentile(_ sorted: [Double], _ percent: Double) -> Double {
         guard !sorted.isEmpty else { return 0 }
-        let rank = Int((percent / 100 * Double(sorted.count)).rounded(.up))
+        // The tolerance keeps 99.9% of 1000 at rank 999 despite binary rounding.
+        let rank = Int((percent * Double(sorted.count) / 100 - 1e-9).rounded(.up))
         return sorted[Swift.min(Swift.max(rank, 1), sorted.count) - 1]
     }
 }

@@ -1,0 +1,148 @@
+"""Writes docs/benchmarks.md from the JSON lines of a Benchmarks/run.sh run (on standard output)."""
+import datetime
+import json
+import os
+import platform
+import sys
+
+
+def load(path):
+    results = {}
+    order = []
+    for line in open(path):
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        r = json.loads(line)
+        key = (r["scenario"], r["target"], r.get("subscribers"))
+        results[key] = r
+        order.append(key)
+    return results, order
+
+
+def machine():
+    model = "unknown CPU"
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+    memory = 0
+    for line in open("/proc/meminfo"):
+        if line.startswith("MemTotal"):
+            memory = int(line.split()[1]) // (1024 * 1024)
+    return f"{os.cpu_count()} cores ({model}), {memory} GiB, Linux {platform.release()}"
+
+
+def fmt(value, unit=""):
+    if value is None:
+        return "n/a"
+    if isinstance(value, float) and value < 0.01:
+        return f"{value:.2e}{unit}"
+    if isinstance(value, float) and value < 100:
+        return f"{value:.2f}{unit}"
+    return f"{value:,.0f}{unit}"
+
+
+def main():
+    results, _ = load(sys.argv[1])
+    short = "--short" in sys.argv
+    rows = []
+
+    def pair(scenario, subscribers, peer, field, unit, target, better):
+        m = results.get((scenario, "matchwire", subscribers), {}).get(field)
+        p = results.get((scenario, peer, subscribers), {}).get(field) if peer else None
+        ratio = f"{m / p:.2f}" if m is not None and p else "n/a"
+        met = ""
+        if target is not None and m is not None:
+            met = "yes" if (m >= target if better == "higher" else m <= target) else "**no**"
+        return ratio, m, p, met
+
+    fan = [k[2] for k in results if k[0] == "fanout" and k[1] == "matchwire"]
+    big = max(fan) if fan else None
+    small = min(fan) if fan else None
+    idle = next((k[2] for k in results if k[0] == "idle"), None)
+
+    def add(name, scenario, subscribers, peer, field, unit, target=None, better="higher", target_text="",
+            ratio_target=None):
+        ratio, m, p, met = pair(scenario, subscribers, peer, field, unit, target, better)
+        if ratio_target is not None and ratio != "n/a":
+            met = "yes" if float(ratio) >= ratio_target else "**no**"
+        rows.append(f"| {name} | {fmt(m, unit)} | {peer or ''} {fmt(p, unit) if peer else ''} | {ratio} | {target_text} | {met} |")
+
+    add(f"fan-out {big} subscribers, 20 actions/s: deliveries/s", "fanout", big, "nchan", "deliveriesPerSecond", "",
+        100000, "higher", ">= 100,000; ratio >= 1.0")
+    add(f"fan-out {big}: latency p50 (ms)", "fanout", big, "nchan", "p50", "")
+    add(f"fan-out {big}: latency p99 (ms)", "fanout", big, "nchan", "p99", "", 50, "lower", "<= 50 ms")
+    add(f"fan-out {big}: latency p99.9 / max (ms)", "fanout", big, "nchan", "p999", "")
+    add(f"fan-out {big}: connections set up per second", "fanout", big, "nchan", "connectionsPerSecond", "")
+    add(f"fan-out {big}: server CPU seconds per delivery", "fanout", big, "nchan", "cpuSecondsPerDelivery", "")
+    add(f"fan-out {big}: server peak memory (bytes)", "fanout", big, "nchan", "peakMemoryBytes", "")
+    add(f"fan-out {small} subscribers, 10 actions/s: latency p99 (ms)", "fanout", small, "nchan", "p99", "", 5, "lower",
+        "<= 5 ms incl. durable commit")
+    add(f"idle {idle} authenticated subscribers: server bytes each", "idle", idle, "nchan", "bytesPerSubscriber", "",
+        16384, "lower", "<= 16 KiB")
+    add("REST actions list (1,500 packets), 32 connections: requests/s", "rest", None, "nginx", "requestsPerSecond", "",
+        target_text=">= 0.50 of nginx", ratio_target=0.5)
+    add("ingestion, 50 fixtures in parallel: acknowledged actions/s", "ingest", None, "sqlite", "acknowledgedPerSecond", "",
+        5000, "higher", ">= 5,000")
+    add("ingestion: latency p99 per request (ms)", "ingest", None, "sqlite", "p99", "", 20, "lower", "<= 20 ms")
+
+    fanbig_m = results.get(("fanout", "matchwire", big), {})
+    fanbig_n = results.get(("fanout", "nchan", big), {})
+    raw = "\n".join(json.dumps(results[k], sort_keys=True) for k in results)
+    notes_path = os.path.join(os.path.dirname(__file__), "notes.md")
+    notes = open(notes_path).read() if os.path.exists(notes_path) else ""
+    today = datetime.date.today().isoformat()
+    print(f"""# Benchmarks
+
+Measured by `Benchmarks/run.sh` on {today}, on {machine()}. Matchwire and its peers ran on the same
+machine in the same run, one after the other, with the load generator beside them (so every number
+includes the generator's own share of the two cores).{" **Short run (SHORT=1): fewer subscribers than the targets name.**" if short else ""}
+
+Ratio = Matchwire / peer (for latency and memory, lower is better, so a ratio above 1 means slower or
+larger). The "met" column compares Matchwire's own number with the issue's target.
+
+| scenario | Matchwire | peer | ratio | target | met |
+|---|---|---|---|---|---|
+{chr(10).join(rows)}
+
+Fan-out deliveries: Matchwire {fanbig_m.get("deliveries", 0):,} of {fanbig_m.get("expected", 0):,} expected,
+nchan {fanbig_n.get("deliveries", 0):,} of {fanbig_n.get("expected", 0):,} (subscribers accepted: Matchwire
+{fanbig_m.get("accepted", 0):,}, nchan {fanbig_n.get("accepted", 0):,}). CPU per delivery is in seconds.
+
+## Method
+
+- **Load generator**: `matchwire-load` (`Benchmarks/LoadGenerator`, release build). Subscribers are
+  websocket clients (swift-websocket) spread over 127.0.0.1-127.0.0.4 when there are many, connected
+  in batches of 250; on Matchwire each sends the auth message and counts from "Authorisation
+  accepted", on nchan from the upgrade. Actions are published at a fixed rate by one publisher:
+  on Matchwire an HTTP ingest (`POST /ingest/...`, a Pending table tennis point, answered after
+  the durable commit), on nchan an HTTP POST of the same packet bytes to `/pub/CHANNEL`. The action
+  number is carried in the action id, so a subscriber reads it from the frame without decoding JSON.
+  **Latency** = from the publisher starting the request to the frame read by the subscriber, on one
+  clock; percentiles are nearest-rank over every delivery. **Deliveries/s** = deliveries / (last
+  delivery - first publish). **CPU per delivery** = server user+system CPU seconds during publishing
+  (`/proc/PID/stat`, nginx master and workers summed) / deliveries. **Peak memory** = `VmHWM`.
+- **Idle**: subscribers connected and authenticated, then held 12 s (a heartbeat every 10 s on
+  Matchwire); server bytes each = growth of resident memory (`VmRSS`) / subscribers.
+- **REST**: a finished fixture of 1,500 packets (Start Fixture, Start Period, 1,497 Pending points, a
+  dropped collection) read with `wrk -t2 -c32 -d10s` from `GET /v2/tabletennis/fixtures/ID/actions`
+  (with the token; the rate limit is lifted for the run) and, as the peer, the same bytes saved to a
+  file served by nginx.
+- **Ingestion**: 50 fixtures, one request in flight each, one Pending point per request, for 10 s;
+  latency per request. Floor: `Benchmarks/sqlite_floor.py`, the same packet bytes inserted in SQLite
+  (WAL, `synchronous=FULL`, one transaction and flush per insert) one after another, with no HTTP.
+- Matchwire: `matchwire serve --host 0.0.0.0 --rate-limit 1000000 --rate-burst 1000000` on a new
+  SQLite file; nginx 1.22 with nchan 1.3.6, `worker_processes auto`, `access_log off`
+  (`Benchmarks/nginx.conf.template`).
+
+{notes}
+## Raw results
+
+```
+{raw}
+```
+""")
+
+
+main()
