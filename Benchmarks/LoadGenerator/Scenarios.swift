@@ -17,7 +17,8 @@ func withSubscribers(
             let range = first..<min(first + batch, count)
             for number in range {
                 let subscriber = Subscriber(
-                    url: target.streamURL(number, channel: channels[number % channels.count], startPosition: startPosition),
+                    url: target.streamURL(
+                        number, channel: channels[number % channels.count], startPosition: startPosition),
                     authToken: target.isNchan ? nil : target.token, arrivals: arrivals[number])
                 group.addTask { try? await subscriber.run() }
             }
@@ -141,7 +142,8 @@ struct Ingest: AsyncParsableCommand {
                         let sent = ContinuousClock.now
                         try await publisher.publish(index, channel: channel.id, home: channel.home)
                         let took = ContinuousClock.now - sent
-                        samples.append(Double(took.components.attoseconds) / 1e15 + Double(took.components.seconds) * 1000)
+                        samples.append(
+                            Double(took.components.attoseconds) / 1e15 + Double(took.components.seconds) * 1000)
                         index += 1
                     }
                     return samples
@@ -180,7 +182,8 @@ struct RestFixture: AsyncParsableCommand {
                 "POST", "/ingest/v2/tabletennis/fixtures/\(fixture.id)/actions", "[\(batch.joined(separator: ","))]")
             index += batch.count
         }
-        let drop = #"{"actionId":"\#(UUID())","fixtureActionTypeId":22,"metadata":{"fixtureStatus":4,"collectionStatus":4}}"#
+        let drop =
+            #"{"actionId":"\#(UUID())","fixtureActionTypeId":22,"metadata":{"fixtureStatus":4,"collectionStatus":4}}"#
         _ = try await publisher.send("POST", "/ingest/v2/tabletennis/fixtures/\(fixture.id)/actions", drop)
         try report(["scenario": "rest-fixture", "fixture": fixture.id, "packets": packets])
         Foundation.exit(0)

@@ -36,7 +36,8 @@ enum RunClock {
     static var now: UInt64 {
         let start = origin  // initialised before the reading below, so that the difference is never negative
         let elapsed = ContinuousClock.now - start
-        return UInt64(elapsed.components.seconds) * 1_000_000_000 + UInt64(elapsed.components.attoseconds / 1_000_000_000)
+        return UInt64(elapsed.components.seconds) * 1_000_000_000
+            + UInt64(elapsed.components.attoseconds / 1_000_000_000)
     }
 }
 
@@ -85,7 +86,9 @@ struct Subscriber {
                 let now = RunClock.now
                 if let index = ActionNumber.find(in: frame.data) {
                     arrivals.arrive(index, at: now)
-                } else if arrivals.accepted == nil, frame.data.readableBytesView.firstRange(of: Array("accepted".utf8)) != nil {
+                } else if arrivals.accepted == nil,
+                    frame.data.readableBytesView.firstRange(of: Array("accepted".utf8)) != nil
+                {
                     arrivals.accept(at: now)
                 }
             }

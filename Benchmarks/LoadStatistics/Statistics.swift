@@ -66,13 +66,16 @@ public struct ProcessUsage: Sendable, Equatable {
                 .flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") }
         }
         guard let resident = kilobytes("VmRSS"), let peak = kilobytes("VmHWM") else { return nil }
-        self.init(cpuSeconds: (user + system) / ticksPerSecond, residentBytes: resident * 1024, peakResidentBytes: peak * 1024)
+        self.init(
+            cpuSeconds: (user + system) / ticksPerSecond, residentBytes: resident * 1024, peakResidentBytes: peak * 1024
+        )
     }
 
     /// The sum over several processes (nginx's workers and master).
     public static func sum(_ usages: [ProcessUsage]) -> ProcessUsage {
         ProcessUsage(
-            cpuSeconds: usages.reduce(0) { $0 + $1.cpuSeconds }, residentBytes: usages.reduce(0) { $0 + $1.residentBytes },
+            cpuSeconds: usages.reduce(0) { $0 + $1.cpuSeconds },
+            residentBytes: usages.reduce(0) { $0 + $1.residentBytes },
             peakResidentBytes: usages.reduce(0) { $0 + $1.peakResidentBytes })
     }
 }

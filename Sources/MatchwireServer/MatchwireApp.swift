@@ -21,7 +21,7 @@ public enum MatchwireApp {
         let access = AccessControl(store: store, rateLimit: configuration.rateLimit, rateBurst: configuration.rateBurst)
         Routes(
             store: store, access: access, writers: writers ?? FixtureWriters(store: store, hub: hub),
-            configuration: configuration
+            configuration: configuration, finishedLists: FinishedListCache(capacityBytes: FinishedListCache.capacity)
         )
         .register(on: router)
         let streams = StreamEndpoint(configuration: configuration, store: store, access: access, hub: hub)

@@ -14,6 +14,7 @@ struct Routes: Sendable {
     let access: AccessControl
     let writers: FixtureWriters
     let configuration: ServerConfiguration
+    let finishedLists: FinishedListCache
 
     func register(on router: Router<BasicRequestContext>) {
         for sport in Sport.allCases {
@@ -90,10 +91,19 @@ struct Routes: Sendable {
         {
             return Response(status: .notModified, headers: [.eTag: etag])
         }
-        let packets = try await store.packetBytes(fixtureId: fixture.id, order: fixture.finished ? .timeline : .seqNum)
+        let body: ByteBuffer
+        if fixture.finished, let cached = finishedLists.body(fixtureId: fixture.id, lastSeqNum: fixture.lastSeqNum) {
+            body = cached
+        } else {
+            let packets = try await store.packetBytes(
+                fixtureId: fixture.id, order: fixture.finished ? .timeline : .seqNum)
+            body = jsonArray(of: packets)
+            if fixture.finished {
+                finishedLists.store(body, fixtureId: fixture.id, lastSeqNum: fixture.lastSeqNum)
+            }
+        }
         return Response(
-            status: .ok, headers: [.contentType: vendorMediaType, .eTag: etag],
-            body: ResponseBody(byteBuffer: jsonArray(of: packets)))
+            status: .ok, headers: [.contentType: vendorMediaType, .eTag: etag], body: ResponseBody(byteBuffer: body))
     }
 
     // MARK: Ingestion
