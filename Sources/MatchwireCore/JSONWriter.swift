@@ -134,3 +134,17 @@ extension JSONValue {
         return writer.bytes
     }
 }
+
+extension JSONWriter {
+    /// JSON texts joined into one array as they are, without decoding them: packets into an actions list.
+    public static func array(of elements: [[UInt8]]) -> [UInt8] {
+        var bytes: [UInt8] = [UInt8(ascii: "[")]
+        bytes.reserveCapacity(elements.reduce(2) { $0 + $1.count + 1 })
+        for (index, element) in elements.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(contentsOf: element)
+        }
+        bytes.append(UInt8(ascii: "]"))
+        return bytes
+    }
+}

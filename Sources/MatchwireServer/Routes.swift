@@ -95,9 +95,7 @@ struct Routes: Sendable {
         if fixture.finished, let cached = finishedLists.body(fixtureId: fixture.id, lastSeqNum: fixture.lastSeqNum) {
             body = cached
         } else {
-            let packets = try await store.packetBytes(
-                fixtureId: fixture.id, order: fixture.finished ? .timeline : .seqNum)
-            body = jsonArray(of: packets)
+            body = ByteBuffer(bytes: try await store.actionsList(of: fixture))
             if fixture.finished {
                 finishedLists.store(body, fixtureId: fixture.id, lastSeqNum: fixture.lastSeqNum)
             }
@@ -116,7 +114,8 @@ struct Routes: Sendable {
         let json = try parseJSON(body)
         let submissions = try ActionSubmission.batch(from: json)
         let result = try await writers.writer(for: fixture.id).ingest(submissions, receivedAt: .now)
-        let buffer = json.arrayValue != nil ? jsonArray(of: result.packets) : ByteBuffer(bytes: result.packets[0])
+        let buffer = ByteBuffer(
+            bytes: json.arrayValue != nil ? JSONWriter.array(of: result.packets) : result.packets[0])
         return Response(
             status: result.storedNew ? .created : .ok, headers: [.contentType: vendorMediaType],
             body: ResponseBody(byteBuffer: buffer))
@@ -174,19 +173,6 @@ struct Routes: Sendable {
         } catch {
             throw APIError(.badRequest, "The body is not valid JSON: \(error.description)")
         }
-    }
-
-    /// Packets' stored bytes joined into one JSON array, as they are, without decoding them.
-    private func jsonArray(of packets: [[UInt8]]) -> ByteBuffer {
-        var buffer = ByteBuffer()
-        buffer.reserveCapacity(packets.reduce(2) { $0 + $1.count + 1 })
-        buffer.writeString("[")
-        for (index, packet) in packets.enumerated() {
-            if index > 0 { buffer.writeString(",") }
-            buffer.writeBytes(packet)
-        }
-        buffer.writeString("]")
-        return buffer
     }
 
     private func vendorResponse(_ bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {

@@ -130,3 +130,12 @@ public protocol EventStore: Sendable {
 
     func close() async throws
 }
+
+extension EventStore {
+    /// A fixture's actions list, the body of `GET /{S}/fixtures/{id}/actions`: its packets in
+    /// `timelineSequence` order once finished, in `fixtureSeqNum` order before.
+    public func actionsList(of fixture: Fixture) async throws -> [UInt8] {
+        JSONWriter.array(
+            of: try await packetBytes(fixtureId: fixture.id, order: fixture.finished ? .timeline : .seqNum))
+    }
+}

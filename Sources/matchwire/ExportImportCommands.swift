@@ -13,20 +13,13 @@ struct Export: AsyncParsableCommand {
 
     func run() async throws {
         guard let id = UUID(uuidString: fixture) else { throw ValidationError("fixture must be a UUID.") }
-        let packets = try await store.withStore { store in
+        let list = try await store.withStore { store in
             guard let found = try await store.fixture(id: id) else {
                 throw CommandFailure("There is no fixture \(id.wire) in \(try self.store.databasePath()).")
             }
-            return try await store.packetBytes(fixtureId: id, order: found.finished ? .timeline : .seqNum)
+            return try await store.actionsList(of: found)
         }
-        var body: [UInt8] = [UInt8(ascii: "[")]
-        body.reserveCapacity(packets.reduce(2) { $0 + $1.count + 1 })
-        for (index, packet) in packets.enumerated() {
-            if index > 0 { body.append(UInt8(ascii: ",")) }
-            body.append(contentsOf: packet)
-        }
-        body.append(UInt8(ascii: "]"))
-        FileHandle.standardOutput.write(Data(body))
+        FileHandle.standardOutput.write(Data(list))
     }
 }
 
