@@ -1,3 +1,4 @@
+import Foundation
 import MatchwireCore
 
 /// Team names for generated fixtures: clubs, and table tennis players.
@@ -17,5 +18,23 @@ public enum TeamNames {
         let home = Int(random.next() % UInt64(pool.count))
         let away = (home + 1 + Int(random.next() % UInt64(pool.count - 1))) % pool.count
         return (pool[home], pool[away])
+    }
+}
+
+extension MatchSimulator {
+    /// A new Simulation fixture between two generated teams (the same seed gives the same names), starting at
+    /// `start` to the second, under `rules` (a rules object with its defaults filled in).
+    public static func fixture(
+        _ sport: Sport, seed: UInt64, start: Timestamp, rules: JSONValue, competition: Competition? = nil
+    ) -> Fixture {
+        var random = SeededGenerator(seed: seed)
+        let names = TeamNames.pair(sport, using: &random)
+        return Fixture(
+            id: UUID(), sport: sport, startDate: start.wholeSecond,
+            teams: [
+                TeamRef(id: UUID(), name: names.home, homeTeam: true),
+                TeamRef(id: UUID(), name: names.away, homeTeam: false),
+            ],
+            competition: competition, type: .simulation, rules: rules)
     }
 }

@@ -74,22 +74,15 @@ struct Simulate: AsyncParsableCommand {
         if let fixture {
             guard let id = UUID(uuidString: fixture) else { throw ValidationError("--fixture must be a UUID.") }
             let found = try await client.fixture(sport, id: id)
-            guard found.status == .scheduled, !found.finished else {
+            guard found.status == .scheduled else {
                 throw CommandFailure(
                     "Fixture \(id.wire) is \(found.status.name): simulate plays a whole match into a fixture that "
                         + "has not started.")
             }
             return found
         }
-        var random = SeededGenerator(seed: seed)
-        let names = TeamNames.pair(sport, using: &random)
-        let fixture = Fixture(
-            id: UUID(), sport: sport, startDate: Timestamp.now.wholeSecond,
-            teams: [
-                TeamRef(id: UUID(), name: names.home, homeTeam: true),
-                TeamRef(id: UUID(), name: names.away, homeTeam: false),
-            ],
-            type: .simulation, rules: try FixtureCommand.Create.rulesObject(rules, of: sport))
-        return try await client.createFixture(fixture)
+        return try await client.createFixture(
+            MatchSimulator.fixture(
+                sport, seed: seed, start: .now, rules: try FixtureCommand.Create.rulesObject(rules, of: sport)))
     }
 }

@@ -119,15 +119,8 @@ public struct DemoService: Service {
 
     /// A simulation fixture between two generated teams; soccer demo matches are cup ties.
     static func fixture(_ sport: Sport, seed: UInt64, start: Timestamp) throws -> Fixture {
-        var random = SeededGenerator(seed: seed)
-        let names = TeamNames.pair(sport, using: &random)
         let rules: JSONValue? = sport == .soccer ? ["extraTime": true, "penaltyShootout": true] : nil
-        return Fixture(
-            id: UUID(), sport: sport, startDate: start.wholeSecond,
-            teams: [
-                TeamRef(id: UUID(), name: names.home, homeTeam: true),
-                TeamRef(id: UUID(), name: names.away, homeTeam: false),
-            ],
-            competition: competition, type: .simulation, rules: try sport.rules(rules).rulesObject)
+        return MatchSimulator.fixture(
+            sport, seed: seed, start: start, rules: try sport.rules(rules).rulesObject, competition: competition)
     }
 }
