@@ -46,8 +46,7 @@ public struct Scoreboard: Sendable {
     /// score, the clock, and the match score.
     public var situation: String {
         guard let summary = latest?.summary else { return "waiting for the first packet" }
-        let period = summary.periods.last { $0.id == summary.currentPeriod }
-        let periodScore = period.map { " \($0.homePeriodScore)-\($0.awayPeriodScore)" } ?? ""
+        let periodScore = currentPeriod(summary).map { " \($0.homePeriodScore)-\($0.awayPeriodScore)" } ?? ""
         return "\(periodLabel(summary))\(periodScore) \(summary.currentClockTime) | \(score(summary))"
     }
 
@@ -68,8 +67,12 @@ public struct Scoreboard: Sendable {
         "\(fixture.home.name) \(summary.homeTeamScore)-\(summary.awayTeamScore) \(fixture.away.name)"
     }
 
+    private func currentPeriod(_ summary: FixtureSummary) -> PeriodState? {
+        summary.periods.last { $0.id == summary.currentPeriod }
+    }
+
     private func periodLabel(_ summary: FixtureSummary) -> String {
-        summary.periods.last { $0.id == summary.currentPeriod }?.label ?? "pre-match"
+        currentPeriod(summary)?.label ?? "pre-match"
     }
 
     private func periodScores(_ summary: FixtureSummary) -> String {

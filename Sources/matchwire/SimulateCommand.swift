@@ -50,10 +50,10 @@ struct Simulate: AsyncParsableCommand {
         let origin = ContinuousClock.now
         var sent = 0
         var board = Scoreboard(fixture: fixture)
+        let due = { (action: SimulatedAction) in
+            origin + .microseconds(Double(action.timestamp.microseconds - playStart.microseconds) / speed)
+        }
         while sent < actions.count {
-            let due = { (action: SimulatedAction) in
-                origin + .microseconds(Double(action.timestamp.microseconds - playStart.microseconds) / speed)
-            }
             try await Task.sleep(until: due(actions[sent]))
             let now = ContinuousClock.now
             var end = sent + 1
