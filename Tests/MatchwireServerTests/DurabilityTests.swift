@@ -24,6 +24,11 @@ struct ServerProcess {
 
     /// Runs a command to its end and returns the last line of its output.
     static func run(_ arguments: [String]) throws -> String {
+        try output(of: arguments).split(separator: "\n").last.map(String.init) ?? ""
+    }
+
+    /// Runs a command to its end and returns its whole output; throws if it fails.
+    static func output(of arguments: [String]) throws -> String {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -33,7 +38,7 @@ struct ServerProcess {
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { throw RuleViolation("matchwire \(arguments) failed") }
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
+        return String(decoding: data, as: UTF8.self)
     }
 
     /// The path of a database file not yet created, in a new temporary folder.
@@ -155,6 +160,38 @@ struct ServerProcess {
         try await store.close()
         #expect(fixture?.sport == .soccer)
         #expect(fixture?.rules == SoccerRules(extraTime: true, penaltyShootout: true).rulesObject)
+    }
+
+    @Test func tokenCommandsCreateListAndRevokeAndARevokedTokenStopsWorkingAtOnce() async throws {
+        let database = try ServerProcess.newDatabasePath()
+        let token = try ServerProcess.run([
+            "token", "create", "--name", "bookmaker", "--role", "consumer", "--feeds", "betting",
+            "--sports", "soccer", "--database", database,
+        ])
+        #expect(throws: RuleViolation.self, "names are unique") {
+            try ServerProcess.run(["token", "create", "--name", "bookmaker", "--role", "admin", "--database", database])
+        }
+        let listed = try ServerProcess.output(of: ["token", "list", "--database", database])
+        #expect(listed.contains("bookmaker\tconsumer\tbetting\tsoccer\t"))
+        #expect(listed.hasSuffix("\tactive\n"))
+        #expect(!listed.contains(token), "the list never shows the token itself")
+
+        let server = try ServerProcess.start(database: database)
+        defer { server.kill9() }
+        func fixturesStatus() async throws -> UInt {
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(server.port)/soccer/fixtures")
+            request.headers.add(name: "Authorization", value: "Bearer \(token)")
+            request.headers.add(name: "Accept", value: "application/json")
+            return try await HTTPClient.shared.execute(request, timeout: .seconds(10)).status.code
+        }
+        #expect(try await fixturesStatus() == 200)
+        let revoked = try ServerProcess.run(["token", "revoke", "bookmaker", "--database", database])
+        #expect(revoked == "revoked token 'bookmaker'")
+        #expect(try await fixturesStatus() == 401, "the running server refuses the revoked token at once")
+        #expect(try ServerProcess.output(of: ["token", "list", "--database", database]).hasSuffix("\trevoked\n"))
+        #expect(throws: RuleViolation.self, "an unknown name is an error") {
+            try ServerProcess.run(["token", "revoke", "nobody", "--database", database])
+        }
     }
 
     @Test(arguments: [#"{"periods": 0}"#, "{periods", #"["periods"]"#])
