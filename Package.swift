@@ -112,7 +112,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MatchwireStoreTests",
-            dependencies: ["MatchwireCore", "MatchwireStore"]
+            dependencies: ["MatchwireCore", "MatchwireStore", .product(name: "SQLiteNIO", package: "sqlite-nio")]
         ),
         .testTarget(
             name: "MatchwireServerTests",

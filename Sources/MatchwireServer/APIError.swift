@@ -38,6 +38,11 @@ public struct APIError: HTTPResponseError, Sendable {
     static let invalidAuthentication = APIError(.unauthorized, "The supplied authentication is invalid")
     static let missingAccept = APIError(.badRequest, "Request is missing required HTTP header 'Accept'")
 
+    /// 404 for a fixture id of a path that is not a stored fixture of `sport` (of any sport when nil).
+    static func unknownFixture(_ id: String, in sport: Sport?) -> APIError {
+        APIError(.notFound, "Fixture \(id) does not exist\(sport.map { " in \($0.rawValue)" } ?? "").")
+    }
+
     /// The answer for an error that is not an `APIError`.
     static func from(_ error: any Error, logger: Logger) -> APIError {
         switch error {

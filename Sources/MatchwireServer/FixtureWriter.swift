@@ -149,9 +149,14 @@ struct ReplayFailure: Error, CustomStringConvertible {
 /// The writers of the fixtures written since start, one per fixture. The HTTP ingest and the demo's simulated
 /// scouts write through the same instance.
 public final class FixtureWriters: Sendable {
+    private struct Entry {
+        let writer: FixtureWriter
+        let sport: Sport
+    }
+
     private let store: any EventStore
     private let hub: StreamHub
-    private let writers = Mutex<[UUID: FixtureWriter]>([:])
+    private let writers = Mutex<[UUID: Entry]>([:])
 
     public init(store: any EventStore, hub: StreamHub) {
         self.store = store
@@ -160,14 +165,23 @@ public final class FixtureWriters: Sendable {
 
     /// Checks and stores actions of a stored fixture, all or none, as an ingest request does.
     public func ingest(_ submissions: [ActionSubmission], fixtureId: UUID, receivedAt: Timestamp) async throws {
-        _ = try await writer(for: fixtureId).ingest(submissions, receivedAt: receivedAt)
+        _ = try await writer(forPath: fixtureId.wire, sport: nil).ingest(submissions, receivedAt: receivedAt)
     }
 
-    func writer(for fixtureId: UUID) -> FixtureWriter {
-        writers.withLock { writers in
-            if let writer = writers[fixtureId] { return writer }
-            let writer = FixtureWriter(fixtureId: fixtureId, store: store, hub: hub)
-            writers[fixtureId] = writer
+    /// The writer of the fixture a request path names, which must be stored and of `sport` (of any sport when
+    /// nil): 404 otherwise, before any writer is made, so unknown ids never occupy memory. Fixtures are never
+    /// removed and never change sport, so only the first request for a fixture reads the store.
+    func writer(forPath text: String?, sport: Sport?) async throws -> FixtureWriter {
+        let id = try UUID(fixturePath: text)
+        if let entry = writers.withLock({ $0[id] }) {
+            guard sport == nil || entry.sport == sport else { throw APIError.unknownFixture(id.wire, in: sport) }
+            return entry.writer
+        }
+        let fixture = try await store.requireFixture(text, sport: sport)
+        return writers.withLock { writers in
+            if let entry = writers[id] { return entry.writer }
+            let writer = FixtureWriter(fixtureId: id, store: store, hub: hub)
+            writers[id] = Entry(writer: writer, sport: fixture.sport)
             return writer
         }
     }

@@ -110,10 +110,10 @@ struct Routes: Sendable {
         _ = try await access.authorizeIngest(request, sport: sport)
         var request = request
         let body = try await request.collectBody(upTo: configuration.maxBodyBytes)
-        let fixture = try await requireFixture(context, sport: sport)
+        let writer = try await writers.writer(forPath: context.parameters.get("fixtureId"), sport: sport)
         let json = try parseJSON(body)
         let submissions = try ActionSubmission.batch(from: json)
-        let result = try await writers.writer(for: fixture.id).ingest(submissions, receivedAt: .now)
+        let result = try await writer.ingest(submissions, receivedAt: .now)
         let buffer = ByteBuffer(
             bytes: json.arrayValue != nil ? JSONWriter.array(of: result.packets) : result.packets[0])
         return Response(
@@ -136,11 +136,12 @@ struct Routes: Sendable {
         _ = try await access.authorizeAdmin(request)
         var request = request
         let body = try parseJSON(try await request.collectBody(upTo: configuration.maxBodyBytes))
-        let id = try await requireFixture(context, sport: nil).id
-        let fixture = try await writers.writer(for: id).updateFixture { fixture in
+        let writer = try await writers.writer(forPath: context.parameters.get("fixtureId"), sport: nil)
+        let fixture = try await writer.updateFixture { fixture in
             guard fixture.status == .scheduled || fixture.status == .postponed, !fixture.finished else {
                 throw APIError(
-                    .conflict, "Fixture \(id.wire) has started (\(fixture.status.name)): it can no longer be changed.")
+                    .conflict,
+                    "Fixture \(fixture.id.wire) has started (\(fixture.status.name)): it can no longer be changed.")
             }
             try FixtureRequest.patch(body, to: &fixture)
         }
@@ -149,8 +150,8 @@ struct Routes: Sendable {
 
     private func deleteFixture(_ request: Request, context: BasicRequestContext) async throws -> Response {
         _ = try await access.authorizeAdmin(request)
-        let id = try await requireFixture(context, sport: nil).id
-        let fixture = try await writers.writer(for: id).updateFixture { fixture in
+        let writer = try await writers.writer(forPath: context.parameters.get("fixtureId"), sport: nil)
+        let fixture = try await writer.updateFixture { fixture in
             if !fixture.fixtureDeleted {
                 fixture.fixtureDeleted = true
                 fixture.updateCount += 1

@@ -4,6 +4,7 @@ import MatchwireCore
 import NIOCore
 import NIOPosix
 import SQLiteNIO
+import Synchronization
 
 /// The embedded store: one SQLite file in WAL mode.
 ///
@@ -16,6 +17,7 @@ public final class SQLiteEventStore: EventStore {
     private let writer: SQLiteConnection
     private let reader: SQLiteConnection
     private let writeLock = AsyncSerialLock()
+    private let appendQueue = Mutex(AppendQueue())
 
     public var description: String { "sqlite \(path)" }
 
@@ -109,16 +111,7 @@ public final class SQLiteEventStore: EventStore {
 
     public func updateFixture(_ fixture: Fixture) async throws {
         let binds = try Self.fixtureBinds(fixture)
-        try await transaction { connection in try await Self.saveFixture(binds, on: connection) }
-    }
-
-    private static func saveFixture(_ binds: [SQLiteData], on connection: SQLiteConnection) async throws {
-        let changed = try await connection.query(
-            "UPDATE fixtures SET sport = ?2, name = ?3, status = ?4, start_date = ?5, body = ?6 WHERE id = ?1 RETURNING id",
-            binds)
-        guard !changed.isEmpty else {
-            throw StoreError.unknownFixture(UUID(uuidString: binds[0].string ?? "") ?? UUID())
-        }
+        try await transaction { connection in try await Self.saveFixtures([binds], on: connection) }
     }
 
     private static func fixtureBinds(_ fixture: Fixture) throws -> [SQLiteData] {
@@ -178,30 +171,155 @@ public final class SQLiteEventStore: EventStore {
 
     // MARK: Packets
 
+    /// Stores the packets of one fixture and its new state, after checking that they continue its sequence.
+    ///
+    /// Group commit: appends that arrive while a write transaction runs wait for the next one, which takes them
+    /// all (up to `maxAppendsPerCommit`) in one transaction and one flush. Each call still returns only once
+    /// its own packets are durable, and an append that does not continue its fixture's sequence fails alone.
     public func append(_ packets: [StoredPacket], fixture: Fixture) async throws {
-        guard let first = packets.first else { return }
+        guard !packets.isEmpty else { return }
         let fixtureBinds = try Self.fixtureBinds(fixture)
-        try await transaction { connection in
-            let last = try await Self.lastSeqNum(fixtureId: first.fixtureId, on: connection)
-            for (offset, packet) in packets.enumerated() where packet.seqNum != last + 1 + offset {
-                throw StoreError.sequenceConflict(
-                    fixtureId: packet.fixtureId, expected: last + 1 + offset, got: packet.seqNum)
+        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
+            let startsWriting = appendQueue.withLock { queue in
+                queue.waiting.append(PendingAppend(packets: packets, fixtureBinds: fixtureBinds, done: done))
+                defer { queue.writing = true }
+                return !queue.writing
             }
-            for packet in packets {
-                _ = try await connection.query(
-                    """
-                    INSERT INTO packets (fixture_id, seq, period, action_id, send_type, trace_id, received_at, submission, body)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
+            if startsWriting { Task { await self.writeWaitingAppends() } }
+        }
+    }
+
+    /// The most appends one group transaction takes; the rest wait for the next.
+    static let maxAppendsPerCommit = 256
+    /// Rows per multi-row INSERT: 9 values each, well under SQLite's limit of 32,766 bound values.
+    private static let rowsPerInsert = 1000
+
+    private struct PendingAppend: Sendable {
+        let packets: [StoredPacket]
+        let fixtureBinds: [SQLiteData]
+        let done: CheckedContinuation<Void, any Error>
+        var fixtureId: UUID { packets[0].fixtureId }
+    }
+
+    private struct AppendQueue {
+        var waiting: [PendingAppend] = []
+        /// Whether a task is writing groups; it goes on until `waiting` is empty.
+        var writing = false
+    }
+
+    private func writeWaitingAppends() async {
+        while true {
+            let group: [PendingAppend] = appendQueue.withLock { queue in
+                let group = Array(queue.waiting.prefix(Self.maxAppendsPerCommit))
+                queue.waiting.removeFirst(group.count)
+                if group.isEmpty { queue.writing = false }
+                return group
+            }
+            guard !group.isEmpty else { return }
+            do {
+                try await commit(group)
+            } catch  where group.count > 1 {
+                // The transaction failed as a whole (a full disk, say): each append is tried alone, so that one
+                // cannot make another fail.
+                for append in group {
+                    do {
+                        try await commit([append])
+                    } catch {
+                        append.done.resume(throwing: error)
+                    }
+                }
+            } catch {
+                group[0].done.resume(throwing: error)
+            }
+        }
+    }
+
+    /// Writes a group of appends in one transaction. An append that does not continue its fixture's sequence is
+    /// refused on its own; the others are answered once the commit is durable. Throws when the transaction
+    /// fails, having answered none.
+    private func commit(_ group: [PendingAppend]) async throws {
+        let (accepted, refused) = try await transaction { connection in
+            var last = try await Self.lastSeqNums(of: Set(group.map(\.fixtureId)), on: connection)
+            var accepted: [PendingAppend] = []
+            var refused: [(PendingAppend, StoreError)] = []
+            for append in group {
+                let expected = (last[append.fixtureId] ?? 0) + 1
+                if let gap = zip(expected..., append.packets).first(where: { $0 != $1.seqNum }) {
+                    refused.append(
+                        (append, .sequenceConflict(fixtureId: append.fixtureId, expected: gap.0, got: gap.1.seqNum)))
+                } else {
+                    accepted.append(append)
+                    last[append.fixtureId] = expected + append.packets.count - 1
+                }
+            }
+            try await Self.insert(accepted.flatMap(\.packets), on: connection)
+            try await Self.saveFixtures(accepted.map(\.fixtureBinds), on: connection)
+            return (accepted, refused)
+        }
+        for (append, error) in refused { append.done.resume(throwing: error) }
+        for append in accepted { append.done.resume() }
+    }
+
+    private static func lastSeqNums(of fixtureIds: Set<UUID>, on connection: SQLiteConnection) async throws
+        -> [UUID: Int]
+    {
+        let rows = try await connection.query(
+            """
+            SELECT fixture_id, MAX(seq) AS last FROM packets
+            WHERE fixture_id IN (\(placeholders(rows: fixtureIds.count, columns: 1))) GROUP BY fixture_id
+            """,
+            fixtureIds.map { .text($0.wire) })
+        var last: [UUID: Int] = [:]
+        for row in rows {
+            if let id = row.column("fixture_id")?.string.flatMap(UUID.init(uuidString:)),
+                let seq = row.column("last")?.integer
+            {
+                last[id] = seq
+            }
+        }
+        return last
+    }
+
+    private static func insert(_ packets: [StoredPacket], on connection: SQLiteConnection) async throws {
+        for start in stride(from: 0, to: packets.count, by: rowsPerInsert) {
+            let rows = packets[start..<min(start + rowsPerInsert, packets.count)]
+            _ = try await connection.query(
+                """
+                INSERT INTO packets (fixture_id, seq, period, action_id, send_type, trace_id, received_at, submission, body)
+                VALUES \(placeholders(rows: rows.count, columns: 9))
+                """,
+                rows.flatMap { packet -> [SQLiteData] in
                     [
                         .text(packet.fixtureId.wire), .integer(packet.seqNum), .integer(packet.period),
                         .text(packet.actionId.wire), .integer(packet.sendType.rawValue), .text(packet.traceId),
                         .integer(Int(packet.receivedAt.microseconds)), .blob(ByteBuffer(bytes: packet.submission)),
                         .blob(ByteBuffer(bytes: packet.bytes)),
-                    ])
-            }
-            try await Self.saveFixture(fixtureBinds, on: connection)
+                    ]
+                })
         }
+    }
+
+    /// Saves several fixtures, given as `fixtureBinds`, in one statement; each must exist.
+    private static func saveFixtures(_ fixtures: [[SQLiteData]], on connection: SQLiteConnection) async throws {
+        guard !fixtures.isEmpty else { return }
+        let changed = try await connection.query(
+            """
+            UPDATE fixtures SET sport = v.column2, name = v.column3, status = v.column4, start_date = v.column5,
+                body = v.column6
+            FROM (VALUES \(placeholders(rows: fixtures.count, columns: 6))) AS v WHERE fixtures.id = v.column1
+            RETURNING fixtures.id
+            """, fixtures.flatMap { $0 })
+        guard changed.count == fixtures.count else {
+            let saved = Set(changed.compactMap { $0.column("id")?.string })
+            let missing = fixtures.compactMap { $0[0].string }.first { !saved.contains($0) }
+            throw StoreError.unknownFixture(UUID(uuidString: missing ?? "") ?? UUID())
+        }
+    }
+
+    /// `(?, ?), (?, ?)` for two rows of two columns.
+    private static func placeholders(rows: Int, columns: Int) -> String {
+        let row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
+        return Array(repeating: row, count: rows).joined(separator: ", ")
     }
 
     public func packets(fixtureId: UUID, after seqNum: Int, limit: Int) async throws -> [StoredPacket] {

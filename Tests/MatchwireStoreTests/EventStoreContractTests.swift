@@ -1,6 +1,7 @@
 import Foundation
 import MatchwireCore
 import MatchwireStore
+import SQLiteNIO
 import Testing
 
 /// The back ends that must pass the contract. Each opens a fresh, empty store, and can open it again.
@@ -9,17 +10,35 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
 
     var testDescription: String { rawValue }
 
-    /// A fresh store, and a function that opens the same store again.
-    func make() async throws -> (store: any EventStore, reopen: @Sendable () async throws -> any EventStore) {
+    /// A fresh store, with ways to open it again and to make another writer hold it.
+    func make() async throws -> TestStore {
         switch self {
         case .sqlite:
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
                 "matchwire-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let path = directory.appendingPathComponent("store.sqlite").path
-            return (try await SQLiteEventStore.open(path: path), { try await SQLiteEventStore.open(path: path) })
+            return TestStore(
+                store: try await SQLiteEventStore.open(path: path),
+                reopen: { try await SQLiteEventStore.open(path: path) },
+                holdWrites: {
+                    let other = try await SQLiteConnection.open(storage: .file(path: path))
+                    _ = try await other.query("BEGIN IMMEDIATE")
+                    return {
+                        _ = try await other.query("COMMIT")
+                        try await other.close()
+                    }
+                })
         }
     }
+}
+
+struct TestStore {
+    let store: any EventStore
+    /// Opens the same store again.
+    let reopen: @Sendable () async throws -> any EventStore
+    /// Makes another connection take the store's write lock, and returns the function that releases it.
+    let holdWrites: @Sendable () async throws -> @Sendable () async throws -> Void
 }
 
 func makeFixture(
@@ -45,7 +64,7 @@ func makePacket(_ fixture: Fixture, seq: Int, period: Int = 1) -> StoredPacket {
 /// What every EventStore must do, whatever keeps the data.
 @Suite struct EventStoreContractTests {
     @Test(arguments: StoreKind.allCases) func fixtureIsStoredReadAndUpdated(kind: StoreKind) async throws {
-        let (store, _) = try await kind.make()
+        let store = try await kind.make().store
         var fixture = makeFixture()
         try await store.insertFixture(fixture)
         #expect(try await store.fixture(id: fixture.id) == fixture)
@@ -61,7 +80,7 @@ func makePacket(_ fixture: Fixture, seq: Int, period: Int = 1) -> StoredPacket {
     }
 
     @Test(arguments: StoreKind.allCases) func fixturesAreFilteredSortedAndPaged(kind: StoreKind) async throws {
-        let (store, _) = try await kind.make()
+        let store = try await kind.make().store
         let early = makeFixture(home: "B", start: "2025-05-19T10:00:00")
         let late = makeFixture(home: "A", start: "2025-05-21T10:00:00", status: .live)
         let middle = makeFixture(home: "C", start: "2025-05-20T23:59:59")
@@ -84,7 +103,7 @@ func makePacket(_ fixture: Fixture, seq: Int, period: Int = 1) -> StoredPacket {
     }
 
     @Test(arguments: StoreKind.allCases) func packetsAreAppendedInSequenceAndReadBack(kind: StoreKind) async throws {
-        let (store, _) = try await kind.make()
+        let store = try await kind.make().store
         var fixture = makeFixture()
         try await store.insertFixture(fixture)
         try await store.append([makePacket(fixture, seq: 1, period: 0), makePacket(fixture, seq: 2)], fixture: fixture)
@@ -121,7 +140,7 @@ func makePacket(_ fixture: Fixture, seq: Int, period: Int = 1) -> StoredPacket {
     @Test(arguments: StoreKind.allCases) func appendThatSkipsOrReusesASequenceNumberStoresNothing(kind: StoreKind)
         async throws
     {
-        let (store, _) = try await kind.make()
+        let store = try await kind.make().store
         let fixture = makeFixture()
         try await store.insertFixture(fixture)
         try await store.append([makePacket(fixture, seq: 1)], fixture: fixture)
@@ -136,7 +155,7 @@ func makePacket(_ fixture: Fixture, seq: Int, period: Int = 1) -> StoredPacket {
     }
 
     @Test(arguments: StoreKind.allCases) func concurrentAppendsToManyFixturesAllLand(kind: StoreKind) async throws {
-        let (store, _) = try await kind.make()
+        let store = try await kind.make().store
         let fixtures = (0..<8).map { _ in makeFixture() }
         for fixture in fixtures { try await store.insertFixture(fixture) }
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -153,8 +172,64 @@ func makePacket(_ fixture: Fixture, seq: Int, period: Int = 1) -> StoredPacket {
         try await store.close()
     }
 
+    @Test(arguments: StoreKind.allCases) func appendsThatFailAmongConcurrentOnesFailAloneAndSaveNothing(
+        kind: StoreKind
+    ) async throws {
+        let made = try await kind.make()
+        let store = made.store
+        let fixtures = (0..<40).map { _ in makeFixture() }
+        let opening = makeFixture()
+        for fixture in fixtures + [opening] { try await store.insertFixture(fixture) }
+        // Another writer holds the store while one append waits for it and the others queue behind, so that they
+        // are written together once it lets go.
+        let release = try await made.holdWrites()
+        let waiting = Task { try await store.append([makePacket(opening, seq: 1)], fixture: opening) }
+        try await Task.sleep(for: .milliseconds(200))
+        let started = {
+            var fixture = fixtures[0]
+            fixture.status = .live
+            return fixture
+        }()
+        let unknown = makeFixture()
+        let outcomes = await withTaskGroup(of: (UUID, Int, StoreError?).self) { group in
+            // Fixture 0 gets a gap, an unknown fixture gets one packet, and every fixture gets its packet 1, all at once.
+            group.addTask {
+                do {
+                    try await store.append([makePacket(started, seq: 3)], fixture: started)
+                    return (started.id, 3, nil)
+                } catch { return (started.id, 3, error as? StoreError) }
+            }
+            for fixture in fixtures + [unknown] {
+                group.addTask {
+                    do {
+                        try await store.append([makePacket(fixture, seq: 1)], fixture: fixture)
+                        return (fixture.id, 1, nil)
+                    } catch { return (fixture.id, 1, error as? StoreError) }
+                }
+            }
+            try? await Task.sleep(for: .milliseconds(200))
+            try? await release()
+            return await group.reduce(into: [:]) { $0.updateValue($1.2, forKey: [$1.0.wire, String($1.1)]) }
+        }
+        try await waiting.value
+        #expect(outcomes.count == 42)
+        let gap = try #require(outcomes[[started.id.wire, "3"]] ?? nil)
+        #expect(
+            gap == .sequenceConflict(fixtureId: started.id, expected: 1, got: 3)
+                || gap == .sequenceConflict(fixtureId: started.id, expected: 2, got: 3))
+        #expect(outcomes[[unknown.id.wire, "1"]] == .some(.unknownFixture(unknown.id)))
+        #expect(try await store.lastSeqNum(fixtureId: unknown.id) == 0, "nothing of the unknown fixture is kept")
+        for fixture in fixtures {
+            #expect(outcomes[[fixture.id.wire, "1"]] == .some(nil), "every other append landed")
+            #expect(try await store.packets(fixtureId: fixture.id, after: 0, limit: 10).map(\.seqNum) == [1])
+        }
+        #expect(try await store.fixture(id: started.id)?.status == .scheduled, "a refused append saves no fixture")
+        try await store.close()
+    }
+
     @Test(arguments: StoreKind.allCases) func dataSurvivesClosingAndOpeningAgain(kind: StoreKind) async throws {
-        let (store, reopen) = try await kind.make()
+        let made = try await kind.make()
+        let (store, reopen) = (made.store, made.reopen)
         let fixture = makeFixture()
         try await store.insertFixture(fixture)
         try await store.append([makePacket(fixture, seq: 1)], fixture: fixture)
@@ -166,7 +241,7 @@ func makePacket(_ fixture: Fixture, seq: Int, period: Int = 1) -> StoredPacket {
     }
 
     @Test(arguments: StoreKind.allCases) func tokensAreStoredListedAndRevoked(kind: StoreKind) async throws {
-        let (store, _) = try await kind.make()
+        let store = try await kind.make().store
         let token = TokenRecord(
             name: "bookmaker", hash: String(repeating: "ab", count: 32), role: .consumer, feeds: [.betting],
             sports: [.tableTennis], createdAt: Timestamp(millisecondsSince1970: 1_747_729_800_000))

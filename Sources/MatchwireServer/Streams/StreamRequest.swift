@@ -48,11 +48,19 @@ struct StreamRequest: Sendable {
 extension EventStore {
     /// The fixture of a path, which must exist and be of `sport` (of any sport when nil): 404 otherwise.
     func requireFixture(_ text: String?, sport: Sport?) async throws -> Fixture {
-        let text = text ?? ""
-        guard let id = UUID(uuidString: text) else { throw APIError(.notFound, "Fixture '\(text)' does not exist.") }
+        let id = try UUID(fixturePath: text)
         guard let fixture = try await fixture(id: id), sport == nil || fixture.sport == sport else {
-            throw APIError(.notFound, "Fixture \(id.wire) does not exist\(sport.map { " in \($0.rawValue)" } ?? "").")
+            throw APIError.unknownFixture(id.wire, in: sport)
         }
         return fixture
+    }
+}
+
+extension UUID {
+    /// The fixture id of a request path: 404 when it is not a UUID.
+    init(fixturePath text: String?) throws {
+        let text = text ?? ""
+        guard let id = UUID(uuidString: text) else { throw APIError.unknownFixture("'\(text)'", in: nil) }
+        self = id
     }
 }
