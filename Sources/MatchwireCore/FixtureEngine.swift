@@ -47,6 +47,9 @@ public struct FixtureEngine: Sendable {
     public var isFinished: Bool { state.finished }
 
     /// Checks one submission and, if it is allowed, returns its packet and advances the engine.
+    ///
+    /// Every check comes before any change: a refused submission leaves the engine exactly as it was, which lets
+    /// a caller keep using it without a copy.
     public mutating func ingest(
         _ submission: ActionSubmission, receivedAt: Timestamp, traceId: String
     ) throws(RuleViolation) -> Outcome {

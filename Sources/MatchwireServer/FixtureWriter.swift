@@ -45,41 +45,26 @@ actor FixtureWriter {
         if draft.fixture.fixtureDeleted {
             throw RuleViolation("Fixture \(fixtureId.wire) is deleted: it accepts no actions.")
         }
-        var stored: [StoredPacket] = []
-        var published: [StreamPacket] = []
-        var answers: [Answer] = []
-        for (index, submission) in submissions.enumerated() {
-            let traceId = Self.newTraceId()
-            do {
-                switch try draft.ingest(submission, receivedAt: receivedAt, traceId: traceId) {
-                case .stored(let packet):
-                    let bytes = packet.jsonBytes
-                    answers.append(.bytes(bytes))
-                    published.append(StreamPacket(packet: packet, receivedAt: receivedAt, bytes: bytes))
-                    stored.append(
-                        StoredPacket(
-                            fixtureId: fixtureId, seqNum: packet.action.fixtureSeqNum, period: packet.action.period,
-                            actionId: submission.actionId, sendType: submission.sendType, traceId: traceId,
-                            receivedAt: receivedAt, submission: submission.json.jsonBytes, bytes: bytes))
-                case .duplicate(let seqNum):
-                    answers.append(.stored(seqNum))
-                }
-            } catch {
-                throw IndexedRuleViolation(index: submissions.count > 1 ? index : nil, error)
-            }
+        // The draft is made the engine's only owner, so that it grows in place instead of being copied on every
+        // ingest. A refused single action leaves it unchanged (the engine checks before it changes anything);
+        // an array refused half way needs the engine as it was, kept aside.
+        let before = submissions.count > 1 ? draft : nil
+        engine = nil
+        let checked: Checked
+        do {
+            checked = try check(submissions, into: &draft, receivedAt: receivedAt)
+        } catch {
+            engine = before ?? draft
+            throw error
         }
-        if !stored.isEmpty {
-            do {
-                try await store.append(stored, fixture: draft.fixture.following(draft))
-            } catch {
-                engine = nil  // the store may hold more or less than thought: rebuild next time
-                throw error
-            }
-            engine = draft
-            hub.publish(published, fixtureId: fixtureId)
+        if !checked.stored.isEmpty {
+            // When this fails the store may hold more or less than thought: the engine is rebuilt next time.
+            try await store.append(checked.stored, fixture: draft.fixture.following(draft))
+            hub.publish(checked.published, fixtureId: fixtureId)
         }
+        engine = draft
         var packets: [[UInt8]] = []
-        for answer in answers {
+        for answer in checked.answers {
             switch answer {
             case .bytes(let bytes): packets.append(bytes)
             case .stored(let seqNum):
@@ -90,7 +75,42 @@ actor FixtureWriter {
                 packets.append(packet.bytes)
             }
         }
-        return Result(packets: packets, storedNew: !stored.isEmpty)
+        return Result(packets: packets, storedNew: !checked.stored.isEmpty)
+    }
+
+    /// What the engine made of a request's submissions: the new packets to store and publish, and an answer
+    /// for each submission.
+    private struct Checked {
+        var stored: [StoredPacket] = []
+        var published: [StreamPacket] = []
+        var answers: [Answer] = []
+    }
+
+    private func check(
+        _ submissions: [ActionSubmission], into draft: inout FixtureEngine, receivedAt: Timestamp
+    ) throws -> Checked {
+        var checked = Checked()
+        for (index, submission) in submissions.enumerated() {
+            let traceId = Self.newTraceId()
+            do {
+                switch try draft.ingest(submission, receivedAt: receivedAt, traceId: traceId) {
+                case .stored(let packet):
+                    let bytes = packet.jsonBytes
+                    checked.answers.append(.bytes(bytes))
+                    checked.published.append(StreamPacket(packet: packet, receivedAt: receivedAt, bytes: bytes))
+                    checked.stored.append(
+                        StoredPacket(
+                            fixtureId: fixtureId, seqNum: packet.action.fixtureSeqNum, period: packet.action.period,
+                            actionId: submission.actionId, sendType: submission.sendType, traceId: traceId,
+                            receivedAt: receivedAt, submission: submission.json.jsonBytes, bytes: bytes))
+                case .duplicate(let seqNum):
+                    checked.answers.append(.stored(seqNum))
+                }
+            } catch {
+                throw IndexedRuleViolation(index: submissions.count > 1 ? index : nil, error)
+            }
+        }
+        return checked
     }
 
     private enum Answer {

@@ -260,13 +260,15 @@ public final class SQLiteEventStore: EventStore {
         for append in accepted { append.done.resume() }
     }
 
+    /// The last `fixtureSeqNum` of each fixture that has packets. One index seek per fixture: a `GROUP BY` over
+    /// the fixtures would read every stored row of each.
     private static func lastSeqNums(of fixtureIds: Set<UUID>, on connection: SQLiteConnection) async throws
         -> [UUID: Int]
     {
         let rows = try await connection.query(
             """
-            SELECT fixture_id, MAX(seq) AS last FROM packets
-            WHERE fixture_id IN (\(placeholders(rows: fixtureIds.count, columns: 1))) GROUP BY fixture_id
+            SELECT v.column1 AS fixture_id, (SELECT MAX(seq) FROM packets WHERE fixture_id = v.column1) AS last
+            FROM (VALUES \(placeholders(rows: fixtureIds.count, columns: 1))) AS v
             """,
             fixtureIds.map { .text($0.wire) })
         var last: [UUID: Int] = [:]

@@ -74,6 +74,7 @@ import Testing
         for step in 0..<Self.steps {
             let moves = step < Self.steps - 40 ? playing : playing + Self.ending
             let before = match.engine.state
+            let lastSeqNum = match.engine.lastSeqNum
             let correcting = !order.isEmpty && random.next() % 3 == 0
             let id = correcting ? order[Int(random.next() % UInt64(order.count))] : UUID()
             var action: ModelAction
@@ -125,6 +126,7 @@ import Testing
                 if match.engine.state != fresh { return }
             } catch {
                 #expect(match.engine.state == before, "seed \(seed), step \(step): a refusal changed the state")
+                #expect(match.engine.lastSeqNum == lastSeqNum, "seed \(seed), step \(step): a refusal took a number")
             }
         }
         #expect(accepted > Self.steps / 5, "seed \(seed): enough of the random actions were accepted to mean something")
