@@ -76,6 +76,13 @@ public struct Fixture: Sendable, Hashable, Codable {
 
     public func team(id: UUID) -> TeamRef? { teams.first { $0.id == id } }
 
+    /// Whether this fixture differs from `other` in more than `property`.
+    public func differs<Value>(from other: Fixture, beyond property: WritableKeyPath<Fixture, Value>) -> Bool {
+        var aligned = self
+        aligned[keyPath: property] = other[keyPath: property]
+        return aligned != other
+    }
+
     /// The fixture as it stands after the engine's latest packet.
     public func following(_ engine: FixtureEngine) -> Fixture {
         var fixture = self

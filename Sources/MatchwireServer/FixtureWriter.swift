@@ -49,6 +49,7 @@ actor FixtureWriter {
         // ingest. A refused single action leaves it unchanged (the engine checks before it changes anything);
         // an array refused half way needs the engine as it was, kept aside.
         let before = submissions.count > 1 ? draft : nil
+        let record = draft.fixture.following(draft)
         engine = nil
         let checked: Checked
         do {
@@ -58,8 +59,11 @@ actor FixtureWriter {
             throw error
         }
         if !checked.stored.isEmpty {
-            // When this fails the store may hold more or less than thought: the engine is rebuilt next time.
-            try await store.append(checked.stored, fixture: draft.fixture.following(draft))
+            // The fixture's record is written only when its status changed; its last number comes from the
+            // packets. When this fails the store may hold more or less than thought: the engine is rebuilt.
+            let changed = draft.fixture.following(draft)
+            try await store.append(
+                checked.stored, fixture: changed.differs(from: record, beyond: \.lastSeqNum) ? changed : nil)
             hub.publish(checked.published, fixtureId: fixtureId)
         }
         engine = draft

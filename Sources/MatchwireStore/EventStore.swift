@@ -109,12 +109,14 @@ public protocol EventStore: Sendable {
     func insertFixture(_ fixture: Fixture) async throws
     /// Replaces the stored fixture with the same id.
     func updateFixture(_ fixture: Fixture) async throws
+    /// The stored fixture, with `lastSeqNum` its last stored packet's (0 before the first).
     func fixture(id: UUID) async throws -> Fixture?
     func fixtures(_ query: FixtureQuery) async throws -> FixturePage
 
-    /// Stores packets that continue the fixture's sequence (the first is the last stored + 1) and the fixture
-    /// as it is after them, atomically and durably.
-    func append(_ packets: [StoredPacket], fixture: Fixture) async throws
+    /// Stores packets that continue the fixture's sequence (the first is the last stored + 1) and, when they
+    /// changed it, the fixture as it is after them, atomically and durably. `fixture` is nil when the packets
+    /// changed nothing stored of it: a fixture's `lastSeqNum` is always read from its packets.
+    func append(_ packets: [StoredPacket], fixture: Fixture?) async throws
     /// Packets with `fixtureSeqNum` greater than `seqNum`, in sequence order, at most `limit`.
     func packets(fixtureId: UUID, after seqNum: Int, limit: Int) async throws -> [StoredPacket]
     /// The packet bytes of a fixture in the order asked for.

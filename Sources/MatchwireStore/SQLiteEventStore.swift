@@ -124,11 +124,18 @@ public final class SQLiteEventStore: EventStore {
 
     private static func decodeFixture(_ row: SQLiteRow) throws -> Fixture {
         guard let body = row.column("body")?.blob else { throw StoreError.unknownFixture(UUID()) }
-        return try JSONDecoder().decode(Fixture.self, from: Data(body.readableBytesView))
+        var fixture = try JSONDecoder().decode(Fixture.self, from: Data(body.readableBytesView))
+        fixture.lastSeqNum = row.column("last_seq")?.integer ?? 0
+        return fixture
     }
 
+    /// The columns a fixture is read from: its record, and its last number from its packets.
+    private static let fixtureColumns =
+        "body, (SELECT MAX(seq) FROM packets WHERE packets.fixture_id = fixtures.id) AS last_seq"
+
     public func fixture(id: UUID) async throws -> Fixture? {
-        let rows = try await reader.query("SELECT body FROM fixtures WHERE id = ?", [.text(id.wire)])
+        let rows = try await reader.query(
+            "SELECT \(Self.fixtureColumns) FROM fixtures WHERE id = ?", [.text(id.wire)])
         return try rows.first.map(Self.decodeFixture)
     }
 
@@ -151,7 +158,8 @@ public final class SQLiteEventStore: EventStore {
         let order =
             query.sort.map { "\($0.field == .name ? "name" : "start_date") \($0.ascending ? "ASC" : "DESC")" }
             + ["id ASC"]
-        var sql = "SELECT body FROM fixtures WHERE \(filter) ORDER BY \(order.joined(separator: ", "))"
+        var sql =
+            "SELECT \(Self.fixtureColumns) FROM fixtures WHERE \(filter) ORDER BY \(order.joined(separator: ", "))"
         var pageBinds = binds
         if let page = query.page {
             sql += " LIMIT ? OFFSET ?"
@@ -176,9 +184,9 @@ public final class SQLiteEventStore: EventStore {
     /// Group commit: appends that arrive while a write transaction runs wait for the next one, which takes them
     /// all (up to `maxAppendsPerCommit`) in one transaction and one flush. Each call still returns only once
     /// its own packets are durable, and an append that does not continue its fixture's sequence fails alone.
-    public func append(_ packets: [StoredPacket], fixture: Fixture) async throws {
+    public func append(_ packets: [StoredPacket], fixture: Fixture?) async throws {
         guard !packets.isEmpty else { return }
-        let fixtureBinds = try Self.fixtureBinds(fixture)
+        let fixtureBinds = try fixture.map(Self.fixtureBinds)
         try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
             let startsWriting = appendQueue.withLock { queue in
                 queue.waiting.append(PendingAppend(packets: packets, fixtureBinds: fixtureBinds, done: done))
@@ -196,7 +204,8 @@ public final class SQLiteEventStore: EventStore {
 
     private struct PendingAppend: Sendable {
         let packets: [StoredPacket]
-        let fixtureBinds: [SQLiteData]
+        /// The fixture's new record, when the packets changed it.
+        let fixtureBinds: [SQLiteData]?
         let done: CheckedContinuation<Void, any Error>
         var fixtureId: UUID { packets[0].fixtureId }
     }
@@ -253,7 +262,7 @@ public final class SQLiteEventStore: EventStore {
                 }
             }
             try await Self.insert(accepted.flatMap(\.packets), on: connection)
-            try await Self.saveFixtures(accepted.map(\.fixtureBinds), on: connection)
+            try await Self.saveFixtures(accepted.compactMap(\.fixtureBinds), on: connection)
             return (accepted, refused)
         }
         for (append, error) in refused { append.done.resume(throwing: error) }
