@@ -95,6 +95,21 @@ public enum StoreError: Error, Sendable, Equatable {
     case sequenceConflict(fixtureId: UUID, expected: Int, got: Int)
     /// No fixture with this id.
     case unknownFixture(UUID)
+    /// The database was written by a newer version of Matchwire, whose schema this one does not know.
+    case newerSchema(version: Int, known: Int)
+}
+
+extension StoreError: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .duplicate(let what): "A \(what) exists already."
+        case .sequenceConflict(let fixtureId, let expected, let got):
+            "Packets of fixture \(fixtureId.wire) must continue at \(expected), not \(got)."
+        case .unknownFixture(let id): "Fixture \(id.wire) does not exist."
+        case .newerSchema(let version, let known):
+            "The database has schema version \(version); this Matchwire knows versions up to \(known). Use a newer Matchwire."
+        }
+    }
 }
 
 /// Where fixtures, packets and tokens are kept. Every implementation passes the same contract tests
