@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import NIOCore
+import NIOWebSocket
 import ServiceLifecycle
 import Synchronization
 
@@ -67,10 +69,17 @@ public final class StreamHub: Service, Sendable {
             of: StreamPacket.self, bufferingPolicy: .bufferingOldest(capacity))
         state.withLock { state in
             let hub = state.fixtures[fixtureId] ?? FixtureHub()
-            hub.add(stream.id, FixtureHub.Subscriber(packets: continuation, ending: stream.ending))
+            hub.add(stream.id, FixtureHub.Subscriber(packets: continuation, ending: stream.ending, capacity: capacity))
             state.fixtures[fixtureId] = hub
         }
         return packets
+    }
+
+    /// Lets the hub write a subscriber's live packets onto its connection from now on; see
+    /// ``FixtureHub/handOver(_:consumed:next:channel:)``.
+    func handOver(_ stream: OpenStream, fixtureId: UUID, consumed: Int, next: Int, channel: any Channel) -> Bool {
+        state.withLock { $0.fixtures[fixtureId] }?.handOver(stream.id, consumed: consumed, next: next, channel: channel)
+            ?? false
     }
 
     /// The streams subscribed to a fixture's live packets: for tests and operators.
@@ -103,25 +112,44 @@ struct OpenStream: Sendable {
     let ending: StreamEnding
 }
 
-/// Asks a stream to end; the first reason given wins.
+/// Asks a stream to end; the first reason given wins, and is kept.
 struct StreamEnding: Sendable {
     private let continuation: AsyncStream<StreamEnd>.Continuation
+    private let first = SharedReason()
+
+    private final class SharedReason: Sendable {
+        let value = Mutex<StreamEnd?>(nil)
+    }
 
     init(_ continuation: AsyncStream<StreamEnd>.Continuation) {
         self.continuation = continuation
     }
 
     func end(_ reason: StreamEnd) {
+        first.value.withLock { $0 = $0 ?? reason }
         continuation.yield(reason)
         continuation.finish()
     }
+
+    /// The reason the stream was asked to end with, if it was.
+    var reason: StreamEnd? { first.value.withLock { $0 } }
 }
 
 /// The subscribers of one fixture.
+///
+/// A subscriber starts on its stream's queue: the stream sends its backlog, then what the queue holds. Once it
+/// has taken everything queued, a betting stream hands its live delivery over (`handOver`): from then on
+/// ``publish(_:)`` writes the frames onto the subscriber's connection itself, on the connection's event loop,
+/// one hop per event loop for all its subscribers, rather than waking a task per subscriber.
 final class FixtureHub: Sendable {
     struct Subscriber: Sendable {
         let packets: AsyncStream<StreamPacket>.Continuation
         let ending: StreamEnding
+        let capacity: Int
+        /// Packets put on the queue so far.
+        var queued = 0
+        /// Set once the stream has handed its live delivery over.
+        var direct: DirectDelivery?
     }
 
     private let subscribers = Mutex<[Int: Subscriber]>([:])
@@ -140,23 +168,130 @@ final class FixtureHub: Sendable {
         }
     }
 
+    /// Ends a subscriber from outside its stream: the stream is told why, then its queue ends.
+    func drop(_ id: Int, because reason: StreamEnd) {
+        let removed = subscribers.withLock { $0.removeValue(forKey: id) }
+        removed?.ending.end(reason)
+        removed?.packets.finish()
+    }
+
+    /// Lets the hub write the subscriber's live packets from now on, when the stream has taken all `consumed`
+    /// packets queued for it so far; false (nothing changes) when more are queued. `next` is the number of the
+    /// next packet the stream has not sent.
+    func handOver(_ id: Int, consumed: Int, next: Int, channel: any Channel) -> Bool {
+        subscribers.withLock { subscribers in
+            guard var subscriber = subscribers[id], subscriber.queued == consumed else { return false }
+            subscriber.direct = DirectDelivery(
+                channel: channel, next: next, capacity: subscriber.capacity, ending: subscriber.ending,
+                end: { [weak self] reason in self?.drop(id, because: reason) })
+            subscribers[id] = subscriber
+            return true
+        }
+    }
+
     /// The same packets to every subscriber. A subscriber whose queue is full is dropped and told it is too slow.
     func publish(_ packets: [StreamPacket]) {
-        subscribers.withLock { subscribers in
+        let direct: [DirectDelivery] = subscribers.withLock { subscribers in
+            var direct: [DirectDelivery] = []
             var overflowed: [Int] = []
             for (id, subscriber) in subscribers {
+                if let delivery = subscriber.direct {
+                    direct.append(delivery)
+                    continue
+                }
+                var queued = subscriber.queued
                 for packet in packets {
                     if case .dropped = subscriber.packets.yield(packet) {
                         overflowed.append(id)
                         break
                     }
+                    queued += 1
                 }
+                subscribers[id]?.queued = queued
             }
             for id in overflowed {
                 guard let subscriber = subscribers.removeValue(forKey: id) else { continue }
-                subscriber.packets.finish()
                 subscriber.ending.end(.tooSlow)
+                subscriber.packets.finish()
+            }
+            return direct
+        }
+        DirectDelivery.write(packets, to: direct)
+    }
+}
+
+/// The live delivery of a subscriber that the hub writes itself, onto its connection.
+///
+/// Its state is only touched on the connection's event loop. Frames go straight into the channel, so the
+/// queue bound is kept there: a subscriber is dropped (1013) when `capacity` packets in a row found its
+/// connection not writable (more than the channel's write buffer high-water mark already waiting).
+struct DirectDelivery: Sendable {
+    let channel: any Channel
+    let capacity: Int
+    /// The stream's ending: once it has a reason, the stream is closing and nothing more is written.
+    let ending: StreamEnding
+    let end: @Sendable (StreamEnd) -> Void
+    private let state: NIOLoopBoundBox<State>
+
+    private struct State {
+        /// The number of the next packet to write; lower ones were sent by the stream.
+        var next: Int
+        /// Packets written in a row while the connection was not writable.
+        var backlogged = 0
+        var ended = false
+    }
+
+    init(
+        channel: any Channel, next: Int, capacity: Int, ending: StreamEnding,
+        end: @escaping @Sendable (StreamEnd) -> Void
+    ) {
+        self.channel = channel
+        self.capacity = capacity
+        self.ending = ending
+        self.end = end
+        self.state = .makeBoxSendingValue(State(next: next), eventLoop: channel.eventLoop)
+    }
+
+    /// Writes the packets to every delivery: one task per event loop, which writes to all of that loop's.
+    static func write(_ packets: [StreamPacket], to deliveries: [DirectDelivery]) {
+        guard !deliveries.isEmpty else { return }
+        let frames = packets.map { WebSocketFrame(fin: true, opcode: .text, data: $0.bytes) }
+        for group in Dictionary(grouping: deliveries, by: { ObjectIdentifier($0.channel.eventLoop) }).values {
+            group[0].channel.eventLoop.execute {
+                for delivery in group { delivery.write(packets, frames) }
             }
         }
+    }
+
+    /// On the event loop: writes the packets not yet sent, in order, and flushes once.
+    private func write(_ packets: [StreamPacket], _ frames: [WebSocketFrame]) {
+        var state = self.state.value
+        defer { self.state.value = state }
+        // A stream that is closing (its close frame is on its way, written after this on the same loop) gets
+        // nothing more.
+        guard !state.ended, ending.reason == nil else { return }
+        for (packet, frame) in zip(packets, frames) where packet.seqNum >= state.next {
+            guard packet.seqNum == state.next else {
+                // The hub publishes every stored packet in order: a gap is a fault, never expected.
+                state.ended = true
+                end(.serverError)
+                break
+            }
+            state.backlogged = channel.isWritable ? 0 : state.backlogged + 1
+            if state.backlogged > capacity {
+                state.ended = true
+                end(.tooSlow)
+                break
+            }
+            channel.write(frame, promise: nil)
+            state.next += 1
+            if packet.finished {
+                state.ended = true
+                channel.flush()
+                end(.finished)
+                return
+            }
+        }
+        channel.flush()
     }
 }

@@ -149,15 +149,22 @@ struct StreamSession: Sendable {
             var pace = ReplayPace(enabled: !fixture.isLive && request.speed == .normal)
             if let end = try await sendStored(from: &next, before: nil, pace: &pace, outbound) { return end }
             var unpaced = ReplayPace(enabled: false)
-            for await packet in live where packet.seqNum >= next {
-                if let end = try await sendStored(from: &next, before: packet.seqNum, pace: &unpaced, outbound) {
-                    return end
+            var consumed = 0
+            var handedOver = handOver(stream, consumed: consumed, next: next)
+            for await packet in live {
+                // Once handed over, nothing more is queued: the loop waits for the queue's end.
+                consumed += 1
+                if packet.seqNum >= next {
+                    if let end = try await sendStored(from: &next, before: packet.seqNum, pace: &unpaced, outbound) {
+                        return end
+                    }
+                    if let end = try await send(packet, outbound) { return end }
+                    next = packet.seqNum + 1
                 }
-                if let end = try await send(packet, outbound) { return end }
-                next = packet.seqNum + 1
+                if !handedOver { handedOver = handOver(stream, consumed: consumed, next: next) }
             }
-            // The hub ended the queue: it found it full, and the ending says so.
-            return .tooSlow
+            // The hub ended the queue (it found it full, or it wrote the last packet itself) and said why.
+            return stream.ending.reason ?? .tooSlow
         } catch is CancellationError {
             return .clientClosed
         } catch let error as ConnectionGone {
@@ -167,6 +174,13 @@ struct StreamSession: Sendable {
             logger.error("stream of \(request.fixtureId.wire) failed: \(error)")
             return .serverError
         }
+    }
+
+    /// Hands live delivery over to the hub once the stream has sent everything queued so far (a betting stream
+    /// only: the media feed holds each packet back for the delay).
+    private func handOver(_ stream: OpenStream, consumed: Int, next: Int) -> Bool {
+        request.feed == .betting
+            && hub.handOver(stream, fixtureId: request.fixtureId, consumed: consumed, next: next, channel: channel)
     }
 
     /// Sends the stored packets from `next` on, in batches, up to (not including) `limit` or to the last one
