@@ -89,28 +89,20 @@ public final class SQLiteEventStore: EventStore {
     public static let schemaVersion = migrations.count
 
     /// Brings the database to `schemaVersion`, a version at a time. The version is read inside each step's
-    /// transaction, so that two processes opening the same file never both run a step.
+    /// transaction, so that two processes opening the same file never both run a step. Each turn of the loop
+    /// runs one step, or finds the file up to date and stops.
     private static func migrate(_ connection: SQLiteConnection) async throws {
-        while true {
-            _ = try await connection.query("BEGIN IMMEDIATE")
-            do {
-                let version =
-                    try await connection.query("PRAGMA user_version").first?.column("user_version")?.integer ?? 0
-                guard version < schemaVersion else {
-                    _ = try await connection.query("COMMIT")
-                    if version > schemaVersion { throw StoreError.newerSchema(version: version, known: schemaVersion) }
-                    return
-                }
-                for statement in migrations[version] { _ = try await connection.query(statement) }
-                _ = try await connection.query("PRAGMA user_version = \(version + 1)")
-                _ = try await connection.query("COMMIT")
-            } catch let error as StoreError {
-                throw error
-            } catch {
-                _ = try? await connection.query("ROLLBACK")
-                throw error
-            }
-        }
+        while try await inTransaction(on: connection, migrateOneStep) {}
+    }
+
+    /// Runs the next migration step; false when the file is already at `schemaVersion`.
+    @Sendable private static func migrateOneStep(_ connection: SQLiteConnection) async throws -> Bool {
+        let version = try await connection.query("PRAGMA user_version").first?.column("user_version")?.integer ?? 0
+        if version > schemaVersion { throw StoreError.newerSchema(version: version, known: schemaVersion) }
+        guard version < schemaVersion else { return false }
+        for statement in migrations[version] { _ = try await connection.query(statement) }
+        _ = try await connection.query("PRAGMA user_version = \(version + 1)")
+        return true
     }
 
     public func close() async throws {
@@ -122,16 +114,22 @@ public final class SQLiteEventStore: EventStore {
     private func transaction<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) async throws -> T) async throws
         -> T
     {
-        try await writeLock.withLock { [writer] in
-            _ = try await writer.query("BEGIN IMMEDIATE")
-            do {
-                let result = try await body(writer)
-                _ = try await writer.query("COMMIT")
-                return result
-            } catch {
-                _ = try? await writer.query("ROLLBACK")
-                throw error
-            }
+        try await writeLock.withLock { [writer] in try await Self.inTransaction(on: writer, body) }
+    }
+
+    /// Runs `body` inside one transaction on `connection`, taking the write lock at once; rolled back when it
+    /// throws.
+    private static func inTransaction<T: Sendable>(
+        on connection: SQLiteConnection, _ body: @Sendable (SQLiteConnection) async throws -> T
+    ) async throws -> T {
+        _ = try await connection.query("BEGIN IMMEDIATE")
+        do {
+            let result = try await body(connection)
+            _ = try await connection.query("COMMIT")
+            return result
+        } catch {
+            _ = try? await connection.query("ROLLBACK")
+            throw error
         }
     }
 
@@ -400,13 +398,7 @@ public final class SQLiteEventStore: EventStore {
     }
 
     public func lastSeqNum(fixtureId: UUID) async throws -> Int {
-        try await Self.lastSeqNum(fixtureId: fixtureId, on: reader)
-    }
-
-    private static func lastSeqNum(fixtureId: UUID, on connection: SQLiteConnection) async throws -> Int {
-        let rows = try await connection.query(
-            "SELECT COALESCE(MAX(seq), 0) AS last FROM packets WHERE fixture_id = ?", [.text(fixtureId.wire)])
-        return rows.first?.column("last")?.integer ?? 0
+        try await Self.lastSeqNums(of: [fixtureId], on: reader)[fixtureId] ?? 0
     }
 
     // MARK: Tokens
