@@ -58,10 +58,10 @@ public struct APIError: HTTPResponseError, Sendable {
             return APIError(.unprocessableContent, error.description)
         case let error as RuleViolation:
             return APIError(.unprocessableContent, error.message)
-        case StoreError.duplicate(let what):
-            return APIError(.conflict, "A \(what) exists already.")
-        case StoreError.unknownFixture(let id):
-            return APIError(.notFound, "Fixture \(id.wire) does not exist.")
+        case StoreError.duplicate:
+            return APIError(.conflict, String(describing: error))
+        case StoreError.unknownFixture:
+            return APIError(.notFound, String(describing: error))
         case StoreError.sequenceConflict:
             return APIError(
                 .serviceUnavailable, "Another writer stored actions for this fixture at the same time; retry.")
