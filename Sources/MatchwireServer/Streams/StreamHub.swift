@@ -183,7 +183,10 @@ final class FixtureHub: Sendable {
             guard var subscriber = subscribers[id], subscriber.queued == consumed else { return false }
             subscriber.direct = DirectDelivery(
                 channel: channel, next: next, capacity: subscriber.capacity, ending: subscriber.ending,
-                end: { [weak self] reason in self?.drop(id, because: reason) })
+                end: { [weak self, ending = subscriber.ending] reason in
+                    ending.end(reason)
+                    self?.drop(id, because: reason)
+                })
             subscribers[id] = subscriber
             return true
         }
@@ -191,7 +194,7 @@ final class FixtureHub: Sendable {
 
     /// The same packets to every subscriber. A subscriber whose queue is full is dropped and told it is too slow.
     func publish(_ packets: [StreamPacket]) {
-        let direct: [DirectDelivery] = subscribers.withLock { subscribers in
+        let (direct, overflowed) = subscribers.withLock { subscribers in
             var direct: [DirectDelivery] = []
             var overflowed: [Int] = []
             for (id, subscriber) in subscribers {
@@ -209,13 +212,9 @@ final class FixtureHub: Sendable {
                 }
                 subscribers[id]?.queued = queued
             }
-            for id in overflowed {
-                guard let subscriber = subscribers.removeValue(forKey: id) else { continue }
-                subscriber.ending.end(.tooSlow)
-                subscriber.packets.finish()
-            }
-            return direct
+            return (direct, overflowed)
         }
+        for id in overflowed { drop(id, because: .tooSlow) }
         DirectDelivery.write(packets, to: direct)
     }
 }
@@ -238,7 +237,6 @@ struct DirectDelivery: Sendable {
         var next: Int
         /// Packets written in a row while the connection was not writable.
         var backlogged = 0
-        var ended = false
     }
 
     init(
@@ -267,31 +265,20 @@ struct DirectDelivery: Sendable {
     private func write(_ packets: [StreamPacket], _ frames: [WebSocketFrame]) {
         var state = self.state.value
         defer { self.state.value = state }
-        // A stream that is closing (its close frame is on its way, written after this on the same loop) gets
-        // nothing more.
-        guard !state.ended, ending.reason == nil else { return }
+        // A stream that is ending (its close frame is on its way, written after this on the same loop) gets
+        // nothing more; ending it here gives it its reason at once.
+        guard ending.reason == nil else { return }
+        defer { channel.flush() }
         for (packet, frame) in zip(packets, frames) where packet.seqNum >= state.next {
             guard packet.seqNum == state.next else {
                 // The hub publishes every stored packet in order: a gap is a fault, never expected.
-                state.ended = true
-                end(.serverError)
-                break
+                return end(.serverError)
             }
             state.backlogged = channel.isWritable ? 0 : state.backlogged + 1
-            if state.backlogged > capacity {
-                state.ended = true
-                end(.tooSlow)
-                break
-            }
+            guard state.backlogged <= capacity else { return end(.tooSlow) }
             channel.write(frame, promise: nil)
             state.next += 1
-            if packet.finished {
-                state.ended = true
-                channel.flush()
-                end(.finished)
-                return
-            }
+            if packet.finished { return end(.finished) }
         }
-        channel.flush()
     }
 }
