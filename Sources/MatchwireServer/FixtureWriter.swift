@@ -201,7 +201,7 @@ public final class FixtureWriters: Sendable {
             guard sport == nil || entry.sport == sport else { throw APIError.unknownFixture(id.wire, in: sport) }
             return entry.writer
         }
-        let fixture = try await store.requireFixture(text, sport: sport)
+        let fixture = try await store.requireFixture(id: id, sport: sport)
         return writers.withLock { writers in
             if let entry = writers[id] { return entry.writer }
             let writer = FixtureWriter(fixtureId: id, store: store, hub: hub)

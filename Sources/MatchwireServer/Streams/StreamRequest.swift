@@ -48,7 +48,11 @@ struct StreamRequest: Sendable {
 extension EventStore {
     /// The fixture of a path, which must exist and be of `sport` (of any sport when nil): 404 otherwise.
     func requireFixture(_ text: String?, sport: Sport?) async throws -> Fixture {
-        let id = try UUID(fixturePath: text)
+        try await requireFixture(id: UUID(fixturePath: text), sport: sport)
+    }
+
+    /// The fixture with this id, which must exist and be of `sport` (of any sport when nil): 404 otherwise.
+    func requireFixture(id: UUID, sport: Sport?) async throws -> Fixture {
         guard let fixture = try await fixture(id: id), sport == nil || fixture.sport == sport else {
             throw APIError.unknownFixture(id.wire, in: sport)
         }
