@@ -77,3 +77,81 @@ enum StreamClient {
 
     static func auth(_ token: String) -> String { #"{"authToken": "\#(token)"}"# }
 }
+
+/// A websocket client written frame by frame over a plain socket, for what a library client never sends:
+/// fragments, a bare continuation, a ping whose answer is checked, a close with a given code. Its socket calls
+/// block, so they run on a dispatch thread, never on one of the few threads that run the server's tasks.
+final class RawWebSocket: Sendable {
+    struct Frame: Equatable {
+        let opcode: WebSocketOpcode
+        let payload: [UInt8]
+
+        var text: String { String(decoding: payload, as: UTF8.self) }
+    }
+
+    private let connection: RawConnection
+
+    static func connect(port: Int, path: String) async throws -> RawWebSocket {
+        try await blocking { try RawWebSocket(port: port, path: path) }
+    }
+
+    /// Connects and completes the upgrade handshake.
+    private init(port: Int, path: String) throws {
+        connection = try RawConnection(port: port)
+        connection.setReceiveTimeout(seconds: 10)
+        try connection.write(
+            "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                + "Accept: application/json\r\n\r\n")
+        var head: [UInt8] = []
+        while !head.ends(with: Array("\r\n\r\n".utf8)) {
+            guard let byte = try connection.receive(exactly: 1) else { throw RuleViolation("no upgrade answer") }
+            head += byte
+        }
+        guard String(decoding: head, as: UTF8.self).hasPrefix("HTTP/1.1 101") else {
+            throw RuleViolation("upgrade refused: \(String(decoding: head, as: UTF8.self))")
+        }
+    }
+
+    /// Sends one masked frame (payloads under 126 bytes).
+    func send(_ opcode: WebSocketOpcode, _ payload: some Collection<UInt8>, fin: Bool = true) throws {
+        precondition(payload.count < 126)
+        let mask: [UInt8] = [0x37, 0xfa, 0x21, 0x3d]
+        let masked = payload.enumerated().map { $0.element ^ mask[$0.offset % 4] }
+        let first = (fin ? 0x80 : 0) | UInt8(webSocketOpcode: opcode)
+        try connection.write(bytes: [first, 0x80 | UInt8(payload.count)] + mask + masked)
+    }
+
+    /// The next frame from the server, skipping text frames when asked (heartbeats); nil once it has closed.
+    func receive(skippingText: Bool = false) async throws -> Frame? {
+        try await blocking { try self.receiveNow(skippingText: skippingText) }
+    }
+
+    private func receiveNow(skippingText: Bool) throws -> Frame? {
+        while true {
+            guard let header = try connection.receive(exactly: 2) else { return nil }
+            var length = Int(header[1] & 0x7f)
+            if length == 126 {
+                guard let extended = try connection.receive(exactly: 2) else { return nil }
+                length = Int(extended[0]) << 8 | Int(extended[1])
+            }
+            guard let opcode = WebSocketOpcode(encodedWebSocketOpcode: header[0] & 0x0f),
+                let payload = try connection.receive(exactly: length)
+            else { return nil }
+            if skippingText && opcode == .text { continue }
+            return Frame(opcode: opcode, payload: payload)
+        }
+    }
+}
+
+private func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+    }
+}
+
+extension Array where Element: Equatable {
+    fileprivate func ends(with suffix: [Element]) -> Bool {
+        count >= suffix.count && Array(self[(count - suffix.count)...]) == suffix
+    }
+}

@@ -144,6 +144,42 @@ import Testing
         }
     }
 
+    // MARK: Websocket frames
+
+    @Test func fragmentedAuthIsJoinedPingsAreAnsweredAndTheClientsCloseIsEchoed() async throws {
+        try await TestServer.start { server, client in
+            let port = try #require(client.port)
+            let socket = try await RawWebSocket.connect(port: port, path: server.streamPath())
+            let auth = Array(StreamClient.auth(server.consumer).utf8)
+            try socket.send(.text, auth[..<10], fin: false)
+            try socket.send(.continuation, auth[10..<20], fin: false)
+            try socket.send(.continuation, auth[20...])
+            let accepted = try #require(try await socket.receive())
+            #expect(accepted.opcode == .text && accepted.text.contains("Authorisation accepted"), "\(accepted.text)")
+            try await waitUntil { server.hub.subscriberCount(fixtureId: server.fixture.id) == 1 }
+            try socket.send(.ping, Array("still there?".utf8))
+            #expect(
+                try await socket.receive(skippingText: true)
+                    == .init(opcode: .pong, payload: Array("still there?".utf8)))
+            // 4000, a close code of the application's own: the server answers with the same code, then closes.
+            try socket.send(.connectionClose, [0x0f, 0xa0] + Array("done".utf8))
+            #expect(
+                try await socket.receive(skippingText: true) == .init(opcode: .connectionClose, payload: [0x0f, 0xa0]))
+            #expect(try await socket.receive() == nil)
+            try await waitUntil { server.hub.subscriberCount(fixtureId: server.fixture.id) == 0 }
+        }
+    }
+
+    @Test func continuationWithNothingToContinueIsClosedWith1002() async throws {
+        try await TestServer.start { server, client in
+            let socket = try await RawWebSocket.connect(port: try #require(client.port), path: server.streamPath())
+            try socket.send(.continuation, Array("stray".utf8))
+            let close = try #require(try await socket.receive())
+            #expect(close.opcode == .connectionClose)
+            #expect(Array(close.payload.prefix(2)) == [0x03, 0xea], "1002")
+        }
+    }
+
     // MARK: Heartbeats
 
     @Test func heartbeatsComeAtTheConfiguredIntervalAfterAcceptance() async throws {

@@ -14,6 +14,10 @@ enum StreamEnd: Sendable, Equatable {
     case tooSlow
     /// The stored packets could not be read: 1011.
     case serverError
+    /// The client's message was larger than ``StreamConnection/maximumClientFrame``: 1009.
+    case messageTooLarge
+    /// The client broke the websocket protocol (a fragment out of place): 1002.
+    case protocolError
     /// The client closed or dropped the connection: nothing more to send.
     case clientClosed
 
@@ -25,6 +29,8 @@ enum StreamEnd: Sendable, Equatable {
         case .authentication: (.policyViolation, "Authentication failed")
         case .tooSlow: (.unknown(1013), "Subscriber too slow: resume with startPosition")
         case .serverError: (.unexpectedServerError, "Server error")
+        case .messageTooLarge: (.messageTooLarge, "Message too large")
+        case .protocolError: (.protocolError, "Protocol error")
         case .clientClosed: nil
         }
     }

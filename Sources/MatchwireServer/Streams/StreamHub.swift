@@ -41,17 +41,17 @@ public final class StreamHub: Service, Sendable {
 
     // MARK: Streams
 
-    /// Registers a new stream. Nil while the server is shutting down: the stream is closed with 1001 at once.
-    func open() -> OpenStream? {
-        let (endings, continuation) = AsyncStream.makeStream(of: StreamEnd.self, bufferingPolicy: .bufferingOldest(1))
-        let ending = StreamEnding(continuation)
+    /// Registers a new stream; `onEnd` is called once, with the first reason anything gives for ending it (see
+    /// ``StreamEnding``). Nil while the server is shutting down: the stream is closed with 1001 at once.
+    func open(onEnd: @escaping @Sendable (StreamEnd) -> Void) -> OpenStream? {
+        let ending = StreamEnding(onEnd)
         let id: Int? = state.withLock { state in
             guard !state.shuttingDown else { return nil }
             state.nextStreamId += 1
             state.streams[state.nextStreamId] = ending
             return state.nextStreamId
         }
-        return id.map { OpenStream(id: $0, endings: endings, ending: ending) }
+        return id.map { OpenStream(id: $0, ending: ending) }
     }
 
     /// Removes a stream that has ended, and its subscription if it has one.
@@ -104,35 +104,33 @@ public final class StreamHub: Service, Sendable {
     }
 }
 
-/// A registered stream: its id and the signal that asks it to end.
+/// A registered stream: its id and its ending.
 struct OpenStream: Sendable {
     let id: Int
-    /// Yields once, when something outside the stream ends it (shutdown, a full queue).
-    let endings: AsyncStream<StreamEnd>
     let ending: StreamEnding
 }
 
-/// Asks a stream to end; the first reason given wins, and is kept.
-struct StreamEnding: Sendable {
-    private let continuation: AsyncStream<StreamEnd>.Continuation
-    private let first = SharedReason()
+/// How a stream is ended, by whatever ends it first: the client, its delivery, the hub (a full queue), shutdown.
+/// The first reason wins and is kept; only it is passed on, once, to the stream's connection.
+final class StreamEnding: Sendable {
+    private let first = Mutex<StreamEnd?>(nil)
+    private let onEnd: @Sendable (StreamEnd) -> Void
 
-    private final class SharedReason: Sendable {
-        let value = Mutex<StreamEnd?>(nil)
-    }
-
-    init(_ continuation: AsyncStream<StreamEnd>.Continuation) {
-        self.continuation = continuation
+    init(_ onEnd: @escaping @Sendable (StreamEnd) -> Void) {
+        self.onEnd = onEnd
     }
 
     func end(_ reason: StreamEnd) {
-        first.value.withLock { $0 = $0 ?? reason }
-        continuation.yield(reason)
-        continuation.finish()
+        let isFirst = first.withLock { first in
+            guard first == nil else { return false }
+            first = reason
+            return true
+        }
+        if isFirst { onEnd(reason) }
     }
 
-    /// The reason the stream was asked to end with, if it was.
-    var reason: StreamEnd? { first.value.withLock { $0 } }
+    /// The reason the stream was ended with, if it was.
+    var reason: StreamEnd? { first.withLock { $0 } }
 }
 
 /// The subscribers of one fixture.

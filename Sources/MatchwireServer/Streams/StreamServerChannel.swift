@@ -10,20 +10,18 @@ import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
 import NIOWebSocket
 import Synchronization
-@_spi(WSInternal) import WSCore
 
 /// The server's connections: HTTP/1.1, upgraded to a websocket on the stream paths.
 ///
 /// hummingbird-websocket's own channel answers every refused upgrade with a bare 400, because SwiftNIO's upgrade
 /// handler does not pass a refused upgrade request on. The protocol wants the refusal as a plain HTTP answer with
 /// its own status and sentence (404 unknown fixture, 400 bad parameter, 406), so this channel keeps the reason
-/// of a refusal and answers it itself. The websocket (frames, pings, the close handshake) is swift-websocket's
-/// handler, run as hummingbird-websocket runs it.
+/// of a refusal and answers it itself. An accepted upgrade becomes a ``StreamConnection``: SwiftNIO's websocket
+/// frame codec and a handler on the event loop, so that an idle stream keeps no task.
 struct StreamServerChannel: ServerChildChannel, HTTPChannelHandler {
-    typealias WebSocketRun = @Sendable (NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, Logger) async -> Void
-
     enum UpgradeResult: Sendable {
-        case websocket(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, WebSocketRun, Logger)
+        /// The connection is a stream, run by its ``StreamConnection`` handler from now on.
+        case stream
         case http(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
         case refused(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, APIError)
     }
@@ -42,7 +40,7 @@ struct StreamServerChannel: ServerChildChannel, HTTPChannelHandler {
         channel.eventLoop.makeCompletedFuture {
             let decision = Mutex<StreamEndpoint.Decision?>(nil)
             let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
-                maxFrameSize: StreamSession.maximumClientFrame,
+                maxFrameSize: StreamConnection.maximumClientFrame,
                 shouldUpgrade: { channel, head in
                     let promise = channel.eventLoop.makePromise(of: HTTPHeaders?.self)
                     promise.completeWithTask {
@@ -55,13 +53,12 @@ struct StreamServerChannel: ServerChildChannel, HTTPChannelHandler {
                 },
                 upgradePipelineHandler: { channel, _ in
                     channel.eventLoop.makeCompletedFuture {
-                        guard case .accept(let run) = decision.withLock({ $0 }) else {
+                        guard case .accept(let request) = decision.withLock({ $0 }) else {
                             throw ChannelError.inappropriateOperationForState
                         }
-                        let webSocket = try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(
-                            wrappingChannelSynchronously: channel,
-                            configuration: .init(isOutboundHalfClosureEnabled: true))
-                        return .websocket(webSocket, run, logger)
+                        try StreamConnection.addHandlers(
+                            to: channel, request: request, endpoint: streams, logger: logger)
+                        return .stream
                     }
                 })
             var configuration = NIOUpgradableHTTPServerPipelineConfiguration<UpgradeResult>(
@@ -105,8 +102,9 @@ struct StreamServerChannel: ServerChildChannel, HTTPChannelHandler {
                             .head(HTTPResponse(status: error.status, headerFields: headers)), .body(body), .end(nil),
                         ])
                 }
-            case .websocket(let webSocket, let run, let logger):
-                await run(webSocket, logger)
+            case .stream:
+                // The connection stays open without a task: its handler runs it on the event loop.
+                break
             }
         } catch {
             logger.debug("connection ended: \(error)")
@@ -123,7 +121,7 @@ struct StreamEndpoint: Sendable {
 
     enum Decision: Sendable {
         /// Upgrade, then run the stream.
-        case accept(StreamServerChannel.WebSocketRun)
+        case accept(StreamRequest)
         /// Answer this error in plain HTTP and close.
         case refuse(APIError)
     }
@@ -146,24 +144,7 @@ struct StreamEndpoint: Sendable {
         } catch {
             return .refuse(APIError.from(error, logger: logger))
         }
-        let session = StreamSession(
-            request: checked, configuration: configuration, store: store, access: access, hub: hub, channel: channel,
-            logger: logger)
-        return .accept { webSocket, logger in
-            do {
-                _ = try await WebSocketHandler.handle(
-                    type: .server,
-                    configuration: .init(
-                        extensions: [], autoPing: .disabled, closeTimeout: configuration.streamCloseWait,
-                        validateUTF8: false, maxFrameSize: StreamSession.maximumClientFrame),
-                    asyncChannel: webSocket, context: StreamSocketContext(logger: logger)
-                ) { inbound, outbound, _ in
-                    await session.run(inbound: inbound, outbound: outbound)
-                }
-            } catch {
-                logger.debug("stream connection failed: \(error)")
-            }
-        }
+        return .accept(checked)
     }
 
     /// `/{S}/fixtures/{id}/actions` (betting) or `/media/{S}/fixtures/{id}/actions` (media); the query is ignored.
@@ -183,9 +164,4 @@ struct StreamEndpoint: Sendable {
         }
         return nil
     }
-}
-
-/// The context swift-websocket's handler logs with.
-struct StreamSocketContext: WebSocketContext {
-    let logger: Logger
 }

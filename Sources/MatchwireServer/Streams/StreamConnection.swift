@@ -1,0 +1,274 @@
+import Foundation
+import Logging
+import MatchwireCore
+import NIOCore
+import NIOWebSocket
+
+/// One websocket stream, on its connection's event loop (protocol.md §3).
+///
+/// It reads the client's frames (the auth message, then nothing that matters; pings are answered and a close is
+/// honoured), runs the auth exchange, writes the heartbeats, and starts the stream's ``StreamDelivery``: a task
+/// that sends the backlog and what queued meanwhile, then, on a betting stream, hands the live packets to the hub.
+/// The connection itself keeps no task: an idle stream costs its socket, this handler, a scheduled heartbeat and
+/// its place in the hub, which is what lets one server hold tens of thousands of them.
+///
+/// Whatever ends the stream (the client, its delivery, the hub, shutdown) ends it through its ``StreamEnding``;
+/// the first reason decides the close frame, after which nothing more is written.
+final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    /// The largest message a client may send (its auth message): a larger frame is closed with 1009.
+    static let maximumClientFrame = 16 * 1024
+    /// The most frames the auth message may be split into.
+    static let maximumClientFragments = 64
+    /// The kernel send buffer of a stream socket: with the subscriber queue, what a slow client may hold up.
+    static let socketSendBuffer = 64 * 1024
+
+    private enum Phase {
+        case awaitingAuth
+        case authenticating
+        case streaming
+        /// The close frame is sent (or the connection is gone): nothing more is written.
+        case closing
+    }
+
+    private let request: StreamRequest
+    private let endpoint: StreamEndpoint
+    private let logger: Logger
+    private var phase = Phase.awaitingAuth
+    private var context: ChannelHandlerContext?
+    private var stream: OpenStream?
+    private var authTimeout: Scheduled<Void>?
+    private var heartbeats: RepeatedTask?
+    private var delivery: Task<Void, Never>?
+    private var closeWait: Scheduled<Void>?
+
+    init(request: StreamRequest, endpoint: StreamEndpoint, logger: Logger) {
+        self.request = request
+        self.endpoint = endpoint
+        self.logger = logger
+    }
+
+    /// The frame handlers a stream needs after the upgrade: fragments of a message joined, then this.
+    static func addHandlers(to channel: any Channel, request: StreamRequest, endpoint: StreamEndpoint, logger: Logger)
+        throws
+    {
+        try channel.pipeline.syncOperations.addHandlers(
+            NIOWebSocketFrameAggregator(
+                minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: maximumClientFragments,
+                maxAccumulatedFrameSize: maximumClientFrame),
+            StreamConnection(request: request, endpoint: endpoint, logger: logger))
+    }
+
+    // MARK: Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        try? context.channel.syncOptions?.setOption(.socketOption(.so_sndbuf), value: Self.socketSendBuffer)
+        let connection = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let eventLoop = context.eventLoop
+        stream = endpoint.hub.open { reason in
+            eventLoop.execute { connection.value.close(because: reason) }
+        }
+        guard stream != nil else { return close(because: .goingAway) }
+        authTimeout = eventLoop.scheduleTask(in: TimeAmount(seconds: endpoint.configuration.authTimeout)) {
+            connection.value.authenticationTimedOut()
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        switch frame.opcode {
+        case .ping:
+            guard phase != .closing else { return }
+            context.writeAndFlush(
+                wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
+        case .connectionClose:
+            closeReceived(frame, context: context)
+        case .text, .binary:
+            // Only the first message matters (the auth message); the rest is read and dropped.
+            guard phase == .awaitingAuth else { return }
+            authenticate(frame)
+        default:
+            break
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        switch error {
+        case NIOWebSocketFrameAggregator.Error.accumulatedFrameSizeIsTooLarge,
+            NIOWebSocketFrameAggregator.Error.tooManyFragments:
+            end(.messageTooLarge)
+        case is NIOWebSocketFrameAggregator.Error:
+            end(.protocolError)
+        default:
+            // A frame the decoder refused was answered by NIO's protocol error handler, which closes; anything
+            // else (a reset connection) ends the stream as the client's doing.
+            logger.debug("stream connection failed: \(error)")
+            context.close(promise: nil)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        stream?.ending.end(.clientClosed)
+        phase = .closing
+        stopEverything()
+        closeWait?.cancel()
+        if let stream { endpoint.hub.close(stream, fixtureId: request.fixtureId) }
+        stream = nil
+        logger.debug("stream of \(request.fixtureId.wire) closed")
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    // MARK: Auth exchange
+
+    private func authenticationTimedOut() {
+        guard phase == .awaitingAuth else { return }
+        refuse(
+            ControlMessage.error(
+                "No authentication message was received within \(endpoint.configuration.authTimeout.secondsText) seconds."
+            ))
+    }
+
+    /// Checks the first message's token and answers INFO or ERROR.
+    private func authenticate(_ frame: WebSocketFrame) {
+        guard let context else { return }
+        authTimeout?.cancel()
+        phase = .authenticating
+        guard frame.opcode == .text, let json = try? JSONValue.parse(Array(frame.unmaskedData.readableBytesView)),
+            let token = json["authToken"]?.stringValue
+        else {
+            return refuse(ControlMessage.incorrectFormat)
+        }
+        let connection = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let eventLoop = context.eventLoop
+        let (access, request, logger) = (endpoint.access, request, logger)
+        Task {
+            var refusal: String?
+            do {
+                _ = try await access.authorizeStream(token, feed: request.feed, sport: request.sport)
+            } catch let error as APIError {
+                refusal = ControlMessage.error(error.message)
+            } catch {
+                logger.error("stream authentication failed: \(error)")
+                refusal = ControlMessage.error("The server could not check the token; try again.")
+            }
+            eventLoop.execute { [refusal] in connection.value.authenticated(refusal: refusal) }
+        }
+    }
+
+    private func authenticated(refusal: String?) {
+        guard phase == .authenticating, let context, let stream else { return }
+        if let refusal { return refuse(refusal) }
+        phase = .streaming
+        write(ControlMessage.accepted, context: context)
+        let connection = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let interval = TimeAmount(seconds: endpoint.configuration.heartbeatInterval)
+        heartbeats = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+            connection.value.heartbeat()
+        }
+        let delivery = StreamDelivery(
+            request: request, configuration: endpoint.configuration, store: endpoint.store, hub: endpoint.hub,
+            stream: stream, output: StreamOutput(channel: context.channel, ending: stream.ending), logger: logger)
+        self.delivery = Task {
+            if let end = await delivery.run() { stream.ending.end(end) }
+        }
+    }
+
+    /// Sends the ERROR message, then closes with 1008.
+    private func refuse(_ message: String) {
+        guard let context else { return }
+        write(message, context: context)
+        end(.authentication)
+    }
+
+    // MARK: Heartbeats
+
+    /// A heartbeat, unless the client is not reading: a heartbeat shows the connection is alive, and piling them
+    /// up for a client that reads nothing would only hold memory.
+    private func heartbeat() {
+        guard phase == .streaming, let context, context.channel.isWritable else { return }
+        write(ControlMessage.heartbeat(at: .now), context: context)
+    }
+
+    private func write(_ message: String, context: ChannelHandlerContext) {
+        let frame = WebSocketFrame(fin: true, opcode: .text, data: context.channel.allocator.buffer(string: message))
+        context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+    }
+
+    // MARK: Closing
+
+    /// Ends the stream from here; the first reason given by anyone decides how it closes.
+    private func end(_ reason: StreamEnd) {
+        stream?.ending.end(reason)
+        close(because: stream?.ending.reason ?? reason)
+    }
+
+    /// Stops everything the stream runs and sends its close frame, once. A client that reads nothing cannot
+    /// receive it: after `streamCloseWait` the connection is dropped instead.
+    private func close(because reason: StreamEnd) {
+        guard phase != .closing, let context else { return }
+        phase = .closing
+        stopEverything()
+        logger.debug("stream of \(request.fixtureId.wire) ends: \(reason)")
+        guard let frame = reason.closeFrame else { return context.close(promise: nil) }
+        var data = context.channel.allocator.buffer(capacity: 2 + frame.reason.utf8.count)
+        data.write(webSocketErrorCode: frame.code)
+        data.writeString(frame.reason)
+        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)))
+            .whenFailure { [channel = context.channel] _ in channel.close(promise: nil) }
+        let channel = context.channel
+        closeWait = context.eventLoop.scheduleTask(in: TimeAmount(endpoint.configuration.streamCloseWait)) {
+            channel.close(promise: nil)
+        }
+    }
+
+    /// The client's close frame: the answer to ours, or its own, which is answered with the same status code.
+    private func closeReceived(_ frame: WebSocketFrame, context: ChannelHandlerContext) {
+        guard phase != .closing else { return context.close(promise: nil) }
+        stream?.ending.end(.clientClosed)
+        phase = .closing
+        stopEverything()
+        var data = frame.unmaskedData
+        let status = data.readSlice(length: min(2, data.readableBytes)) ?? ByteBuffer()
+        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: status)))
+            .whenComplete { [channel = context.channel] _ in channel.close(promise: nil) }
+    }
+
+    private func stopEverything() {
+        authTimeout?.cancel()
+        heartbeats?.cancel()
+        delivery?.cancel()
+    }
+}
+
+/// Where a stream's delivery writes its packets: onto the connection, in order with everything else written on
+/// its event loop, and never once the stream is ending.
+struct StreamOutput: Sendable {
+    let channel: any Channel
+    let ending: StreamEnding
+
+    struct Closed: Error {}
+
+    /// Writes one packet. Returns at once while the connection takes more; otherwise when this frame has been
+    /// written to the socket, so that a client that reads slowly holds back the sender, not the server's memory.
+    func write(_ bytes: ByteBuffer) async throws {
+        try await channel.eventLoop.flatSubmit { [channel, ending] () -> EventLoopFuture<Void> in
+            guard ending.reason == nil else { return channel.eventLoop.makeFailedFuture(Closed()) }
+            let written = channel.eventLoop.makePromise(of: Void.self)
+            channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: bytes), promise: written)
+            return channel.isWritable ? channel.eventLoop.makeSucceededVoidFuture() : written.futureResult
+        }.get()
+    }
+}
+
+extension TimeAmount {
+    init(seconds: Double) {
+        self = .nanoseconds(Int64(seconds * 1_000_000_000))
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import MatchwireCore
+
+/// A plain TCP connection to the loopback server: the test knows it is connected when `init` returns.
+final class RawConnection: @unchecked Sendable {
+    private let descriptor: Int32
+
+    init(port: Int) throws {
+        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard descriptor >= 0, connected == 0 else { throw RuleViolation("cannot connect to port \(port)") }
+    }
+
+    deinit { close(descriptor) }
+
+    func write(_ text: String) throws {
+        try write(bytes: Array(text.utf8))
+    }
+
+    func write(bytes: [UInt8]) throws {
+        guard send(descriptor, bytes, bytes.count, 0) == bytes.count else { throw RuleViolation("send failed") }
+    }
+
+    /// Waits at most `seconds` for each later receive; a receive that waits longer throws.
+    func setReceiveTimeout(seconds: Int) {
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    /// Exactly `count` bytes; nil when the server closes the connection first.
+    func receive(exactly count: Int) throws -> [UInt8]? {
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: count)
+        while received.count < count {
+            let got = recv(descriptor, &buffer, count - received.count, 0)
+            guard got >= 0 else { throw RuleViolation("receive failed or timed out") }
+            if got == 0 { return nil }
+            received += buffer[0..<got]
+        }
+        return received
+    }
+
+    /// Everything the server sends until it closes the connection.
+    func receiveAll() throws -> String {
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = recv(descriptor, &buffer, buffer.count, 0)
+            guard count >= 0 else { throw RuleViolation("receive failed") }
+            if count == 0 { return String(decoding: received, as: UTF8.self) }
+            received += buffer[0..<count]
+        }
+    }
+}
