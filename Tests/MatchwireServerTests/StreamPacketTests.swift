@@ -1,5 +1,9 @@
 import Foundation
 import MatchwireCore
+import MatchwireStore
+import NIOCore
+import NIOEmbedded
+import NIOWebSocket
 import Testing
 
 @testable import MatchwireServer
@@ -21,5 +25,26 @@ import Testing
     @Test func textWithoutFinishedIsUnreadable() {
         #expect(StreamPacket.firstFinished(in: Array(#"{"traceId":"x"}"#.utf8)) == nil)
         #expect(StreamPacket.firstFinished(in: Array(#"{"finished":null}"#.utf8)) == nil)
+    }
+
+    /// The frame the hub writes past the websocket encoder must be exactly what a client's decoder reads: each
+    /// of the three length encodings, at their edges.
+    @Test(arguments: [0, 125, 126, 65_535, 65_536, 70_000])
+    func textFrameIsReadBackByNIOsDecoder(padding: Int) throws {
+        let json =
+            Array(#"{"finished":false,"pad":""#.utf8) + Array(repeating: UInt8(ascii: "x"), count: padding) + [
+                UInt8(ascii: "\""), UInt8(ascii: "}"),
+            ]
+        let packet = try StreamPacket(
+            stored: StoredPacket(
+                fixtureId: UUID(), seqNum: 1, period: 1, actionId: UUID(), sendType: .confirmed, traceId: "t",
+                receivedAt: .now, submission: [], bytes: json))
+        let channel = EmbeddedChannel(handler: ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: 1 << 20)))
+        try channel.writeInbound(packet.textFrame)
+        let frame = try #require(try channel.readInbound(as: WebSocketFrame.self))
+        #expect(frame.fin && frame.opcode == .text && frame.maskKey == nil)
+        #expect(Array(frame.unmaskedData.readableBytesView) == json)
+        #expect(try channel.readInbound(as: WebSocketFrame.self) == nil, "one frame, nothing left over")
+        _ = try channel.finish()
     }
 }

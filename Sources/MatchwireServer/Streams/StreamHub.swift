@@ -219,8 +219,10 @@ final class FixtureHub: Sendable {
 
 /// The live delivery of a subscriber that the hub writes itself, onto its connection.
 ///
-/// Its state is only touched on the connection's event loop. Frames go straight into the channel, so the
-/// queue bound is kept there: a subscriber is dropped (1013) when `capacity` packets in a row found its
+/// Its state is only touched on the connection's event loop. Each packet's frame is encoded once for all
+/// subscribers (``StreamPacket/textFrame``) and written past the websocket encoder, straight towards the socket,
+/// in order with every frame the encoder passes on. Frames go straight into the channel, so the queue bound is
+/// kept there: a subscriber is dropped (1013) when `capacity` packets in a row found its
 /// connection not writable (more than the channel's write buffer high-water mark already waiting).
 struct DirectDelivery: Sendable {
     let channel: any Channel
@@ -235,6 +237,8 @@ struct DirectDelivery: Sendable {
         var next: Int
         /// Packets written in a row while the connection was not writable.
         var backlogged = 0
+        /// The websocket encoder's place in the pipeline: what is written there goes on to the socket as is.
+        var pastEncoder: ChannelHandlerContext?
     }
 
     init(
@@ -251,7 +255,7 @@ struct DirectDelivery: Sendable {
     /// Writes the packets to every delivery: one task per event loop, which writes to all of that loop's.
     static func write(_ packets: [StreamPacket], to deliveries: [DirectDelivery]) {
         guard !deliveries.isEmpty else { return }
-        let frames = packets.map { WebSocketFrame(fin: true, opcode: .text, data: $0.bytes) }
+        let frames = packets.map(\.textFrame)
         for group in Dictionary(grouping: deliveries, by: { ObjectIdentifier($0.channel.eventLoop) }).values {
             group[0].channel.eventLoop.execute {
                 for delivery in group { delivery.write(packets, frames) }
@@ -260,13 +264,18 @@ struct DirectDelivery: Sendable {
     }
 
     /// On the event loop: writes the packets not yet sent, in order, and flushes once.
-    private func write(_ packets: [StreamPacket], _ frames: [WebSocketFrame]) {
+    private func write(_ packets: [StreamPacket], _ frames: [ByteBuffer]) {
         var state = self.state.value
         defer { self.state.value = state }
         // A stream that is ending (its close frame is on its way, written after this on the same loop) gets
         // nothing more; ending it here gives it its reason at once.
         guard ending.reason == nil else { return }
-        defer { channel.flush() }
+        if state.pastEncoder == nil {
+            state.pastEncoder = try? channel.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)
+        }
+        // No encoder: the connection is closed and its handlers gone.
+        guard let pastEncoder = state.pastEncoder else { return }
+        defer { pastEncoder.flush() }
         for (packet, frame) in zip(packets, frames) where packet.seqNum >= state.next {
             guard packet.seqNum == state.next else {
                 // The hub publishes every stored packet in order: a gap is a fault, never expected.
@@ -274,7 +283,7 @@ struct DirectDelivery: Sendable {
             }
             state.backlogged = channel.isWritable ? 0 : state.backlogged + 1
             guard state.backlogged <= capacity else { return end(.tooSlow) }
-            channel.write(frame, promise: nil)
+            pastEncoder.write(NIOAny(frame), promise: nil)
             state.next += 1
             if packet.finished { return end(.finished) }
         }

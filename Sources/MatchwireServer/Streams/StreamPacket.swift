@@ -39,6 +39,26 @@ struct StreamPacket: Sendable {
         self.knownTimestamp = nil
     }
 
+    /// The packet's whole text frame as a server sends it (unmasked, final, header then payload), the same bytes
+    /// for every connection: the hub writes it past the websocket encoder (see ``DirectDelivery``).
+    var textFrame: ByteBuffer {
+        let length = bytes.readableBytes
+        var frame = ByteBuffer()
+        frame.reserveCapacity(10 + length)
+        frame.writeInteger(UInt8(0x81))  // FIN, opcode 1 (text)
+        if length < 126 {
+            frame.writeInteger(UInt8(length))
+        } else if length <= Int(UInt16.max) {
+            frame.writeInteger(UInt8(126))
+            frame.writeInteger(UInt16(length))
+        } else {
+            frame.writeInteger(UInt8(127))
+            frame.writeInteger(UInt64(length))
+        }
+        frame.writeImmutableBuffer(bytes)
+        return frame
+    }
+
     /// The scout's `timestamp` of the action: a normal-speed replay keeps the gaps between them.
     func timestamp() throws -> Timestamp {
         if let knownTimestamp { return knownTimestamp }
