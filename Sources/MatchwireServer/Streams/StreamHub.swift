@@ -138,7 +138,8 @@ final class StreamEnding: Sendable {
 /// A subscriber starts on its stream's queue: the stream sends its backlog, then what the queue holds. Once it
 /// has taken everything queued, a betting stream hands its live delivery over (`handOver`): from then on
 /// ``publish(_:)`` writes the frames onto the subscriber's connection itself, on the connection's event loop,
-/// one hop per event loop for all its subscribers, rather than waking a task per subscriber.
+/// one hop per event loop for all its subscribers, rather than waking a task per subscriber. Those subscribers
+/// are kept grouped by event loop, so that publishing takes each group as it is.
 final class FixtureHub: Sendable {
     struct Subscriber: Sendable {
         let packets: AsyncStream<StreamPacket>.Continuation
@@ -146,74 +147,91 @@ final class FixtureHub: Sendable {
         let capacity: Int
         /// Packets put on the queue so far.
         var queued = 0
-        /// Set once the stream has handed its live delivery over.
-        var direct: DirectDelivery?
     }
 
-    private let subscribers = Mutex<[Int: Subscriber]>([:])
+    private struct State {
+        /// The subscribers whose streams send from their queue.
+        var queued: [Int: Subscriber] = [:]
+        /// The subscribers the hub writes to, by event loop.
+        var direct: [ObjectIdentifier: [Int: DirectDelivery]] = [:]
+        /// The event loop of each subscriber in `direct`.
+        var loops: [Int: ObjectIdentifier] = [:]
 
-    var count: Int { subscribers.withLock { $0.count } }
+        var count: Int { queued.count + loops.count }
+
+        /// Takes a subscriber off the hub, whichever way it is delivered to; true if it was there.
+        mutating func remove(_ id: Int) -> Bool {
+            if let subscriber = queued.removeValue(forKey: id) {
+                subscriber.packets.finish()
+                return true
+            }
+            guard let loop = loops.removeValue(forKey: id) else { return false }
+            direct[loop]?[id] = nil
+            if direct[loop]?.isEmpty == true { direct[loop] = nil }
+            return true
+        }
+    }
+
+    private let state = Mutex(State())
+
+    var count: Int { state.withLock { $0.count } }
 
     func add(_ id: Int, _ subscriber: Subscriber) {
-        subscribers.withLock { $0[id] = subscriber }
+        state.withLock { $0.queued[id] = subscriber }
     }
 
     /// Removes a subscriber; true when none is left.
     func remove(_ id: Int) -> Bool {
-        subscribers.withLock { subscribers in
-            subscribers.removeValue(forKey: id)?.packets.finish()
-            return subscribers.isEmpty
+        state.withLock { state in
+            _ = state.remove(id)
+            return state.count == 0
         }
     }
 
     /// Ends a subscriber from outside its stream: the stream is told why, then its queue ends.
-    func drop(_ id: Int, because reason: StreamEnd) {
-        let removed = subscribers.withLock { $0.removeValue(forKey: id) }
-        removed?.ending.end(reason)
-        removed?.packets.finish()
+    func drop(_ id: Int, because reason: StreamEnd, ending: StreamEnding) {
+        ending.end(reason)
+        _ = state.withLock { $0.remove(id) }
     }
 
     /// Lets the hub write the subscriber's live packets from now on, when the stream has taken all `consumed`
     /// packets queued for it so far; false (nothing changes) when more are queued. `next` is the number of the
     /// next packet the stream has not sent.
     func handOver(_ id: Int, consumed: Int, next: Int, channel: any Channel) -> Bool {
-        subscribers.withLock { subscribers in
-            guard var subscriber = subscribers[id], subscriber.queued == consumed else { return false }
-            subscriber.direct = DirectDelivery(
-                channel: channel, next: next, capacity: subscriber.capacity, ending: subscriber.ending,
-                end: { [weak self, ending = subscriber.ending] reason in
-                    ending.end(reason)
-                    self?.drop(id, because: reason)
-                })
-            subscribers[id] = subscriber
+        state.withLock { state in
+            guard let subscriber = state.queued[id], subscriber.queued == consumed else { return false }
+            state.queued[id] = nil
+            subscriber.packets.finish()
+            let ending = subscriber.ending
+            let delivery = DirectDelivery(
+                channel: channel, next: next, capacity: subscriber.capacity, ending: ending,
+                end: { [weak self] reason in self?.drop(id, because: reason, ending: ending) })
+            let loop = ObjectIdentifier(channel.eventLoop)
+            state.direct[loop, default: [:]][id] = delivery
+            state.loops[id] = loop
             return true
         }
     }
 
     /// The same packets to every subscriber. A subscriber whose queue is full is dropped and told it is too slow.
     func publish(_ packets: [StreamPacket]) {
-        let (direct, overflowed) = subscribers.withLock { subscribers in
-            var direct: [DirectDelivery] = []
-            var overflowed: [Int] = []
-            for (id, subscriber) in subscribers {
-                if let delivery = subscriber.direct {
-                    direct.append(delivery)
-                    continue
-                }
+        let (direct, overflowed) = state.withLock { state in
+            var overflowed: [(Int, StreamEnding)] = []
+            for (id, subscriber) in state.queued {
                 var queued = subscriber.queued
                 for packet in packets {
                     if case .dropped = subscriber.packets.yield(packet) {
-                        overflowed.append(id)
+                        overflowed.append((id, subscriber.ending))
                         break
                     }
                     queued += 1
                 }
-                subscribers[id]?.queued = queued
+                state.queued[id]?.queued = queued
             }
-            return (direct, overflowed)
+            return (state.direct, overflowed)
         }
-        for id in overflowed { drop(id, because: .tooSlow) }
-        DirectDelivery.write(packets, to: direct)
+        for (id, ending) in overflowed { drop(id, because: .tooSlow, ending: ending) }
+        DirectDelivery.write(packets, to: direct.values)
     }
 }
 
@@ -224,7 +242,7 @@ final class FixtureHub: Sendable {
 /// in order with every frame the encoder passes on. Frames go straight into the channel, so the queue bound is
 /// kept there: a subscriber is dropped (1013) when `capacity` packets in a row found its
 /// connection not writable (more than the channel's write buffer high-water mark already waiting).
-struct DirectDelivery: Sendable {
+final class DirectDelivery: Sendable {
     let channel: any Channel
     let capacity: Int
     /// The stream's ending: once it has a reason, the stream is closing and nothing more is written.
@@ -252,13 +270,15 @@ struct DirectDelivery: Sendable {
         self.state = .makeBoxSendingValue(State(next: next), eventLoop: channel.eventLoop)
     }
 
-    /// Writes the packets to every delivery: one task per event loop, which writes to all of that loop's.
-    static func write(_ packets: [StreamPacket], to deliveries: [DirectDelivery]) {
-        guard !deliveries.isEmpty else { return }
+    /// Writes the packets to every delivery, given in groups of one event loop each: one task per event loop,
+    /// which writes to all of that loop's.
+    static func write(_ packets: [StreamPacket], to groups: some Collection<[Int: DirectDelivery]>) {
+        guard !groups.isEmpty else { return }
         let frames = packets.map(\.textFrame)
-        for group in Dictionary(grouping: deliveries, by: { ObjectIdentifier($0.channel.eventLoop) }).values {
-            group[0].channel.eventLoop.execute {
-                for delivery in group { delivery.write(packets, frames) }
+        for group in groups {
+            guard let eventLoop = group.first?.value.channel.eventLoop else { continue }
+            eventLoop.execute {
+                for delivery in group.values { delivery.write(packets, frames) }
             }
         }
     }
