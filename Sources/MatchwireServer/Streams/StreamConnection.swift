@@ -102,9 +102,13 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
             end(.messageTooLarge)
         case is NIOWebSocketFrameAggregator.Error:
             end(.protocolError)
+        case is NIOWebSocketError:
+            // A frame the decoder refused: NIO's protocol error handler has sent the close frame (1002, 1009) and
+            // closes the connection once it is written.
+            stream?.ending.end(.protocolError)
+            close(because: .protocolError, frameSent: true)
         default:
-            // A frame the decoder refused was answered by NIO's protocol error handler, which closes; anything
-            // else (a reset connection) ends the stream as the client's doing.
+            // Anything else (a reset connection) ends the stream as the client's doing.
             logger.debug("stream connection failed: \(error)")
             context.close(promise: nil)
         }
@@ -209,19 +213,22 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
         close(because: stream?.ending.reason ?? reason)
     }
 
-    /// Stops everything the stream runs and sends its close frame, once. A client that reads nothing cannot
-    /// receive it: after `streamCloseWait` the connection is dropped instead.
-    private func close(because reason: StreamEnd) {
+    /// Stops everything the stream runs and sends its close frame, once (unless NIO's protocol error handler sent
+    /// it already). A client that reads nothing cannot receive it: after `streamCloseWait` the connection is
+    /// dropped instead.
+    private func close(because reason: StreamEnd, frameSent: Bool = false) {
         guard phase != .closing, let context else { return }
         phase = .closing
         stopEverything()
         logger.debug("stream of \(request.fixtureId.wire) ends: \(reason)")
         guard let frame = reason.closeFrame else { return context.close(promise: nil) }
-        var data = context.channel.allocator.buffer(capacity: 2 + frame.reason.utf8.count)
-        data.write(webSocketErrorCode: frame.code)
-        data.writeString(frame.reason)
-        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)))
-            .whenFailure { [channel = context.channel] _ in channel.close(promise: nil) }
+        if !frameSent {
+            var data = context.channel.allocator.buffer(capacity: 2 + frame.reason.utf8.count)
+            data.write(webSocketErrorCode: frame.code)
+            data.writeString(frame.reason)
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)))
+                .whenFailure { [channel = context.channel] _ in channel.close(promise: nil) }
+        }
         let channel = context.channel
         closeWait = context.eventLoop.scheduleTask(in: TimeAmount(endpoint.configuration.streamCloseWait)) {
             channel.close(promise: nil)
