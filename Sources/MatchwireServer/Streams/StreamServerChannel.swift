@@ -44,7 +44,7 @@ struct StreamServerChannel: ServerChildChannel, HTTPChannelHandler {
                 shouldUpgrade: { channel, head in
                     let promise = channel.eventLoop.makePromise(of: HTTPHeaders?.self)
                     promise.completeWithTask {
-                        let decided = await streams.decide(head, channel: channel, logger: logger)
+                        let decided = await streams.decide(head, logger: logger)
                         decision.withLock { $0 = decided }
                         guard case .accept = decided else { return nil }
                         return HTTPHeaders()
@@ -127,7 +127,7 @@ struct StreamEndpoint: Sendable {
     }
 
     /// Accepts an upgrade request that passes every check, or gives the plain HTTP answer.
-    func decide(_ head: HTTPRequestHead, channel: any Channel, logger: Logger) async -> Decision {
+    func decide(_ head: HTTPRequestHead, logger: Logger) async -> Decision {
         guard let (feed, sport, fixtureId) = Self.match(head.uri) else {
             return .refuse(
                 APIError(
@@ -135,16 +135,15 @@ struct StreamEndpoint: Sendable {
                     "Only the action streams (/{sport}/fixtures/{fixtureId}/actions and /media/{sport}/fixtures/{fixtureId}/actions) accept a websocket upgrade."
                 ))
         }
-        let checked: StreamRequest
         do {
             let request = try HTTPRequest(head, secure: false, splitCookie: false)
-            checked = try await StreamRequest.check(
-                Request(head: request, body: .init(buffer: ByteBuffer())), fixtureId: fixtureId, feed: feed,
-                sport: sport, store: store)
+            return .accept(
+                try await StreamRequest.check(
+                    Request(head: request, body: .init(buffer: ByteBuffer())), fixtureId: fixtureId, feed: feed,
+                    sport: sport, store: store))
         } catch {
             return .refuse(APIError.from(error, logger: logger))
         }
-        return .accept(checked)
     }
 
     /// `/{S}/fixtures/{id}/actions` (betting) or `/media/{S}/fixtures/{id}/actions` (media); the query is ignored.
