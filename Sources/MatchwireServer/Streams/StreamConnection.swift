@@ -105,8 +105,7 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
         case is NIOWebSocketError:
             // A frame the decoder refused: NIO's protocol error handler has sent the close frame (1002, 1009) and
             // closes the connection once it is written.
-            stream?.ending.end(.protocolError)
-            close(because: .protocolError, frameSent: true)
+            end(.protocolError, frameSent: true)
         default:
             // Anything else (a reset connection) ends the stream as the client's doing.
             logger.debug("stream connection failed: \(error)")
@@ -116,8 +115,7 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         stream?.ending.end(.clientClosed)
-        phase = .closing
-        stopEverything()
+        stop()
         closeWait?.cancel()
         if let stream { endpoint.hub.close(stream, fixtureId: request.fixtureId) }
         stream = nil
@@ -208,9 +206,9 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
     // MARK: Closing
 
     /// Ends the stream from here; the first reason given by anyone decides how it closes.
-    private func end(_ reason: StreamEnd) {
+    private func end(_ reason: StreamEnd, frameSent: Bool = false) {
         stream?.ending.end(reason)
-        close(because: stream?.ending.reason ?? reason)
+        close(because: stream?.ending.reason ?? reason, frameSent: frameSent)
     }
 
     /// Stops everything the stream runs and sends its close frame, once (unless NIO's protocol error handler sent
@@ -218,8 +216,7 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
     /// dropped instead.
     private func close(because reason: StreamEnd, frameSent: Bool = false) {
         guard phase != .closing, let context else { return }
-        phase = .closing
-        stopEverything()
+        stop()
         logger.debug("stream of \(request.fixtureId.wire) ends: \(reason)")
         guard let frame = reason.closeFrame else { return context.close(promise: nil) }
         if !frameSent {
@@ -239,15 +236,16 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
     private func closeReceived(_ frame: WebSocketFrame, context: ChannelHandlerContext) {
         guard phase != .closing else { return context.close(promise: nil) }
         stream?.ending.end(.clientClosed)
-        phase = .closing
-        stopEverything()
+        stop()
         var data = frame.unmaskedData
         let status = data.readSlice(length: min(2, data.readableBytes)) ?? ByteBuffer()
         context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: status)))
             .whenComplete { [channel = context.channel] _ in channel.close(promise: nil) }
     }
 
-    private func stopEverything() {
+    /// Enters `closing` and stops everything the stream runs: from here nothing more is written.
+    private func stop() {
+        phase = .closing
         authTimeout?.cancel()
         heartbeats?.cancel()
         delivery?.cancel()

@@ -287,8 +287,7 @@ final class DirectDelivery: Sendable {
     private func write(_ packets: [StreamPacket], _ frames: [ByteBuffer]) {
         var state = self.state.value
         defer { self.state.value = state }
-        // A stream that is ending (its close frame is on its way, written after this on the same loop) gets
-        // nothing more; ending it here gives it its reason at once.
+        // A stream that is ending (its close frame is written, or about to be on this same loop) gets nothing more.
         guard ending.reason == nil else { return }
         if state.pastEncoder == nil {
             state.pastEncoder = try? channel.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)
