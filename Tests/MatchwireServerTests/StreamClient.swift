@@ -104,7 +104,7 @@ final class RawWebSocket: Sendable {
                 + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                 + "Accept: application/json\r\n\r\n")
         var head: [UInt8] = []
-        while !head.ends(with: Array("\r\n\r\n".utf8)) {
+        while !head.suffix(4).elementsEqual("\r\n\r\n".utf8) {
             guard let byte = try connection.receive(exactly: 1) else { throw RuleViolation("no upgrade answer") }
             head += byte
         }
@@ -147,11 +147,5 @@ final class RawWebSocket: Sendable {
 private func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
         DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
-    }
-}
-
-extension Array where Element: Equatable {
-    fileprivate func ends(with suffix: [Element]) -> Bool {
-        count >= suffix.count && Array(self[(count - suffix.count)...]) == suffix
     }
 }
