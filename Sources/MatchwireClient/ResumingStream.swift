@@ -107,7 +107,7 @@ public struct ResumingStream: Sendable {
                     }
                     continue
                 }
-                let packet = try Packet.decode(Array(text.utf8))
+                let packet = try Packet.decode(json)
                 let seqNum = packet.action.fixtureSeqNum
                 if seqNum <= progress.position { continue }  // sent before the connection dropped
                 guard seqNum == progress.position + 1 else {

@@ -60,8 +60,7 @@ public struct ActionSubmission: Sendable, Hashable {
         case (nil, nil):
             throw RuleViolation("fixtureActionTypeId or fixtureActionType is required.")
         case (let id?, _):
-            guard let value = id.intValue else { throw RuleViolation("fixtureActionTypeId must be an integer.") }
-            actionType = .id(value)
+            actionType = .id(try Self.integer(id, rule: "fixtureActionTypeId must be an integer"))
         case (nil, let name?):
             guard let value = name.stringValue else { throw RuleViolation("fixtureActionType must be a string.") }
             actionType = .name(value)
@@ -84,8 +83,7 @@ public struct ActionSubmission: Sendable, Hashable {
         }
 
         if let value = object["fixtureActionSubTypeId"] {
-            guard let id = value.intValue else { throw RuleViolation("fixtureActionSubTypeId must be an integer.") }
-            subTypeId = id
+            subTypeId = try Self.integer(value, rule: "fixtureActionSubTypeId must be an integer")
         }
         if let team = object["team"] {
             guard team.objectValue != nil else { throw RuleViolation("team must be an object {\"id\": uuid}.") }
@@ -116,9 +114,8 @@ public struct ActionSubmission: Sendable, Hashable {
             clockTime = clock
         }
         if let value = object["period"] {
-            guard let number = value.intValue, number >= 0 else {
-                throw RuleViolation("period must be a whole number from 0.")
-            }
+            let number = try Self.integer(value, rule: "period must be a whole number from 0")
+            guard number >= 0 else { throw RuleViolation("period must be a whole number from 0.") }
             period = number
         }
         if let value = object["metadata"] {
@@ -134,6 +131,16 @@ public struct ActionSubmission: Sendable, Hashable {
                 relatedActionIds.append(try Self.uuid(id, field: "relatedFixtureActionIds"))
             }
         }
+    }
+
+    /// The value of an integer field, or `rule` as the refusal. A whole number too large for 64 bits (`1e308`, an
+    /// integer of 400 digits) is refused with `rule` too, and says it is out of range, since it is whole.
+    private static func integer(_ value: JSONValue, rule: String) throws(RuleViolation) -> Int {
+        if let integer = value.intValue { return integer }
+        if case .number(let number) = value, number.isWhole {
+            throw RuleViolation("\(rule); \(number.shortText) is out of range.")
+        }
+        throw RuleViolation("\(rule).")
     }
 
     private static func uuid(_ value: JSONValue?, field: String) throws(RuleViolation) -> UUID {

@@ -1,39 +1,31 @@
 import Foundation
 
-/// Any JSON value, kept exactly: numbers are held as `Decimal` so that a value read from text and written
-/// back is the same number, never rounded through a binary float.
+/// Any JSON value, kept exactly: numbers are held as their text (`JSONNumber`), so that a value read and written
+/// back is the same bytes, never rounded through a binary float, whatever its size.
 ///
 /// Used for the free-form parts of the protocol (`metadata`, rules objects) and to read request bodies
 /// before they are checked field by field, so that every problem can be named in a sentence.
 public enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
-    case number(Decimal)
+    case number(JSONNumber)
     case string(String)
     case array([JSONValue])
     case object([String: JSONValue])
 
-    /// Parses JSON text. Throws `JSONSyntaxError` when the bytes are not one JSON value.
-    public static func parse(_ bytes: some Collection<UInt8>) throws(JSONSyntaxError) -> JSONValue {
-        do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
-        } catch {
-            throw JSONSyntaxError(description: Self.describe(error))
-        }
-    }
+    /// The deepest nesting of arrays and objects that `parse` reads. The deepest document of the protocol (an
+    /// ingest array, an action, its metadata, a lineup's players) nests about 6 deep, so 64 refuses nothing real.
+    /// The bound keeps every recursive walk of a value (parsing, comparing, hashing, writing, freeing) to a few
+    /// hundred stack frames, so a hostile body of 100,000 `[` is refused at its 65th byte instead of costing a
+    /// deep stack.
+    public static let maxDepth = 64
 
-    private static func describe(_ error: any Error) -> String {
-        switch error {
-        case DecodingError.dataCorrupted(let context):
-            if let underlying = context.underlyingError as NSError?,
-                let detail = underlying.userInfo[NSDebugDescriptionErrorKey] as? String
-            {
-                return detail
-            }
-            return context.debugDescription
-        default:
-            return "\(error)"
-        }
+    /// Parses JSON text (RFC 8259) strictly, in one pass. Throws `JSONSyntaxError`, with the byte, when the bytes
+    /// are not one JSON value, or nest deeper than `maxDepth`, or repeat a name in an object, or escape half a
+    /// surrogate pair (`JSONParser`).
+    public static func parse(_ bytes: some Collection<UInt8>) throws(JSONSyntaxError) -> JSONValue {
+        var parser = JSONParser(Array(bytes))
+        return try parser.document()
     }
 
     public subscript(key: String) -> JSONValue? {
@@ -61,17 +53,13 @@ public enum JSONValue: Sendable, Hashable {
         return nil
     }
 
-    /// The value as an integer, when it is a number without a fractional part that fits in `Int`.
+    /// The value as an integer, when it is a whole number that fits in `Int` (`JSONNumber.int`).
     public var intValue: Int? {
-        guard case .number(let value) = self else { return nil }
-        var rounded = Decimal()
-        var copy = value
-        NSDecimalRound(&rounded, &copy, 0, .plain)
-        guard rounded == value, value >= Decimal(Int.min), value <= Decimal(Int.max) else { return nil }
-        return NSDecimalNumber(decimal: value).intValue
+        if case .number(let value) = self { return value.int }
+        return nil
     }
 
-    public static func number(_ value: Int) -> JSONValue { .number(Decimal(value)) }
+    public static func number(_ value: Int) -> JSONValue { .number(JSONNumber(value)) }
 
     /// A short name of the JSON type, for error sentences.
     public var kindName: String {
@@ -86,11 +74,11 @@ public enum JSONValue: Sendable, Hashable {
     }
 }
 
-/// The bytes of a request body were not JSON.
-public struct JSONSyntaxError: Error, Sendable, CustomStringConvertible {
-    public let description: String
-}
-
+/// Coding through `Decoder` and `Encoder`, for the records that go through them: the store's fixture records
+/// (whose rules objects hold integers and booleans) and packets read back by `JSONDecoder`. A `Decoder` does not
+/// hand over a number's text, so a number is read as an `Int`, else a `Decimal`, else a `Double`, and written the
+/// same way: exact for integers and for numbers of up to 38 digits, rounded beyond. Packets whose metadata must
+/// stay exact are read with `Packet.decode`, which takes the metadata from `parse`.
 extension JSONValue: Codable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
@@ -98,7 +86,7 @@ extension JSONValue: Codable {
             self = .null
         } else if let value = try? container.decode(Bool.self) {
             self = .bool(value)
-        } else if let value = try? container.decode(Decimal.self) {
+        } else if let value = Self.decodeNumber(container) {
             self = .number(value)
         } else if let value = try? container.decode(String.self) {
             self = .string(value)
@@ -109,12 +97,32 @@ extension JSONValue: Codable {
         }
     }
 
+    private static func decodeNumber(_ container: any SingleValueDecodingContainer) -> JSONNumber? {
+        if let value = try? container.decode(Int.self) { return JSONNumber(value) }
+        if let value = try? container.decode(Decimal.self), let number = JSONNumber(exactly: value) { return number }
+        if let value = try? container.decode(Double.self) { return JSONNumber(value) }
+        return nil
+    }
+
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
         case .null: try container.encodeNil()
         case .bool(let value): try container.encode(value)
-        case .number(let value): try container.encode(value)
+        case .number(let value):
+            if let integer = value.int {
+                try container.encode(integer)
+            } else if let decimal = value.decimal {
+                try container.encode(decimal)
+            } else if let double = value.double {
+                try container.encode(double)
+            } else {
+                throw EncodingError.invalidValue(
+                    value,
+                    .init(
+                        codingPath: encoder.codingPath,
+                        debugDescription: "the number \(value.shortText) is beyond Double's range"))
+            }
         case .string(let value): try container.encode(value)
         case .array(let value): try container.encode(value)
         case .object(let value): try container.encode(value)
@@ -132,6 +140,6 @@ extension JSONValue: ExpressibleByDictionaryLiteral, ExpressibleByArrayLiteral, 
 
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
     public init(stringLiteral value: String) { self = .string(value) }
-    public init(integerLiteral value: Int) { self = .number(Decimal(value)) }
+    public init(integerLiteral value: Int) { self = .number(JSONNumber(value)) }
     public init(booleanLiteral value: Bool) { self = .bool(value) }
 }

@@ -70,7 +70,7 @@ public struct JSONWriter: Sendable {
         switch value {
         case .null: null()
         case .bool(let flag): bool(flag)
-        case .number(let number): raw(number.description)
+        case .number(let number): raw(number.text)  // as it was read: metadata goes back byte for byte
         case .string(let text): string(text)
         case .array(let elements):
             beginArray()

@@ -35,7 +35,23 @@ public struct Packet: Sendable, Hashable {
 
     /// Reads a packet from its JSON.
     public static func decode(_ bytes: some Collection<UInt8>) throws -> Packet {
-        try JSONDecoder().decode(Packet.self, from: Data(bytes))
+        try decode(JSONValue.parse(bytes))
+    }
+
+    /// Reads a packet from its parsed JSON. The metadata is kept as parsed, so its numbers keep their text as the
+    /// scout sent them (through `Decoder` they would pass through `Decimal` or `Double`); the rest is read with
+    /// `JSONDecoder`, whose errors name the key at fault.
+    public static func decode(_ json: JSONValue) throws -> Packet {
+        var metadata: JSONValue?
+        var rest = json
+        if case .object(var packet) = json, case .object(var action)? = packet["fixtureAction"] {
+            metadata = action.removeValue(forKey: "metadata")
+            packet["fixtureAction"] = .object(action)
+            rest = .object(packet)
+        }
+        var decoded = try JSONDecoder().decode(Packet.self, from: Data(rest.jsonBytes))
+        if let metadata, metadata != .null { decoded.action.metadata = metadata }
+        return decoded
     }
 }
 

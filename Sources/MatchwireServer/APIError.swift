@@ -3,6 +3,7 @@ import Logging
 import MatchwireCore
 import MatchwireStore
 import NIOCore
+import NIOHTTP1
 
 /// Every error answer of the service: a status and a sentence, sent as `{"errorMessage": "..."}`.
 ///
@@ -26,7 +27,10 @@ public struct APIError: HTTPResponseError, Sendable {
     }
 
     /// `{"errorMessage": "..."}`.
-    var body: ByteBuffer {
+    var body: ByteBuffer { Self.body(message) }
+
+    /// `{"errorMessage": message}`: the body of every error answer, including those written below the router.
+    static func body(_ message: String) -> ByteBuffer {
         var writer = JSONWriter(reservingCapacity: 128)
         writer.beginObject()
         writer.key("errorMessage")
@@ -48,6 +52,10 @@ public struct APIError: HTTPResponseError, Sendable {
         switch error {
         case let error as APIError:
             return error
+        case let error as HTTPParserError:
+            // A body the parser refused half way (a bad chunk size): the connection guard closes it after this.
+            let refusal = Refusal(parserError: error)
+            return APIError(HTTPResponse.Status(code: Int(refusal.status.code)), refusal.message)
         case is NIOTooManyBytesError:
             return APIError(.contentTooLarge, "The request body is larger than the limit of 1 MiB.")
         case let error as HTTPError where error.status == .notFound:

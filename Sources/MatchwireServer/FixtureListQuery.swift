@@ -13,14 +13,14 @@ struct FixtureListQuery {
     static func parse(_ request: Request, sport: Sport) throws -> FixtureListQuery {
         let parameters = request.uri.queryParameters
         var query = FixtureQuery(sport: sport)
-        if let live = parameters["live"] {
+        if let live = try QueryParameter.single(parameters, "live") {
             switch live.lowercased() {
             case "true": query.status = .live
             case "false": break
             default: throw APIError(.badRequest, "Query parameter 'live' must be true or false.")
             }
         }
-        if let status = parameters["status"] {
+        if let status = try QueryParameter.single(parameters, "status") {
             guard let value = FixtureStatus(name: String(status)) else {
                 throw APIError(
                     .badRequest,
@@ -33,9 +33,12 @@ struct FixtureListQuery {
             }
             query.status = value
         }
-        query.dateFrom = try date(parameters["dateFrom"], name: "dateFrom")
-        query.dateTo = try date(parameters["dateTo"], name: "dateTo")
+        query.dateFrom = try date(QueryParameter.single(parameters, "dateFrom"), name: "dateFrom")
+        query.dateTo = try date(QueryParameter.single(parameters, "dateTo"), name: "dateTo")
         let sorts = parameters[values: "sort"]
+        guard sorts.count <= FixtureQuery.SortField.allCases.count else {
+            throw APIError(.badRequest, "Query parameter 'sort' may be given at most twice: once for name, once for startTime.")
+        }
         if !sorts.isEmpty {
             query.sort = try sorts.map { text in
                 let parts = text.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
@@ -51,9 +54,9 @@ struct FixtureListQuery {
             }
         }
         if request.headers.first(where: { $0.name.canonicalName == "paged" })?.value.lowercased() == "true" {
-            let page = try QueryParameter.integer(parameters["page"], name: "page", range: 0...1_000_000) ?? 0
+            let page = try QueryParameter.integer(parameters, "page", range: 0...1_000_000) ?? 0
             let size =
-                try QueryParameter.integer(parameters["size"], name: "size", range: 1...maximumPageSize)
+                try QueryParameter.integer(parameters, "size", range: 1...maximumPageSize)
                 ?? defaultPageSize
             query.page = (page, size)
         }

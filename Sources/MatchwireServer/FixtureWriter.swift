@@ -17,6 +17,8 @@ actor FixtureWriter {
     private let hub: StreamHub
     private let lock = AsyncSerialLock()
     private var engine: FixtureEngine?
+    /// The last number this writer handed to the hub; nil before the first.
+    private var publishedThrough: Int?
 
     init(fixtureId: UUID, store: any EventStore, hub: StreamHub) {
         self.fixtureId = fixtureId
@@ -64,7 +66,7 @@ actor FixtureWriter {
             let changed = draft.fixture.following(draft)
             try await store.append(
                 checked.stored, fixture: changed.differs(from: record, beyond: \.lastSeqNum) ? changed : nil)
-            hub.publish(checked.published, fixtureId: fixtureId)
+            publish(checked.published)
         }
         engine = draft
         var packets: [[UInt8]] = []
@@ -149,8 +151,28 @@ actor FixtureWriter {
                 }
             }
         }
+        try await publishStoredSinceLastPublished(through: rebuilt.lastSeqNum)
         engine = rebuilt
         return rebuilt
+    }
+
+    private func publish(_ packets: [StreamPacket]) {
+        hub.publish(packets, fixtureId: fixtureId)
+        publishedThrough = packets.last?.seqNum ?? publishedThrough
+    }
+
+    /// An append that failed may still have been committed (the connection broke after the commit, say): the
+    /// rebuilt engine then has packets that were never published. They are published now, from the store, so
+    /// that the hub's subscribers get every number. A writer that has published nothing yet has nothing to catch
+    /// up: its subscribers read the store.
+    private func publishStoredSinceLastPublished(through last: Int) async throws {
+        guard var next = publishedThrough.map({ $0 + 1 }) else { return }
+        while next <= last {
+            let batch = try await store.packets(fixtureId: fixtureId, after: next - 1, limit: 500)
+            guard !batch.isEmpty else { return }
+            publish(try batch.map(StreamPacket.init(stored:)))
+            next = batch[batch.count - 1].seqNum + 1
+        }
     }
 
     /// 32 lowercase hex digits, new for every packet.

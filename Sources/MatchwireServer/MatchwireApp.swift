@@ -27,9 +27,18 @@ public enum MatchwireApp {
         let streams = StreamEndpoint(configuration: configuration, store: store, access: access, hub: hub)
         return Application(
             router: router,
-            server: HTTPServerBuilder { responder in StreamServerChannel(responder: responder, streams: streams) },
+            server: HTTPServerBuilder { responder in
+                StreamServerChannel(
+                    responder: responder, streams: streams,
+                    connections: ConnectionLimit(limit: configuration.maxConnections),
+                    limits: configuration.connectionLimits)
+            },
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "matchwire"),
+            services: [
+                TokenRevocations(
+                    store: store, hub: hub, interval: configuration.revocationCheckInterval, logger: logger)
+            ],
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
     }

@@ -17,31 +17,40 @@ struct Routes: Sendable {
     let finishedLists: FinishedListCache
 
     func register(on router: Router<BasicRequestContext>) {
+        var methods = AllowedMethods()
+        func add(
+            _ method: HTTPRequest.Method, _ path: String,
+            _ handler: @escaping @Sendable (Request, BasicRequestContext) async throws -> Response
+        ) {
+            router.on(RouterPath(path), method: method, use: handler)
+            methods.add(method, path)
+        }
         for sport in Sport.allCases {
             let base = sport.pathSegment
-            router.get("\(base)/fixtures") { request, _ in try await listFixtures(request, sport: sport) }
-            router.get("\(base)/fixtures/:fixtureId") { request, context in
+            add(.get, "\(base)/fixtures") { request, _ in try await listFixtures(request, sport: sport) }
+            add(.get, "\(base)/fixtures/:fixtureId") { request, context in
                 try await getFixture(request, context: context, sport: sport)
             }
-            router.get("\(base)/fixtures/:fixtureId/actions") { request, context in
+            add(.get, "\(base)/fixtures/:fixtureId/actions") { request, context in
                 try await listActions(request, context: context, sport: sport)
             }
-            router.get("media/\(base)/fixtures/:fixtureId/actions") { _, _ -> Response in
+            add(.get, "media/\(base)/fixtures/:fixtureId/actions") { _, _ -> Response in
                 throw APIError(
                     .upgradeRequired, "The media feed is a websocket stream: connect with 'Upgrade: websocket'.",
                     headers: [.upgrade: "websocket"])
             }
-            router.post("ingest/\(base)/fixtures/:fixtureId/actions") { request, context in
+            add(.post, "ingest/\(base)/fixtures/:fixtureId/actions") { request, context in
                 try await ingest(request, context: context, sport: sport)
             }
         }
-        router.post("admin/fixtures") { request, _ in try await createFixture(request) }
-        router.patch("admin/fixtures/:fixtureId") { request, context in
+        add(.post, "admin/fixtures") { request, _ in try await createFixture(request) }
+        add(.patch, "admin/fixtures/:fixtureId") { request, context in
             try await patchFixture(request, context: context)
         }
-        router.delete("admin/fixtures/:fixtureId") { request, context in
+        add(.delete, "admin/fixtures/:fixtureId") { request, context in
             try await deleteFixture(request, context: context)
         }
+        methods.refuseOthers(on: router)
     }
 
     // MARK: Consumer REST
@@ -111,7 +120,7 @@ struct Routes: Sendable {
         var request = request
         let body = try await request.collectBody(upTo: configuration.maxBodyBytes)
         let writer = try await writers.writer(forPath: context.parameters.get("fixtureId"), sport: sport)
-        let json = try parseJSON(body)
+        let json = try parseJSON(body, of: request)
         let submissions = try ActionSubmission.batch(from: json)
         let result = try await writer.ingest(submissions, receivedAt: .now)
         let buffer = ByteBuffer(
@@ -126,7 +135,7 @@ struct Routes: Sendable {
     private func createFixture(_ request: Request) async throws -> Response {
         _ = try await access.authorizeAdmin(request)
         var request = request
-        let body = try parseJSON(try await request.collectBody(upTo: configuration.maxBodyBytes))
+        let body = try parseJSON(try await request.collectBody(upTo: configuration.maxBodyBytes), of: request)
         let fixture = try FixtureRequest.create(body)
         try await store.insertFixture(fixture)
         return vendorResponse(fixture.jsonBytes, status: .created)
@@ -135,7 +144,7 @@ struct Routes: Sendable {
     private func patchFixture(_ request: Request, context: BasicRequestContext) async throws -> Response {
         _ = try await access.authorizeAdmin(request)
         var request = request
-        let body = try parseJSON(try await request.collectBody(upTo: configuration.maxBodyBytes))
+        let body = try parseJSON(try await request.collectBody(upTo: configuration.maxBodyBytes), of: request)
         let writer = try await writers.writer(forPath: context.parameters.get("fixtureId"), sport: nil)
         let fixture = try await writer.updateFixture { fixture in
             guard fixture.status == .scheduled || fixture.status == .postponed, !fixture.finished else {
@@ -168,12 +177,36 @@ struct Routes: Sendable {
         try await store.requireFixture(context.parameters.get("fixtureId"), sport: sport)
     }
 
-    private func parseJSON(_ body: ByteBuffer) throws -> JSONValue {
+    /// Malformed JSON is a bad request (400). JSON that is well formed but refused on purpose (nested deeper than
+    /// `JSONValue.maxDepth`, a name twice in one object, half a surrogate pair) is content this service does not
+    /// take (422). Either way the sentence names the byte.
+    ///
+    /// A body sent as some other media type that is not JSON either is 415. A body that parses as JSON is taken
+    /// whatever its `Content-Type` says, so that `curl -d`, which labels everything form data, works as scouts and
+    /// operators use it.
+    private func parseJSON(_ body: ByteBuffer, of request: Request) throws -> JSONValue {
         do {
             return try JSONValue.parse(body.readableBytesView)
         } catch {
-            throw APIError(.badRequest, "The body is not valid JSON: \(error.description)")
+            if let type = request.headers[.contentType], !Self.namesJSON(type) {
+                throw APIError(
+                    .unsupportedMediaType,
+                    "The body must be JSON (Content-Type: application/json); it was sent as \(Self.mediaType(type)) and is not JSON.")
+            }
+            throw APIError(
+                error.kind == .malformed ? .badRequest : .unprocessableContent, error.sentence(about: "The body"))
         }
+    }
+
+    /// The media type of a `Content-Type` value, without its parameters.
+    static func mediaType(_ contentType: String) -> String {
+        String(contentType.prefix { $0 != ";" }).trimmingCharacters(in: .whitespaces).lowercased()
+    }
+
+    /// `application/json`, or a `+json` type.
+    static func namesJSON(_ contentType: String) -> Bool {
+        let type = mediaType(contentType)
+        return type == "application/json" || (type.hasPrefix("application/") && type.hasSuffix("+json"))
     }
 
     private func vendorResponse(_ bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {

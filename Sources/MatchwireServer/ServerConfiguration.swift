@@ -1,5 +1,6 @@
 import Foundation
 import MatchwireCore
+import NIOCore
 
 /// The settings of `matchwire serve` (operations.md §5), with their defaults.
 public struct ServerConfiguration: Sendable, Hashable {
@@ -20,6 +21,19 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var streamCloseWait = Duration.seconds(5)
     /// The largest ingest or admin request body.
     public var maxBodyBytes = 1 << 20
+    /// Seconds a new connection has to send a complete request head, and any request head to be completed once
+    /// its first bytes have come.
+    public var headerTimeout = 10.0
+    /// Seconds a request body may pause between two reads.
+    public var bodyTimeout = 10.0
+    /// Seconds a kept-alive connection may wait for its next request.
+    public var idleTimeout = 60.0
+    /// Connections (HTTP and streams) open at once; one more is answered 503 and closed.
+    public var maxConnections = 10_000
+    /// Seconds from SIGTERM to the process's exit, whatever the clients do.
+    public var shutdownTimeout = 10.0
+    /// How often the open streams' tokens are checked for revocation: the longest a revoked token keeps a stream.
+    public var revocationCheckInterval = Duration.seconds(2)
 
     public init() {}
 
@@ -27,7 +41,15 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var summary: String {
         "heartbeat-interval=\(heartbeatInterval)s auth-timeout=\(authTimeout)s media-delay=\(mediaDelay)s "
             + "rate-limit=\(rateLimit)/s rate-burst=\(rateBurst) subscriber-queue=\(subscriberQueue) "
-            + "max-body=\(maxBodyBytes)B"
+            + "max-body=\(maxBodyBytes)B header-timeout=\(headerTimeout)s body-timeout=\(bodyTimeout)s "
+            + "idle-timeout=\(idleTimeout)s max-connections=\(maxConnections) shutdown-timeout=\(shutdownTimeout)s"
+    }
+
+    /// The bounds `HTTPConnectionGuard` keeps.
+    var connectionLimits: HTTPConnectionGuard.Limits {
+        HTTPConnectionGuard.Limits(
+            headerTimeout: TimeAmount(seconds: headerTimeout), bodyTimeout: TimeAmount(seconds: bodyTimeout),
+            idleTimeout: TimeAmount(seconds: idleTimeout), maxBodyBytes: maxBodyBytes)
     }
 }
 

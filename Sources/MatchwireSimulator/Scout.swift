@@ -124,8 +124,9 @@ struct Scout {
         try send(
             19,
             metadata: [
-                "latitude": .number(Decimal(venue.latitude) / 10_000),
-                "longitude": .number(Decimal(venue.longitude) / 10_000),
+                // Ten-thousandths of a degree, written exactly (a Decimal is never NaN here).
+                "latitude": .number(JSONNumber(exactly: Decimal(venue.latitude) / 10_000) ?? JSONNumber(0)),
+                "longitude": .number(JSONNumber(exactly: Decimal(venue.longitude) / 10_000) ?? JSONNumber(0)),
             ])
         for side in [Side.home, .away] {
             wait(20...90)

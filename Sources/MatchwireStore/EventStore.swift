@@ -42,7 +42,7 @@ public enum PacketOrder: Sendable {
 
 /// Which fixtures of a sport to list, in which order, which page.
 public struct FixtureQuery: Sendable, Hashable {
-    public enum SortField: String, Sendable { case name, startTime }
+    public enum SortField: String, Sendable, CaseIterable { case name, startTime }
 
     public var sport: Sport
     public var status: FixtureStatus?
@@ -97,6 +97,8 @@ public enum StoreError: Error, Sendable, Equatable {
     case unknownFixture(UUID)
     /// The database was written by a newer version of Matchwire, whose schema this one does not know.
     case newerSchema(version: Int, known: Int)
+    /// A stored row that cannot be read back (named: which row of what).
+    case corruptRow(String)
 }
 
 extension StoreError: CustomStringConvertible {
@@ -108,6 +110,7 @@ extension StoreError: CustomStringConvertible {
         case .unknownFixture(let id): "Fixture \(id.wire) does not exist."
         case .newerSchema(let version, let known):
             "The database has schema version \(version); this Matchwire knows versions up to \(known). Use a newer Matchwire."
+        case .corruptRow(let what): "The stored \(what) cannot be read."
         }
     }
 }

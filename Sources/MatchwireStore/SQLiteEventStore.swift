@@ -9,19 +9,19 @@ import Synchronization
 /// The embedded store: one SQLite file in WAL mode.
 ///
 /// Writes go through one connection, one transaction at a time, with `synchronous=FULL` so that a commit is
-/// on disk when `append` returns. Reads use a second connection and never wait for a write (WAL lets a
-/// reader see the last commit while a writer works). Other processes (the `token` and `fixture` commands)
-/// may open the same file while the server runs.
+/// on disk when `append` returns. Reads use other connections (``SQLiteReaders``), one statement each, and never
+/// wait for a write (WAL lets a reader see the last commit while a writer works). Other processes (the `token`
+/// and `fixture` commands) may open the same file while the server runs.
 public final class SQLiteEventStore: EventStore {
     public let path: String
     private let writer: SQLiteConnection
-    private let reader: SQLiteConnection
+    private let reader: SQLiteReaders
     private let writeLock = AsyncSerialLock()
     private let appendQueue = Mutex(AppendQueue())
 
     public var description: String { "sqlite \(path)" }
 
-    private init(path: String, writer: SQLiteConnection, reader: SQLiteConnection) {
+    private init(path: String, writer: SQLiteConnection, reader: SQLiteReaders) {
         self.path = path
         self.writer = writer
         self.reader = reader
@@ -37,8 +37,7 @@ public final class SQLiteEventStore: EventStore {
             _ = try await writer.query("PRAGMA journal_mode = WAL")
             _ = try await writer.query("PRAGMA synchronous = FULL")
             try await migrate(writer)
-            let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-            _ = try await reader.query("PRAGMA busy_timeout = 10000")
+            let reader = try await SQLiteReaders.open(path: path, logger: logger)
             return SQLiteEventStore(path: path, writer: writer, reader: reader)
         } catch {
             try? await writer.close()
@@ -376,13 +375,17 @@ public final class SQLiteEventStore: EventStore {
             WHERE fixture_id = ? AND seq > ? ORDER BY seq LIMIT ?
             """,
             [.text(fixtureId.wire), .integer(seqNum), .integer(limit)])
-        return rows.compactMap { row in
+        // A row that cannot be read is an error, never skipped: a stream would pass over its number.
+        return try rows.map { row in
             guard let seq = row.column("seq")?.integer, let period = row.column("period")?.integer,
                 let actionId = row.column("action_id")?.string.flatMap(UUID.init(uuidString:)),
                 let sendType = row.column("send_type")?.integer.flatMap(SendType.init(rawValue:)),
                 let traceId = row.column("trace_id")?.string, let received = row.column("received_at")?.integer,
                 let submission = row.column("submission")?.blob, let body = row.column("body")?.blob
-            else { return nil }
+            else {
+                throw StoreError.corruptRow(
+                    "packet \(row.column("seq")?.integer.map(String.init) ?? "?") of fixture \(fixtureId.wire)")
+            }
             return StoredPacket(
                 fixtureId: fixtureId, seqNum: seq, period: period, actionId: actionId, sendType: sendType,
                 traceId: traceId, receivedAt: Timestamp(microseconds: Int64(received)),
@@ -398,7 +401,7 @@ public final class SQLiteEventStore: EventStore {
     }
 
     public func lastSeqNum(fixtureId: UUID) async throws -> Int {
-        try await Self.lastSeqNums(of: [fixtureId], on: reader)[fixtureId] ?? 0
+        try await reader.withConnection { try await Self.lastSeqNums(of: [fixtureId], on: $0) }[fixtureId] ?? 0
     }
 
     // MARK: Tokens

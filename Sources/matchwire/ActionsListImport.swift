@@ -37,14 +37,14 @@ struct ActionsListImport {
             }
             elements = array
         } catch let error as JSONSyntaxError {
-            throw Refusal("The file is not valid JSON: \(error.description)")
+            throw Refusal(error.sentence(about: "The file"))
         }
         guard !elements.isEmpty else { throw Refusal("The file holds no packets.") }
 
         var decoded: [(index: Int, packet: Packet, json: JSONValue)] = []
         for (index, element) in elements.enumerated() {
             do {
-                decoded.append((index, try Packet.decode(element.jsonBytes), element))
+                decoded.append((index, try Packet.decode(element), element))
             } catch {
                 throw Refusal("Packet at index \(index) is not a packet: \(Self.describe(error))")
             }

@@ -19,6 +19,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Consumer requests a token may burst. Default: 10") var rateBurst: Int?
     @Option(help: "Packets a stream subscriber may fall behind before it is closed. Default: 1000")
     var subscriberQueue: Int?
+    @Option(help: "Seconds a connection has to send a whole request head. Default: 10") var headerTimeout: Double?
+    @Option(help: "Seconds a request body may pause between two reads. Default: 10") var bodyTimeout: Double?
+    @Option(help: "Seconds a kept-alive connection may wait for its next request. Default: 60") var idleTimeout: Double?
+    @Option(help: "Connections open at once; one more is answered 503. Default: 10000") var maxConnections: Int?
+    @Option(help: "Seconds from SIGTERM or SIGINT to exit, whatever the clients do. Default: 10")
+    var shutdownTimeout: Double?
     @Flag(help: "Keep one simulated live fixture per sport running, and a few completed ones to replay.")
     var demo = false
     @Option(help: "How many times faster than real time demo matches are played. Default: 1")
@@ -37,6 +43,16 @@ struct Serve: AsyncParsableCommand {
         configuration.rateBurst = try Environment.setting(rateBurst, "rate-burst", default: configuration.rateBurst)
         configuration.subscriberQueue = try Environment.setting(
             subscriberQueue, "subscriber-queue", default: configuration.subscriberQueue)
+        configuration.headerTimeout = try Environment.setting(
+            headerTimeout, "header-timeout", default: configuration.headerTimeout)
+        configuration.bodyTimeout = try Environment.setting(
+            bodyTimeout, "body-timeout", default: configuration.bodyTimeout)
+        configuration.idleTimeout = try Environment.setting(
+            idleTimeout, "idle-timeout", default: configuration.idleTimeout)
+        configuration.maxConnections = try Environment.setting(
+            maxConnections, "max-connections", default: configuration.maxConnections)
+        configuration.shutdownTimeout = try Environment.setting(
+            shutdownTimeout, "shutdown-timeout", default: configuration.shutdownTimeout)
         try validate(configuration)
         let settings = configuration
         let demo = try self.demo || Environment.setting(nil as Bool?, "demo", default: false)
@@ -69,9 +85,14 @@ struct Serve: AsyncParsableCommand {
                     store: eventStore, writers: writers, speed: demoSpeed, seedCompleted: demoAccess.isNew,
                     logger: logger))
         }
-        let group = ServiceGroup(
-            configuration: .init(
-                services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: frameworkLogger))
+        // The shutdown is bounded: past `shutdownTimeout` the services are cancelled, and a service that does not
+        // end within a further second of cancellation stops the process (ServiceGroup's fatal error), so that no
+        // client can keep it running.
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: frameworkLogger)
+        groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(Int(settings.shutdownTimeout * 1000))
+        groupConfiguration.maximumCancellationDuration = .seconds(1)
+        let group = ServiceGroup(configuration: groupConfiguration)
         do {
             try await group.run()
         } catch {
@@ -91,6 +112,13 @@ struct Serve: AsyncParsableCommand {
         guard configuration.mediaDelay >= 0 else { throw ValidationError("--media-delay must be 0 or more.") }
         guard configuration.rateLimit > 0 else { throw ValidationError("--rate-limit must be above 0.") }
         guard configuration.rateBurst >= 1 else { throw ValidationError("--rate-burst must be at least 1.") }
+        for (name, value) in [
+            ("header-timeout", configuration.headerTimeout), ("body-timeout", configuration.bodyTimeout),
+            ("idle-timeout", configuration.idleTimeout), ("shutdown-timeout", configuration.shutdownTimeout),
+        ] {
+            guard value > 0, value <= 86_400 else { throw ValidationError("--\(name) must be above 0 and at most 86400.") }
+        }
+        guard configuration.maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1.") }
         guard configuration.subscriberQueue >= 1 else {
             throw ValidationError("--subscriber-queue must be at least 1.")
         }

@@ -98,6 +98,40 @@ import Testing
         }
     }
 
+    @Test func validJSONIsNeverAnsweredAsMalformedAndMetadataNumbersComeBackAsSent() async throws {
+        try await TestServer.start { server, client in
+            func post(_ text: String) async throws -> TestResponse {
+                try await client.execute(
+                    uri: server.ingestPath, method: .post, headers: server.bearer(server.scout),
+                    body: ByteBuffer(string: text))
+            }
+            let outOfRange = try await post(
+                #"{"actionId": "\#(UUID().uuidString)", "fixtureActionTypeId": 1104, "period": 1e308}"#)
+            #expect(outOfRange.status == .unprocessableContent)
+            #expect(outOfRange.errorMessage == "period must be a whole number from 0; 1e308 is out of range.")
+
+            let tooDeep = try await post(String(repeating: "[", count: 100_000))
+            #expect(tooDeep.status == .unprocessableContent)
+            #expect(tooDeep.errorMessage.hasPrefix("The body nests arrays and objects more than 64 deep"))
+
+            let malformed = try await post(#"{"actionId": "x",}"#)
+            #expect(malformed.status == .badRequest)
+            #expect(
+                malformed.errorMessage
+                    == "The body is not valid JSON: unexpected character '}' at byte 17 where a name in quotes "
+                    + "was expected.")
+
+            let metadata = #"{"big":1\#(String(repeating: "0", count: 399)),"max":1e308,"min":5e-324,"price":1.50}"#
+            let colours = #"{"actionId": "\#(UUID().uuidString)", "fixtureActionTypeId": 2, "metadata": \#(metadata)}"#
+            let stored = try await post(colours)
+            #expect(stored.status == .created, "\(stored.errorMessage)")
+            #expect(String(buffer: stored.body).contains(#""metadata":\#(metadata)"#))
+            let retry = try await post(colours)
+            #expect(retry.status == .ok, "a retry with the same numbers is recognised")
+            #expect(Array(retry.body.readableBytesView) == Array(stored.body.readableBytesView))
+        }
+    }
+
     @Test func malformedJSONIs400AndOversizedBodyIs413() async throws {
         try await TestServer.start { server, client in
             let malformed = try await client.execute(

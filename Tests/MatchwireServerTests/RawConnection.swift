@@ -6,17 +6,10 @@ final class RawConnection: @unchecked Sendable {
     private let descriptor: Int32
 
     init(port: Int) throws {
-        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
+        guard let descriptor = connectToLoopback(port: port) else {
+            throw RuleViolation("cannot connect to port \(port)")
         }
-        guard descriptor >= 0, connected == 0 else { throw RuleViolation("cannot connect to port \(port)") }
+        self.descriptor = descriptor
     }
 
     deinit { close(descriptor) }
@@ -41,7 +34,7 @@ final class RawConnection: @unchecked Sendable {
         var buffer = [UInt8](repeating: 0, count: count)
         while received.count < count {
             let got = recv(descriptor, &buffer, count - received.count, 0)
-            guard got >= 0 else { throw RuleViolation("receive failed or timed out") }
+            guard got >= 0 else { throw RuleViolation("receive failed or timed out (errno \(errno))") }
             if got == 0 { return nil }
             received += buffer[0..<got]
         }
@@ -59,4 +52,24 @@ final class RawConnection: @unchecked Sendable {
             received += buffer[0..<count]
         }
     }
+}
+
+/// A socket connected to the port on 127.0.0.1, or nil (nothing left open) when none can be made.
+func connectToLoopback(port: Int) -> Int32? {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard descriptor >= 0 else { return nil }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
+    }
+    guard connected == 0 else {
+        close(descriptor)
+        return nil
+    }
+    return descriptor
 }

@@ -19,6 +19,9 @@ final class StreamTranscript: Sendable {
     }
 
     private let entries = Mutex<[Entry]>([])
+    private let lastSeqNumBox = Mutex<Int?>(nil)
+    /// The `fixtureSeqNum` of the last packet received, read without going through every entry.
+    var lastSeqNum: Int? { lastSeqNumBox.withLock { $0 } }
     private let closeCodeBox = Mutex<WebSocketErrorCode?>(nil)
 
     var all: [Entry] { entries.withLock { $0 } }
@@ -32,6 +35,7 @@ final class StreamTranscript: Sendable {
     func append(_ text: String) {
         let json = (try? JSONValue.parse(Array(text.utf8))) ?? .null
         entries.withLock { $0.append(Entry(json: json, text: text, arrived: .now)) }
+        if let seqNum = json["fixtureAction"]?["fixtureSeqNum"]?.intValue { lastSeqNumBox.withLock { $0 = seqNum } }
     }
 
     func closed(_ code: WebSocketErrorCode?) {
@@ -79,14 +83,20 @@ enum StreamClient {
 }
 
 /// A websocket client written frame by frame over a plain socket, for what a library client never sends:
-/// fragments, a bare continuation, a ping whose answer is checked, a close with a given code. Its socket calls
-/// block, so they run on a dispatch thread, never on one of the few threads that run the server's tasks.
+/// fragments, a bare continuation, a ping whose answer is checked, a close with a given code, and frames that break
+/// RFC 6455 (unmasked, reserved bits set, an unknown opcode, any payload). Its socket calls block, so they run on a
+/// dispatch thread, never on one of the few threads that run the server's tasks.
 final class RawWebSocket: Sendable {
     struct Frame: Equatable {
         let opcode: WebSocketOpcode
         let payload: [UInt8]
 
         var text: String { String(decoding: payload, as: UTF8.self) }
+        /// The status code of a close frame, nil when its payload has none.
+        var closeCode: UInt16? {
+            guard opcode == .connectionClose, payload.count >= 2 else { return nil }
+            return UInt16(payload[0]) << 8 | UInt16(payload[1])
+        }
     }
 
     private let connection: RawConnection
@@ -113,13 +123,26 @@ final class RawWebSocket: Sendable {
         }
     }
 
-    /// Sends one masked frame (payloads under 126 bytes).
-    func send(_ opcode: WebSocketOpcode, _ payload: some Collection<UInt8>, fin: Bool = true) throws {
-        precondition(payload.count < 126)
+    /// Sends one frame (payloads under 126 bytes): masked unless `masked` is false, with the reserved bits `rsv`
+    /// (RSV1 is 4, RSV2 2, RSV3 1).
+    func send(
+        _ opcode: WebSocketOpcode, _ payload: some Collection<UInt8>, fin: Bool = true, masked: Bool = true,
+        rsv: UInt8 = 0
+    ) throws {
+        try connection.write(bytes: Self.frame(opcode, payload, fin: fin, masked: masked, rsv: rsv))
+    }
+
+    /// The bytes of one client frame (payloads under 126 bytes), as `send` writes them.
+    static func frame(
+        _ opcode: WebSocketOpcode, _ payload: some Collection<UInt8>, fin: Bool = true, masked: Bool = true,
+        rsv: UInt8 = 0
+    ) -> [UInt8] {
+        precondition(payload.count < 126 && rsv < 8)
+        let first: UInt8 = (fin ? 0x80 : 0) | rsv << 4 | UInt8(webSocketOpcode: opcode)
+        guard masked else { return [first, UInt8(payload.count)] + Array(payload) }
         let mask: [UInt8] = [0x37, 0xfa, 0x21, 0x3d]
-        let masked = payload.enumerated().map { $0.element ^ mask[$0.offset % 4] }
-        let first = (fin ? 0x80 : 0) | UInt8(webSocketOpcode: opcode)
-        try connection.write(bytes: [first, 0x80 | UInt8(payload.count)] + mask + masked)
+        let maskedPayload = payload.enumerated().map { $0.element ^ mask[$0.offset % 4] }
+        return [first, 0x80 | UInt8(payload.count)] + mask + maskedPayload
     }
 
     /// The next frame from the server, skipping text frames when asked (heartbeats); nil once it has closed.
@@ -145,7 +168,9 @@ final class RawWebSocket: Sendable {
 }
 
 private func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    // A thread of its own for each call: Dispatch's global queues have about as many threads as cores here, and
+    // calls that block in recv for seconds would queue behind each other when many sockets wait at once.
     try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+        Thread { continuation.resume(with: Result { try body() }) }.start()
     }
 }

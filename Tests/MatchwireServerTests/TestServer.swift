@@ -18,10 +18,13 @@ struct TestServer {
     let consumer: String
     let fixture: Fixture
     let hub: StreamHub
+    /// The server's fixture writers: a scout in the same process (as the demo's) ingests through them.
+    let writers: FixtureWriters
 
     static func start(
         rateLimit: Double = 1000, rateBurst: Int = 1000,
         configure: (inout ServerConfiguration) -> Void = { _ in },
+        serving: (SQLiteEventStore) -> any EventStore = { $0 },
         _ body: @Sendable (TestServer, any TestClientProtocol) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("matchwire-\(UUID().uuidString)")
@@ -31,6 +34,10 @@ struct TestServer {
         configuration.port = 0
         configuration.rateLimit = rateLimit
         configuration.rateBurst = rateBurst
+        // The test client connects when the server starts and may first ask much later on a loaded machine: the
+        // connection timeouts are tested on their own (HTTPConnectionGuardTests, HostileInputTests).
+        configuration.headerTimeout = 600
+        configuration.idleTimeout = 600
         configure(&configuration)
         let now = Timestamp(millisecondsSince1970: 1_747_729_800_000)
         var tokens: [String] = []
@@ -40,21 +47,19 @@ struct TestServer {
             try await store.insertToken(issued.record)
             tokens.append(issued.token)
         }
-        let fixture = Fixture(
-            id: UUID(), sport: .tableTennis, startDate: Timestamp(localDateTime: "2025-05-20T08:30:00")!,
-            teams: [
-                TeamRef(id: UUID(), name: "PARK Gahyeon", homeTeam: true),
-                TeamRef(id: UUID(), name: "BATRA Manika", homeTeam: false),
-            ],
-            rules: TableTennisRules(bestOf: 3).rulesObject)
+        let fixture = tableTennisFixture()
         try await store.insertFixture(fixture)
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let hub = StreamHub(logger: logger)
+        // What the server reads and writes through: the store itself, or a wrapper a test puts around it.
+        let served = serving(store)
+        let writers = FixtureWriters(store: served, hub: hub)
         let server = TestServer(
             store: store, configuration: configuration, admin: tokens[2], scout: tokens[1], consumer: tokens[0],
-            fixture: fixture, hub: hub)
-        let app = MatchwireApp.build(configuration: configuration, store: store, hub: hub, logger: logger)
+            fixture: fixture, hub: hub, writers: writers)
+        let app = MatchwireApp.build(
+            configuration: configuration, store: served, hub: hub, writers: writers, logger: logger)
         do {
             try await app.test(.live) { client in try await body(server, client) }
         } catch {
@@ -62,6 +67,17 @@ struct TestServer {
             throw error
         }
         try await store.close()
+    }
+
+    /// A scheduled best-of-3 table tennis fixture.
+    static func tableTennisFixture() -> Fixture {
+        Fixture(
+            id: UUID(), sport: .tableTennis, startDate: Timestamp(localDateTime: "2025-05-20T08:30:00")!,
+            teams: [
+                TeamRef(id: UUID(), name: "PARK Gahyeon", homeTeam: true),
+                TeamRef(id: UUID(), name: "BATRA Manika", homeTeam: false),
+            ],
+            rules: TableTennisRules(bestOf: 3).rulesObject)
     }
 
     var actionsPath: String { "/v2/tabletennis/fixtures/\(fixture.id.wire)/actions" }

@@ -2,6 +2,7 @@ import Foundation
 import MatchwireCore
 import MatchwireStore
 import SQLiteNIO
+import Synchronization
 import Testing
 
 /// The back ends that must pass the contract. Each opens a fresh, empty store, and can open it again.
@@ -172,6 +173,45 @@ func makePacket(_ fixture: Fixture, seq: Int, period: Int = 1) -> StoredPacket {
         try await store.close()
     }
 
+    /// Streams rely on this: a packet is published once `append` has returned, and a subscriber that reads the
+    /// store after that must find it, however many other reads are running. (A reader connection shared by
+    /// overlapping statements kept the snapshot of the oldest one, and missed such commits.)
+    @Test(arguments: StoreKind.allCases) func aReadThatStartsAfterAnAppendReturnedSeesItWhileOtherReadsRun(
+        kind: StoreKind
+    ) async throws {
+        let store = try await kind.make().store
+        let fixture = makeFixture()
+        try await store.insertFixture(fixture)
+        try await store.append((1...200).map { makePacket(fixture, seq: $0) }, fixture: nil)
+        let appending = Flag()
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                // Readers of the whole fixture, over and over: their statements overlap the checks below.
+                for _ in 0..<4 {
+                    group.addTask {
+                        while appending.isSet {
+                            _ = try await store.packets(fixtureId: fixture.id, after: 0, limit: 300)
+                        }
+                    }
+                }
+                defer { appending.clear() }
+                for seq in 201...300 {
+                    try await store.append([makePacket(fixture, seq: seq)], fixture: nil)
+                    let read = try await store.packets(fixtureId: fixture.id, after: seq - 1, limit: 1)
+                    try #require(
+                        read.map(\.seqNum) == [seq], "packet \(seq) was appended but a read after it missed it")
+                    #expect(try await store.lastSeqNum(fixtureId: fixture.id) == seq)
+                }
+                appending.clear()
+                try await group.waitForAll()
+            }
+        } catch {
+            try? await store.close()  // an open store must be closed, even when the test fails
+            throw error
+        }
+        try await store.close()
+    }
+
     @Test(arguments: StoreKind.allCases) func appendsThatFailAmongConcurrentOnesFailAloneAndSaveNothing(
         kind: StoreKind
     ) async throws {
@@ -262,4 +302,11 @@ func makePacket(_ fixture: Fixture, seq: Int, period: Int = 1) -> StoredPacket {
         #expect(try await store.revokeToken(name: "nobody") == false)
         try await store.close()
     }
+}
+
+/// A flag tasks can read while another clears it.
+final class Flag: Sendable {
+    private let value = Atomic<Bool>(true)
+    var isSet: Bool { value.load(ordering: .relaxed) }
+    func clear() { value.store(false, ordering: .relaxed) }
 }

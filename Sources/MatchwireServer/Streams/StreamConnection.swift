@@ -7,10 +7,11 @@ import NIOWebSocket
 /// One websocket stream, on its connection's event loop (protocol.md §3).
 ///
 /// It reads the client's frames (the auth message, then nothing that matters; pings are answered and a close is
-/// honoured), runs the auth exchange, writes the heartbeats, and starts the stream's ``StreamDelivery``: a task
-/// that sends the backlog and what queued meanwhile, then, on a betting stream, hands the live packets to the hub.
-/// The connection itself keeps no task: an idle stream costs its socket, this handler, a scheduled heartbeat and
-/// its place in the hub, which is what lets one server hold tens of thousands of them.
+/// honoured; every frame has passed ``WebSocketFrameChecks``, and a frame that breaks RFC 6455 fails the connection
+/// with 1002 or 1007, authenticated or not), runs the auth exchange, writes the heartbeats, and starts the stream's
+/// ``StreamDelivery``: a task that sends the backlog and what queued meanwhile, then, on a betting stream, hands the
+/// live packets to the hub. The connection itself keeps no task: an idle stream costs its socket, this handler, a
+/// scheduled heartbeat and its place in the hub, which is what lets one server hold tens of thousands of them.
 ///
 /// Whatever ends the stream (the client, its delivery, the hub, shutdown) ends it through its ``StreamEnding``;
 /// the first reason decides the close frame, after which nothing more is written.
@@ -50,11 +51,13 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
         self.logger = logger
     }
 
-    /// The frame handlers a stream needs after the upgrade: fragments of a message joined, then this.
+    /// The frame handlers a stream needs after the upgrade (after NIO's frame decoder and protocol error handler):
+    /// every frame checked as RFC 6455 requires, fragments of a message joined, then this.
     static func addHandlers(to channel: any Channel, request: StreamRequest, endpoint: StreamEndpoint, logger: Logger)
         throws
     {
         try channel.pipeline.syncOperations.addHandlers(
+            WebSocketFrameChecks(),
             NIOWebSocketFrameAggregator(
                 minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: maximumClientFragments,
                 maxAccumulatedFrameSize: maximumClientFrame),
@@ -97,6 +100,13 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         switch error {
+        case let violation as WebSocketFrameChecks.Violation:
+            // A frame that breaks RFC 6455 fails the connection (§7.1.7): our close frame with 1002 or 1007, before
+            // the auth exchange as after it (no ERROR message), then the connection is closed once it is written.
+            // With our close frame already sent, the connection is closed at once.
+            logger.debug("stream of \(request.fixtureId.wire): \(violation)")
+            guard phase != .closing else { return context.close(promise: nil) }
+            end(violation.streamEnd, failing: true)
         case NIOWebSocketFrameAggregator.Error.accumulatedFrameSizeIsTooLarge,
             NIOWebSocketFrameAggregator.Error.tooManyFragments:
             end(.messageTooLarge)
@@ -149,11 +159,14 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
         }
         let connection = NIOLoopBound(self, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
-        let (access, request, logger) = (endpoint.access, request, logger)
+        let (access, request, logger, hub) = (endpoint.access, request, logger, endpoint.hub)
+        guard let stream else { return }
         Task {
             var refusal: String?
             do {
-                _ = try await access.authorizeStream(token, feed: request.feed, sport: request.sport)
+                let record = try await access.authorizeStream(token, feed: request.feed, sport: request.sport)
+                // Known to the hub by its token from now on, so that revoking the token ends it.
+                hub.authenticated(stream, token: record.name)
             } catch let error as APIError {
                 refusal = ControlMessage.error(error.message)
             } catch {
@@ -206,33 +219,41 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
     // MARK: Closing
 
     /// Ends the stream from here; the first reason given by anyone decides how it closes.
-    private func end(_ reason: StreamEnd, frameSent: Bool = false) {
+    private func end(_ reason: StreamEnd, frameSent: Bool = false, failing: Bool = false) {
         stream?.ending.end(reason)
-        close(because: stream?.ending.reason ?? reason, frameSent: frameSent)
+        close(because: stream?.ending.reason ?? reason, frameSent: frameSent, failing: failing)
     }
 
     /// Stops everything the stream runs and sends its close frame, once (unless NIO's protocol error handler sent
-    /// it already). A client that reads nothing cannot receive it: after `streamCloseWait` the connection is
-    /// dropped instead.
-    private func close(because reason: StreamEnd, frameSent: Bool = false) {
+    /// it already). The client's close frame answers it, and the connection is closed then; when `failing` (the
+    /// client broke the protocol, and nothing more of it is read) it is closed as soon as the frame is written. A
+    /// client that reads nothing cannot receive the frame: after `streamCloseWait` the connection is dropped instead.
+    private func close(because reason: StreamEnd, frameSent: Bool = false, failing: Bool = false) {
         guard phase != .closing, let context else { return }
         stop()
         logger.debug("stream of \(request.fixtureId.wire) ends: \(reason)")
         guard let frame = reason.closeFrame else { return context.close(promise: nil) }
+        let channel = context.channel
+        if let message = reason.errorMessage, !frameSent { write(message, context: context) }
         if !frameSent {
             var data = context.channel.allocator.buffer(capacity: 2 + frame.reason.utf8.count)
             data.write(webSocketErrorCode: frame.code)
             data.writeString(frame.reason)
-            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)))
-                .whenFailure { [channel = context.channel] _ in channel.close(promise: nil) }
+            let written = context.writeAndFlush(
+                wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)))
+            if failing {
+                written.whenComplete { _ in channel.close(promise: nil) }
+            } else {
+                written.whenFailure { _ in channel.close(promise: nil) }
+            }
         }
-        let channel = context.channel
         closeWait = context.eventLoop.scheduleTask(in: TimeAmount(endpoint.configuration.streamCloseWait)) {
             channel.close(promise: nil)
         }
     }
 
-    /// The client's close frame: the answer to ours, or its own, which is answered with the same status code.
+    /// The client's close frame: the answer to ours, or its own, which is answered with the same status code. Its
+    /// payload has been checked (``WebSocketFrameChecks``): empty, or a code a client may send and a UTF-8 reason.
     private func closeReceived(_ frame: WebSocketFrame, context: ChannelHandlerContext) {
         guard phase != .closing else { return context.close(promise: nil) }
         stream?.ending.end(.clientClosed)

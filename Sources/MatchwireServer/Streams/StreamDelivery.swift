@@ -25,30 +25,48 @@ struct StreamDelivery: Sendable {
     /// Returns how the stream ends, or nil once the hub has taken its live packets over.
     ///
     /// The stream subscribes before it reads the store, so a packet stored meanwhile is both in the store and on
-    /// the queue: packets already sent are skipped by number, and a gap (never expected) is filled from the
-    /// store. A fixture that is not live when the stream starts is replayed at the requested speed.
+    /// the queue: packets already sent are skipped by number. Every packet the hub published before the
+    /// subscription is in the store, and the stream sends it from there; a packet on the queue that is ahead of
+    /// the stream has the ones before it filled in from the store. A fixture that is not live when the stream
+    /// starts is replayed at the requested speed.
     func run() async -> StreamEnd? {
-        let live = hub.subscribe(stream, fixtureId: request.fixtureId, capacity: configuration.subscriberQueue)
+        let subscription = hub.subscribe(stream, fixtureId: request.fixtureId, capacity: configuration.subscriberQueue)
         var next = request.startPosition + 1
         do {
             // Read again now that the queue is registered (the check before the upgrade read it too): the status
             // at this moment decides between following and replaying.
-            guard let fixture = try await store.fixture(id: request.fixtureId) else { return .serverError }
+            guard let fixture = try await store.fixture(id: request.fixtureId) else {
+                logger.error("stream of \(request.fixtureId.wire): the fixture is no longer in the store")
+                return .serverError
+            }
             var pace = ReplayPace(enabled: !fixture.isLive && request.speed == .normal)
-            if let end = try await sendStored(from: &next, before: nil, pace: &pace) { return end }
+            if let end = try await sendStored(from: &next, through: nil, pace: &pace) { return end }
             var unpaced = ReplayPace(enabled: false)
+            if let published = subscription.publishedThrough,
+                let end = try await sendStored(from: &next, through: published, pace: &unpaced)
+            {
+                return end
+            }
             var consumed = 0
-            if handOver(consumed: consumed, next: next) { return nil }
-            for await packet in live {
+            switch try await handOver(consumed: consumed, next: &next) {
+            case .handedOver: return nil
+            case .ended(let end): return end
+            case .readQueue: break
+            }
+            for await packet in subscription.packets {
                 consumed += 1
                 if packet.seqNum >= next {
-                    if let end = try await sendStored(from: &next, before: packet.seqNum, pace: &unpaced) {
+                    if let end = try await sendStored(from: &next, through: packet.seqNum - 1, pace: &unpaced) {
                         return end
                     }
                     if let end = try await send(packet) { return end }
                     next = packet.seqNum + 1
                 }
-                if handOver(consumed: consumed, next: next) { return nil }
+                switch try await handOver(consumed: consumed, next: &next) {
+                case .handedOver: return nil
+                case .ended(let end): return end
+                case .readQueue: break
+                }
             }
             // The hub ended the queue (it found it full) and said why, or the stream was cancelled.
             return stream.ending.reason ?? .tooSlow
@@ -63,24 +81,54 @@ struct StreamDelivery: Sendable {
         }
     }
 
-    /// Hands live delivery over to the hub once the stream has sent everything queued so far (a betting stream
-    /// only: the media feed holds each packet back for the delay).
-    private func handOver(consumed: Int, next: Int) -> Bool {
-        request.feed == .betting
-            && hub.handOver(
-                stream, fixtureId: request.fixtureId, consumed: consumed, next: next, channel: output.channel)
+    private enum AfterHandOver {
+        case handedOver
+        case readQueue
+        case ended(StreamEnd)
     }
 
-    /// Sends the stored packets from `next` on, in batches, up to (not including) `limit` or to the last one
+    /// Hands live delivery over to the hub once the stream has sent everything queued and published so far (a
+    /// betting stream only: the media feed holds each packet back for the delay). Published packets the stream
+    /// has not sent are sent from the store first.
+    private func handOver(consumed: Int, next: inout Int) async throws -> AfterHandOver {
+        guard request.feed == .betting else { return .readQueue }
+        while true {
+            switch hub.handOver(
+                stream, fixtureId: request.fixtureId, consumed: consumed, next: next, channel: output.channel)
+            {
+            case .handedOver: return .handedOver
+            case .moreQueued: return .readQueue
+            case .behind(let published):
+                var unpaced = ReplayPace(enabled: false)
+                if let end = try await sendStored(from: &next, through: published, pace: &unpaced) {
+                    return .ended(end)
+                }
+            }
+        }
+    }
+
+    /// Sends the stored packets from `next` on, in batches, through `last` or, when `last` is nil, to the last one
     /// stored, and moves `next` past each one sent. Returns how the stream ends when one was the last packet.
+    ///
+    /// Packets up to `last` were published, so committed: a read that does not return them is a store fault. It
+    /// is read again a few times (`missingPacketRetries`) before the stream ends with 1011, rather than skipping
+    /// a number.
     private func sendStored(
-        from next: inout Int, before limit: Int?, pace: inout ReplayPace
+        from next: inout Int, through last: Int?, pace: inout ReplayPace
     ) async throws -> StreamEnd? {
-        while limit.map({ next < $0 }) ?? true {
-            let count = min(Self.backlogBatch, limit.map { $0 - next } ?? Self.backlogBatch)
+        var retries = 0
+        while last.map({ next <= $0 }) ?? true {
+            let count = min(Self.backlogBatch, last.map { $0 - next + 1 } ?? Self.backlogBatch)
             let batch = try await store.packets(fixtureId: request.fixtureId, after: next - 1, limit: count)
-            if batch.isEmpty { return nil }
+            if batch.isEmpty {
+                guard let last else { return nil }
+                guard retries < Self.missingPacketRetries.count else { throw MissingPackets(from: next, through: last) }
+                try await Task.sleep(for: Self.missingPacketRetries[retries])
+                retries += 1
+                continue
+            }
             for stored in batch {
+                guard stored.seqNum == next else { throw MissingPackets(from: next, through: stored.seqNum - 1) }
                 let packet = try StreamPacket(stored: stored)
                 try await pace.wait(for: packet)
                 if let end = try await send(packet) { return end }
@@ -88,6 +136,16 @@ struct StreamDelivery: Sendable {
             }
         }
         return nil
+    }
+
+    /// The waits before reading again packets that were published but not returned by the store.
+    static let missingPacketRetries: [Duration] = [.milliseconds(5), .milliseconds(20), .milliseconds(100), .seconds(1)]
+
+    /// Published packets the store did not return.
+    struct MissingPackets: Error, CustomStringConvertible {
+        let from: Int
+        let through: Int
+        var description: String { "packets \(from) to \(through) were published but the store did not return them" }
     }
 
     /// Sends one packet, after the media delay on the media feed. Returns how the stream ends when this was the

@@ -30,10 +30,9 @@ struct StreamRequest: Sendable {
         try requireAcceptable(request)
         let parameters = request.uri.queryParameters
         let startPosition =
-            try QueryParameter.integer(
-                parameters["startPosition"], name: "startPosition", range: 0...maximumStartPosition) ?? 0
+            try QueryParameter.integer(parameters, "startPosition", range: 0...maximumStartPosition) ?? 0
         var speed = Speed.normal
-        if let text = parameters["speed"] {
+        if let text = try QueryParameter.single(parameters, "speed") {
             guard let value = Speed(rawValue: String(text)) else {
                 throw APIError(.badRequest, "Query parameter 'speed' must be normal or fast.")
             }

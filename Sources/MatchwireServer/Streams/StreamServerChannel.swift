@@ -24,6 +24,8 @@ struct StreamServerChannel: ServerChildChannel, HTTPChannelHandler {
         case stream
         case http(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
         case refused(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, APIError)
+        /// The connection is over the limit: answered 503 and closed by its handler.
+        case overLimit
     }
 
     struct Value: ServerChildChannelValue {
@@ -35,9 +37,17 @@ struct StreamServerChannel: ServerChildChannel, HTTPChannelHandler {
     let responder: HTTPChannelHandler.Responder
     /// Decides whether an upgrade request becomes a stream.
     let streams: StreamEndpoint
+    /// The bound on connections open at once.
+    let connections: ConnectionLimit
+    /// The timeouts and body limit of HTTP connections.
+    let limits: HTTPConnectionGuard.Limits
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
+            guard connections.admit(channel) else {
+                try channel.pipeline.syncOperations.addHandler(RefuseConnection(limit: connections.limit))
+                return Value(upgradeResult: channel.eventLoop.makeSucceededFuture(.overLimit), channel: channel)
+            }
             let decision = Mutex<StreamEndpoint.Decision?>(nil)
             let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
                 maxFrameSize: StreamConnection.maximumClientFrame,
@@ -61,8 +71,7 @@ struct StreamServerChannel: ServerChildChannel, HTTPChannelHandler {
                         return .stream
                     }
                 })
-            var configuration = NIOUpgradableHTTPServerPipelineConfiguration<UpgradeResult>(
-                upgradeConfiguration: NIOTypedHTTPServerUpgradeConfiguration(
+            let upgradeConfiguration = NIOTypedHTTPServerUpgradeConfiguration(
                     upgraders: [upgrader],
                     notUpgradingCompletionHandler: { channel in
                         channel.eventLoop.makeCompletedFuture {
@@ -75,13 +84,20 @@ struct StreamServerChannel: ServerChildChannel, HTTPChannelHandler {
                             if case .refuse(let error) = decision.withLock({ $0 }) { return .refused(http, error) }
                             return .http(http)
                         }
-                    }))
-            configuration.enablePipelining = false  // pipelined by NIOAsyncChannel
-            configuration.enableErrorHandling = false  // errors are answered by the application
-            configuration.enableResponseHeaderValidation = false  // HTTPTypes validates the headers
-            let upgradeResult = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(
-                configuration: configuration)
-            return Value(upgradeResult: upgradeResult, channel: channel)
+                    })
+            // SwiftNIO's upgradable pipeline (`configureUpgradableHTTPServerPipeline`) with the connection guard
+            // after the decoder: it sees every request part and every parse error before anything else, and is
+            // removed with the decoder when the connection becomes a websocket. Pipelining is NIOAsyncChannel's;
+            // HTTPTypes validates response headers; protocol errors are the guard's to answer.
+            let encoder = HTTPResponseEncoder()
+            let decoder = ByteToMessageHandler(
+                HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes))
+            let guardHandler = HTTPConnectionGuard(limits: limits)
+            let upgradeHandler = NIOTypedHTTPServerUpgradeHandler(
+                httpEncoder: encoder, extraHTTPHandlers: [decoder, guardHandler],
+                upgradeConfiguration: upgradeConfiguration)
+            try channel.pipeline.syncOperations.addHandlers([encoder, decoder, guardHandler, upgradeHandler])
+            return Value(upgradeResult: upgradeHandler.upgradeResultFuture, channel: channel)
         }
     }
 
@@ -102,7 +118,7 @@ struct StreamServerChannel: ServerChildChannel, HTTPChannelHandler {
                             .head(HTTPResponse(status: error.status, headerFields: headers)), .body(body), .end(nil),
                         ])
                 }
-            case .stream:
+            case .stream, .overLimit:
                 // The connection stays open without a task: its handler runs it on the event loop.
                 break
             }

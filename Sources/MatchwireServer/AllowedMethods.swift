@@ -1,0 +1,34 @@
+import HTTPTypes
+import Hummingbird
+
+/// The methods each path takes, so that another method on a known path is answered 405 with `Allow` (RFC 9110
+/// §15.5.6) instead of 404: the path is right, the method is not.
+struct AllowedMethods {
+    /// The methods refused with 405 on known paths; any other method a client may send is refused as unknown
+    /// (501) by the connection guard or not routed (404).
+    static let refusable: [HTTPRequest.Method] = [.get, .head, .post, .put, .patch, .delete, .options]
+
+    private var paths: [(path: String, methods: [HTTPRequest.Method])] = []
+
+    mutating func add(_ method: HTTPRequest.Method, _ path: String) {
+        if let index = paths.firstIndex(where: { $0.path == path }) {
+            paths[index].methods.append(method)
+        } else {
+            paths.append((path, [method]))
+        }
+    }
+
+    /// Routes every other method of each known path to a 405 naming the ones it takes.
+    func refuseOthers(on router: Router<BasicRequestContext>) {
+        for (path, methods) in paths {
+            let allow = methods.map(\.rawValue).joined(separator: ", ")
+            for method in Self.refusable where !methods.contains(method) {
+                router.on(RouterPath(path), method: method) { request, _ -> Response in
+                    throw APIError(
+                        .methodNotAllowed, "\(request.method.rawValue) is not allowed here; this path takes \(allow).",
+                        headers: [.allow: allow])
+                }
+            }
+        }
+    }
+}

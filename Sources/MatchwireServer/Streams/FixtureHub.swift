@@ -1,0 +1,130 @@
+import NIOCore
+import Synchronization
+
+/// The subscribers of one fixture.
+///
+/// A subscriber starts on its stream's queue: the stream sends its backlog, then what the queue holds. Once it
+/// has sent everything the hub has published, a betting stream hands its live delivery over (`handOver`): from
+/// then on ``publish(_:)`` writes the frames onto the subscriber's connection itself, on the connection's event
+/// loop, one hop per event loop for all its subscribers, rather than waking a task per subscriber. Those
+/// subscribers are kept grouped by event loop, so that publishing takes each group as it is.
+///
+/// The hub remembers the last number it published. That is what makes the hand-over exact: a stream is handed
+/// over only when the next number it would send is the next one the hub will publish, so the hub's writes
+/// continue the stream's without a gap or a repeat, whatever the stream's reads of the store saw.
+final class FixtureHub: Sendable {
+    struct Subscriber: Sendable {
+        let packets: AsyncStream<StreamPacket>.Continuation
+        let ending: StreamEnding
+        let capacity: Int
+        /// Packets put on the queue so far.
+        var queued = 0
+    }
+
+    /// What ``handOver(_:consumed:next:channel:)`` did.
+    enum HandOver: Equatable, Sendable {
+        /// The hub writes the stream's live packets from now on.
+        case handedOver
+        /// More packets are queued for the stream: it sends them first.
+        case moreQueued
+        /// The hub published packets up to this number before the stream subscribed, and the stream has not sent
+        /// them (its read of the store ended before them): it sends them from the store first.
+        case behind(publishedThrough: Int)
+    }
+
+    private struct State {
+        /// The subscribers whose streams send from their queue.
+        var queued: [Int: Subscriber] = [:]
+        /// The subscribers the hub writes to, by event loop.
+        var direct: [ObjectIdentifier: [Int: DirectDelivery]] = [:]
+        /// The event loop of each subscriber in `direct`.
+        var loops: [Int: ObjectIdentifier] = [:]
+        /// The number of the last packet published; nil before the first.
+        var publishedThrough: Int?
+
+        var count: Int { queued.count + loops.count }
+
+        /// Takes a subscriber off the hub, whichever way it is delivered to; true if it was there.
+        mutating func remove(_ id: Int) -> Bool {
+            if let subscriber = queued.removeValue(forKey: id) {
+                subscriber.packets.finish()
+                return true
+            }
+            guard let loop = loops.removeValue(forKey: id) else { return false }
+            direct[loop]?[id] = nil
+            if direct[loop]?.isEmpty == true { direct[loop] = nil }
+            return true
+        }
+    }
+
+    private let state = Mutex(State())
+
+    var count: Int { state.withLock { $0.count } }
+
+    /// Adds a subscriber; returns the number of the last packet published so far (nil: none). Every later packet
+    /// is put on the subscriber's queue; the ones up to that number were stored before they were published, so
+    /// the stream finds them in the store.
+    func add(_ id: Int, _ subscriber: Subscriber) -> Int? {
+        state.withLock { state in
+            state.queued[id] = subscriber
+            return state.publishedThrough
+        }
+    }
+
+    /// Removes a subscriber; true when none is left.
+    func remove(_ id: Int) -> Bool {
+        state.withLock { state in
+            _ = state.remove(id)
+            return state.count == 0
+        }
+    }
+
+    /// Ends a subscriber from outside its stream: the stream is told why, then its queue ends.
+    func drop(_ id: Int, because reason: StreamEnd, ending: StreamEnding) {
+        ending.end(reason)
+        _ = state.withLock { $0.remove(id) }
+    }
+
+    /// Lets the hub write the subscriber's live packets from now on, when the stream has taken all `consumed`
+    /// packets queued for it so far and `next`, the number of the next packet it has not sent, is the next one
+    /// the hub will publish. Otherwise nothing changes and the answer says what the stream must send first.
+    func handOver(_ id: Int, consumed: Int, next: Int, channel: any Channel) -> HandOver {
+        state.withLock { state in
+            guard let subscriber = state.queued[id], subscriber.queued == consumed else { return .moreQueued }
+            if let published = state.publishedThrough, next <= published { return .behind(publishedThrough: published) }
+            state.queued[id] = nil
+            subscriber.packets.finish()
+            let ending = subscriber.ending
+            let delivery = DirectDelivery(
+                channel: channel, next: next, capacity: subscriber.capacity, ending: ending,
+                end: { [weak self] reason in self?.drop(id, because: reason, ending: ending) })
+            let loop = ObjectIdentifier(channel.eventLoop)
+            state.direct[loop, default: [:]][id] = delivery
+            state.loops[id] = loop
+            return .handedOver
+        }
+    }
+
+    /// The same packets to every subscriber. A subscriber whose queue is full is dropped and told it is too slow.
+    func publish(_ packets: [StreamPacket]) {
+        guard let last = packets.last else { return }
+        let (direct, overflowed) = state.withLock { state in
+            state.publishedThrough = last.seqNum
+            var overflowed: [(Int, StreamEnding)] = []
+            for (id, subscriber) in state.queued {
+                var queued = subscriber.queued
+                for packet in packets {
+                    if case .dropped = subscriber.packets.yield(packet) {
+                        overflowed.append((id, subscriber.ending))
+                        break
+                    }
+                    queued += 1
+                }
+                state.queued[id]?.queued = queued
+            }
+            return (state.direct, overflowed)
+        }
+        for (id, ending) in overflowed { drop(id, because: .tooSlow, ending: ending) }
+        DirectDelivery.write(packets, to: direct.values)
+    }
+}

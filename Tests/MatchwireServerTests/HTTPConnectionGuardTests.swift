@@ -1,0 +1,149 @@
+import Foundation
+import NIOCore
+import NIOEmbedded
+import NIOHTTP1
+import Testing
+
+@testable import MatchwireServer
+
+/// Every way a client can hold an HTTP connection has a bound, and every request the parser refuses an answer:
+/// the connection guard over an embedded channel, with SwiftNIO's real HTTP codec, on a clock the test moves.
+@Suite struct HTTPConnectionGuardTests {
+    static let limits = HTTPConnectionGuard.Limits(
+        headerTimeout: .seconds(10), bodyTimeout: .seconds(10), idleTimeout: .seconds(60), maxBodyBytes: 1 << 20)
+
+    /// A connected channel with the codec and the guard, as the server sets them up.
+    static func connection() throws -> (EmbeddedChannel, EmbeddedEventLoop) {
+        let loop = EmbeddedEventLoop()
+        let channel = EmbeddedChannel(loop: loop)
+        try channel.pipeline.syncOperations.addHandlers([
+            HTTPResponseEncoder(), ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes)),
+            HTTPConnectionGuard(limits: limits),
+        ])
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        return (channel, loop)
+    }
+
+    /// Everything the guard or the application wrote to the socket, as text.
+    static func written(_ channel: EmbeddedChannel) throws -> String {
+        var text = ""
+        while let buffer = try channel.readOutbound(as: ByteBuffer.self) { text += String(buffer: buffer) }
+        return text
+    }
+
+    /// The application's answer to the request it was given.
+    static func answer(_ channel: EmbeddedChannel, keepAlive: Bool = true) throws {
+        var head = HTTPResponseHead(version: .http1_1, status: .ok)
+        head.headers.add(name: "content-length", value: "0")
+        try channel.writeOutbound(HTTPServerResponsePart.head(head))
+        try channel.writeOutbound(HTTPServerResponsePart.end(nil))
+    }
+
+    // MARK: Timeouts
+
+    @Test func aConnectionThatSendsNothingIsClosedSilentlyAfterTheHeaderTimeout() throws {
+        let (channel, loop) = try Self.connection()
+        loop.advanceTime(by: .seconds(9))
+        #expect(channel.isActive)
+        loop.advanceTime(by: .seconds(1))
+        #expect(!channel.isActive)
+        #expect(try Self.written(channel).isEmpty, "nothing was asked: nothing is answered")
+    }
+
+    @Test func aHeadThatIsNeverFinishedIsAnswered408() throws {
+        let (channel, loop) = try Self.connection()
+        try channel.writeInbound(ByteBuffer(string: "GET /v2/tabletennis/fixtures HTTP/1.1\r\nHost: x\r\n"))
+        loop.advanceTime(by: .seconds(10))
+        let text = try Self.written(channel)
+        #expect(text.hasPrefix("HTTP/1.1 408 Request Timeout"))
+        #expect(text.contains(#"{"errorMessage":"No complete request head was received within 10 seconds."}"#))
+        #expect(!channel.isActive)
+    }
+
+    @Test func aKeptAliveConnectionIsClosedSilentlyAfterTheIdleTimeoutAndNotBefore() throws {
+        let (channel, loop) = try Self.connection()
+        try channel.writeInbound(ByteBuffer(string: "GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
+        #expect(try channel.readInbound(as: HTTPServerRequestPart.self) != nil)
+        // No timeout runs while the application makes its answer.
+        loop.advanceTime(by: .seconds(120))
+        #expect(channel.isActive)
+        try Self.answer(channel)
+        _ = try Self.written(channel)
+        loop.advanceTime(by: .seconds(59))
+        #expect(channel.isActive, "idle for less than the idle timeout")
+        loop.advanceTime(by: .seconds(1))
+        #expect(!channel.isActive)
+        #expect(try Self.written(channel).isEmpty, "nothing was asked: nothing is answered")
+    }
+
+    @Test func theNextRequestsHeadHasTheHeaderTimeoutOnceItsFirstBytesCome() throws {
+        let (channel, loop) = try Self.connection()
+        try channel.writeInbound(ByteBuffer(string: "GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
+        try Self.answer(channel)
+        _ = try Self.written(channel)
+        loop.advanceTime(by: .seconds(30))
+        try channel.writeInbound(ByteBuffer(string: "GET / HTT"))
+        loop.advanceTime(by: .seconds(10))
+        #expect(try Self.written(channel).hasPrefix("HTTP/1.1 408"))
+        #expect(!channel.isActive)
+    }
+
+    @Test func aBodyThatPausesLongerThanTheBodyTimeoutIsClosed() throws {
+        let (channel, loop) = try Self.connection()
+        try channel.writeInbound(ByteBuffer(string: "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc"))
+        loop.advanceTime(by: .seconds(9))
+        try channel.writeInbound(ByteBuffer(string: "def"))
+        loop.advanceTime(by: .seconds(9))
+        #expect(channel.isActive, "each read of the body restarts the body timeout")
+        loop.advanceTime(by: .seconds(1))
+        #expect(!channel.isActive)
+    }
+
+    // MARK: Requests the parser refuses
+
+    @Test(arguments: [
+        ("FOO / HTTP/1.1\r\nHost: x\r\n\r\n", "501 Not Implemented"),
+        ("get / HTTP/1.1\r\nHost: x\r\n\r\n", "501 Not Implemented"),
+        ("GET / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", "400 Bad Request"),
+        ("GET / HTTP/1.1\r\nContent-Length: abc\r\n\r\n", "400 Bad Request"),
+        ("GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", "400 Bad Request"),
+        ("POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", "400 Bad Request"),
+        ("GET / HTTP/1.1\nHost: x\n\n", "505 HTTP Version Not Supported"),
+        ("GET / HTTP/3.0\r\nHost: x\r\n\r\n", "505 HTTP Version Not Supported"),
+        ("GET / HTTP/1.1\r\nHost x\r\n\r\n", "400 Bad Request"),
+        ("GET / HTTP/1.1\r\nHo\0st: x\r\n\r\n", "400 Bad Request"),
+        ("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", ""),
+        ("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", "501 Not Implemented"),
+        ("POST / HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\n", "413 Payload Too Large"),
+    ])
+    func aRequestTheParserRefusesIsAnsweredWithASentenceAndClosed(request: String, status: String) throws {
+        let (channel, _) = try Self.connection()
+        do {
+            try channel.writeInbound(ByteBuffer(string: request))
+        } catch {
+            Issue.record("the guard let a parse error through: \(error)")
+        }
+        #expect(try channel.readInbound(as: HTTPServerRequestPart.self) == nil, "the application never sees it")
+        let text = try Self.written(channel)
+        #expect(text.hasPrefix("HTTP/1.1 " + status), "\(text)")
+        #expect(text.contains(#"{"errorMessage":""#))
+        #expect(text.lowercased().contains("connection: close"))
+        #expect(!channel.isActive)
+    }
+
+    // MARK: Shutdown
+
+    @Test func shutdownClosesAnIdleConnectionAtOnceAndABusyOneAfterItsAnswer() throws {
+        let (idle, _) = try Self.connection()
+        idle.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        #expect(!idle.isActive)
+
+        let (busy, _) = try Self.connection()
+        try busy.writeInbound(ByteBuffer(string: "GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
+        busy.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        #expect(busy.isActive, "the request in flight is answered first")
+        try Self.answer(busy)
+        #expect(try Self.written(busy).lowercased().contains("connection: close"))
+        #expect(!busy.isActive)
+    }
+}
