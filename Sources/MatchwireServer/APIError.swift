@@ -56,6 +56,10 @@ public struct APIError: HTTPResponseError, Sendable {
             // A body the parser refused half way (a bad chunk size): the connection guard closes it after this.
             let refusal = Refusal(parserError: error)
             return APIError(HTTPResponse.Status(code: Int(refusal.status.code)), refusal.message)
+        case is CancellationError:
+            // The shutdown ran out of time while this request was in flight (its body never came, say).
+            return APIError(
+                .serviceUnavailable, "The server is shutting down: send the request again, to another node if there is one.")
         case is NIOTooManyBytesError:
             return APIError(.contentTooLarge, "The request body is larger than the limit of 1 MiB.")
         case let error as HTTPError where error.status == .notFound:

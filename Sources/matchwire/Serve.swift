@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import MatchwireServer
 import ServiceLifecycle
+import Synchronization
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -78,6 +79,7 @@ struct Serve: AsyncParsableCommand {
         }
         // Shut down in reverse order: the demo scouts stop, the hub closes the streams with 1001, then the server
         // finishes the requests in flight and stops.
+        let shutdown = ShutdownSignal()
         var services: [any Service] = [app, hub]
         if let demoAccess {
             services.append(
@@ -88,6 +90,7 @@ struct Serve: AsyncParsableCommand {
         // The shutdown is bounded: past `shutdownTimeout` the services are cancelled, and a service that does not
         // end within a further second of cancellation stops the process (ServiceGroup's fatal error), so that no
         // client can keep it running.
+        services.append(shutdown)
         var groupConfiguration = ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: frameworkLogger)
         groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(Int(settings.shutdownTimeout * 1000))
@@ -95,6 +98,12 @@ struct Serve: AsyncParsableCommand {
         let group = ServiceGroup(configuration: groupConfiguration)
         do {
             try await group.run()
+        } catch where shutdown.requested {
+            // The shutdown ran out of time: what was still open was cancelled and dropped. That is the promised
+            // bound, not a failure of the service.
+            logger.warning(
+                "shutdown took longer than --shutdown-timeout (\(settings.shutdownTimeout) s): connections still open were dropped"
+            )
         } catch {
             try? await eventStore.close()
             throw error
@@ -122,5 +131,18 @@ struct Serve: AsyncParsableCommand {
         guard configuration.subscriberQueue >= 1 else {
             throw ValidationError("--subscriber-queue must be at least 1.")
         }
+    }
+}
+
+/// Remembers that a shutdown was asked for (SIGTERM, SIGINT), so that the end of the service group can be told
+/// from a failure. Last in the group, it is the first told of the shutdown.
+final class ShutdownSignal: Service, Sendable {
+    private let asked = Mutex(false)
+
+    var requested: Bool { asked.withLock { $0 } }
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        asked.withLock { $0 = true }
     }
 }

@@ -248,3 +248,58 @@ struct ServerProcess {
         #expect(await stopping.value.status == 0)
     }
 }
+
+/// What no client can do: keep the process from exiting, or open more connections than the limit.
+@Suite struct ConnectionBoundsTests {
+    /// A socket that sends nothing, a request head never finished, a body never finished (a request in flight
+    /// the application waits on) and a stream whose client never answers the close handshake: with timeouts
+    /// far longer than the test, SIGTERM still ends the process within `--shutdown-timeout` and a second.
+    @Test func sigtermExitsWithinTheShutdownTimeoutWhateverTheClientsDo() async throws {
+        let (database, token, fixture) = try ServerProcess.prepareDatabase(role: "scout")
+        let server = try ServerProcess.start(
+            database: database,
+            arguments: [
+                "--shutdown-timeout", "2", "--header-timeout", "600", "--body-timeout", "600", "--idle-timeout", "600",
+            ])
+        let silent = try RawConnection(port: server.port)
+        let halfHead = try RawConnection(port: server.port)
+        try halfHead.write("GET /v2/tabletennis/fixtures HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        let halfBody = try RawConnection(port: server.port)
+        try halfBody.write(
+            "POST /ingest/v2/tabletennis/fixtures/\(fixture)/actions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "Authorization: Bearer \(token)\r\nContent-Length: 100\r\n\r\n[{\"actionId\"")
+        let stream = try await RawWebSocket.connect(port: server.port, path: "/v2/tabletennis/fixtures/\(fixture)/actions")
+        try stream.send(.text, Array(StreamClient.auth(token).utf8))
+        #expect(try await stream.receive()?.text.contains("Authorisation accepted") == true)
+        try await Task.sleep(for: .milliseconds(200))  // the ingest request has reached its handler
+
+        let signalled = ContinuousClock.now
+        let stopped = await Task.detached { server.terminate() }.value
+        let took = ContinuousClock.now - signalled
+        #expect(took < .seconds(2 + 1 + 2), "stopped after \(took): the bound is 2 s and a second, with 2 s to spare")
+        #expect(stopped.output.contains("matchwire stopped"), "\(stopped.output)")
+        withExtendedLifetime([silent, halfHead, halfBody]) {}
+    }
+
+    @Test func aConnectionOverTheLimitIsAnswered503AndClosed() throws {
+        let (database, _, _) = try ServerProcess.prepareDatabase(role: "consumer")
+        let server = try ServerProcess.start(database: database, arguments: ["--max-connections", "3"])
+        defer { _ = server.terminate() }
+        var held = try (0..<3).map { _ in try RawConnection(port: server.port) }
+        // The server counts a connection once it has accepted it: the fourth may race the third's accept.
+        Thread.sleep(forTimeInterval: 0.2)
+        let refused = try RawConnection(port: server.port)
+        refused.setReceiveTimeout(seconds: 10)
+        let answer = try refused.receiveAll()
+        #expect(answer.hasPrefix("HTTP/1.1 503 Service Unavailable"), "\(answer)")
+        #expect(answer.contains(#"{"errorMessage":"The server has 3 connections open, its limit"#), "\(answer)")
+        // Once one closes, a new connection is served again.
+        held.removeFirst()
+        Thread.sleep(forTimeInterval: 0.2)
+        let again = try RawConnection(port: server.port)
+        again.setReceiveTimeout(seconds: 10)
+        try again.write("GET /nothing HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        #expect(try again.receiveAll().hasPrefix("HTTP/1.1 404"))
+        withExtendedLifetime(held) {}
+    }
+}

@@ -138,6 +138,11 @@ import Testing
         idle.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
         #expect(!idle.isActive)
 
+        let (halfHead, _) = try Self.connection()
+        try halfHead.writeInbound(ByteBuffer(string: "GET / HTTP/1.1\r\nHo"))
+        halfHead.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        #expect(!halfHead.isActive, "half a head is nothing to answer")
+
         let (busy, _) = try Self.connection()
         try busy.writeInbound(ByteBuffer(string: "GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
         busy.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())

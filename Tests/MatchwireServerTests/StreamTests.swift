@@ -411,3 +411,33 @@ func waitUntil(
 }
 
 struct WaitTimedOut: Error {}
+
+/// A token revoked while its streams are open (issue 13): they are told, then closed with 1008.
+@Suite struct RevokedTokenStreamTests {
+    @Test func revokingATokenClosesItsOpenStreamsWithAnErrorAnd1008() async throws {
+        try await TestServer.start(configure: { $0.revocationCheckInterval = .milliseconds(100) }) { server, client in
+            let port = try #require(client.port)
+            let issued = AccessControl.issue(
+                name: "short-lived", role: .consumer, feeds: Set(Feed.allCases), sports: [.tableTennis], now: .now)
+            try await server.store.insertToken(issued.record)
+            let revoked = StreamTranscript()
+            let kept = StreamTranscript()
+            let streams = [(issued.token, revoked), (server.consumer, kept)].map { token, transcript in
+                Task {
+                    try await StreamClient.run(
+                        port: port, path: server.streamPath(), firstFrame: StreamClient.auth(token), into: transcript)
+                }
+            }
+            try await waitUntil { server.hub.subscriberCount(fixtureId: server.fixture.id) == 2 }
+            #expect(try await server.store.revokeToken(name: "short-lived"))
+            _ = try await streams[0].value
+            #expect(revoked.controls.last?.control == "ERROR: The token of this stream was revoked.")
+            #expect(revoked.closeCode == .policyViolation)
+            // Another token's stream is not touched.
+            try await server.ingest([server.action(2)], with: client)
+            try await waitUntil { kept.seqNums == [1] }
+            #expect(kept.closeCode == nil)
+            streams[1].cancel()
+        }
+    }
+}

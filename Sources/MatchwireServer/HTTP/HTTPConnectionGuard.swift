@@ -133,7 +133,13 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ChannelShouldQuiesceEvent {
             closeWhenAnswered = true
-            if unanswered == 0, case .waiting = reading { close(context) }
+            switch reading {
+            case .waiting where unanswered == 0, .head where unanswered == 0:
+                // Nothing asked yet, or only part of a head: nothing to answer.
+                close(context)
+            default:
+                break
+            }
         }
         context.fireUserInboundEventTriggered(event)
     }

@@ -142,9 +142,14 @@ public final class StreamHub: Service, Sendable {
         }
         logger.info("closing \(streams.count) streams")
         for stream in streams { stream.end(.goingAway) }
+        // The wait ends early when the shutdown runs out of time and cancels the services.
         let deadline = ContinuousClock.now + Self.shutdownWait
         while state.withLock({ !$0.streams.isEmpty }), ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(20))
+            do {
+                try await Task.sleep(for: .milliseconds(20))
+            } catch {
+                return
+            }
         }
     }
 }

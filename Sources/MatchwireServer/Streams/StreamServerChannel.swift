@@ -103,7 +103,14 @@ struct StreamServerChannel: ServerChildChannel, HTTPChannelHandler {
 
     func handle(value: Value, logger: Logger) async {
         do {
-            switch try await value.upgradeResult.get() {
+            // The upgrade decision waits for the first request, which a client may never finish: when the server
+            // stops and cancels this task, the connection is closed, which ends the wait.
+            let upgradeResult = try await withTaskCancellationHandler {
+                try await value.upgradeResult.get()
+            } onCancel: {
+                value.channel.close(promise: nil)
+            }
+            switch upgradeResult {
             case .http(let http):
                 await handleHTTP(asyncChannel: http, logger: logger)
             case .refused(let http, let error):
