@@ -194,6 +194,31 @@ import Testing
             let tooBig = try await client.execute(
                 uri: "/v2/tabletennis/fixtures?size=501", method: .get, headers: paged)
             #expect(tooBig.status == .badRequest)
+            // Strict: digits only, each parameter once (sort: at most once per field).
+            for (query, name) in [
+                ("page=%2B5", "page"), ("page=1&page=2", "page"), ("size=%205", "size"), ("size=5.0", "size"),
+                ("live=true&live=false", "live"), ("sort=name&sort=startTime&sort=name", "sort"),
+            ] {
+                let response = try await client.execute(
+                    uri: "/v2/tabletennis/fixtures?\(query)", method: .get, headers: paged)
+                #expect(response.status == .badRequest, "\(query)")
+                #expect(response.errorMessage.contains("'\(name)'"), "\(query): \(response.errorMessage)")
+            }
+        }
+    }
+
+    @Test func anotherMethodOnAKnownPathIs405WithAllow() async throws {
+        try await TestServer.start { server, client in
+            for (method, path, allow) in [
+                (HTTPRequest.Method.post, "/v2/tabletennis/fixtures", "GET"),
+                (.delete, server.actionsPath, "GET"), (.get, server.ingestPath, "POST"),
+                (.put, "/admin/fixtures/\(server.fixture.id.wire)", "PATCH, DELETE"),
+            ] {
+                let response = try await client.execute(uri: path, method: method, headers: server.consumerHeaders())
+                #expect(response.status == .methodNotAllowed, "\(method) \(path)")
+                #expect(response.headers[.allow] == allow, "\(method) \(path)")
+                #expect(response.errorMessage == "\(method.rawValue) is not allowed here; this path takes \(allow).")
+            }
         }
     }
 }

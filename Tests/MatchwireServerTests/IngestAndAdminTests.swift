@@ -147,6 +147,29 @@ import Testing
         }
     }
 
+    @Test func aBodyThatIsNeitherSentNorParsedAsJSONIs415AndJSONLabelledAsFormDataIsTaken() async throws {
+        try await TestServer.start { server, client in
+            var xml = server.bearer(server.scout)
+            xml[.contentType] = "text/xml; charset=utf-8"
+            let refused = try await client.execute(
+                uri: server.ingestPath, method: .post, headers: xml, body: ByteBuffer(string: "<action/>"))
+            #expect(refused.status == .unsupportedMediaType)
+            #expect(refused.errorMessage.contains("sent as text/xml"), "\(refused.errorMessage)")
+            // What `curl -d` sends: JSON labelled as form data.
+            var form = server.bearer(server.scout)
+            form[.contentType] = "application/x-www-form-urlencoded"
+            let taken = try await client.execute(
+                uri: server.ingestPath, method: .post, headers: form, body: server.action(2).buffer)
+            #expect(taken.status == .created)
+            // Labelled JSON but malformed: 400, the sentence naming the byte.
+            var json = server.bearer(server.scout)
+            json[.contentType] = "application/json"
+            let malformed = try await client.execute(
+                uri: server.ingestPath, method: .post, headers: json, body: ByteBuffer(string: "{,}"))
+            #expect(malformed.status == .badRequest)
+        }
+    }
+
     @Test func ingestNeedsAScoutOrAdminToken() async throws {
         try await TestServer.start { server, client in
             let consumer = try await client.execute(

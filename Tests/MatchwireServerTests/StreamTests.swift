@@ -28,6 +28,11 @@ import Testing
             let badPosition = try await upgradeAttempt(port, server.streamPath(query: "startPosition=-1"))
             #expect(badPosition.status == 400)
             #expect(badPosition.message == "Query parameter 'startPosition' must be a whole number from 0 to 10000000.")
+            for query in ["startPosition=%2B5", "startPosition=1&startPosition=2"] {
+                let strict = try await upgradeAttempt(port, server.streamPath(query: query))
+                #expect(strict.status == 400, "\(query)")
+                #expect(strict.message.contains("'startPosition'"), "\(query): \(strict.message)")
+            }
             let badSpeed = try await upgradeAttempt(port, server.streamPath(media: true, query: "speed=slow"))
             #expect(badSpeed.status == 400)
             #expect(badSpeed.message == "Query parameter 'speed' must be normal or fast.")
@@ -184,6 +189,9 @@ import Testing
 
     @Test func heartbeatsComeAtTheConfiguredIntervalAfterAcceptance() async throws {
         try await TestServer.start(configure: { $0.heartbeatInterval = 0.2 }) { server, client in
+            // Before the connect, so surely before the acceptance the heartbeats count from: a client that reads
+            // the INFO message late on a loaded machine cannot make the heartbeats look early.
+            let connecting = ContinuousClock.now
             let transcript = try await StreamClient.run(
                 port: try #require(client.port), path: server.streamPath(),
                 firstFrame: StreamClient.auth(server.consumer), stop: { $0.controls.count >= 6 })
@@ -199,8 +207,8 @@ import Testing
                 #expect(Timestamp(iso8601: time) != nil && time.count == 24, "an ISO time to the millisecond: \(time)")
             }
             // Five intervals of 0.2 s after acceptance: about a second, never less.
-            let span = try #require(heartbeats.last).arrived - controls[0].arrived
-            #expect(span >= .milliseconds(950) && span < .seconds(3), "\(span)")
+            let span = try #require(heartbeats.last).arrived - connecting
+            #expect(span >= .seconds(1) && span < .seconds(10), "\(span)")
         }
     }
 
