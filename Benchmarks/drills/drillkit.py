@@ -1,14 +1,19 @@
-"""What the Matchwire drills (kill9.py, reconnect.py) share: the `matchwire` binary and its commands, a server
-process on 127.0.0.1, plain HTTP requests, and table tennis actions that never end a game.
+"""What the Matchwire drills (kill9.py, reconnect.py) share: their command line and report, the `matchwire` binary
+and its commands, a server process on 127.0.0.1, plain HTTP requests, and table tennis actions that never end a game.
 
 Standard library only. Everything talks to 127.0.0.1 and nothing else.
 """
+import argparse
 import http.client
 import json
 import os
+import random
 import re
+import shutil
 import signal
 import subprocess
+import sys
+import tempfile
 import time
 import urllib.parse
 import uuid
@@ -33,6 +38,86 @@ LET = 1104  # no team
 
 class DrillError(Exception):
     """The drill could not be set up or run (not a broken promise): exit status 2."""
+
+
+def drill_parser(doc, binary_help):
+    """The command line of a drill: the first paragraph of its docstring as the description, the rest (what it
+    checks, exit statuses, examples) as the epilog, kept as written, and the optional binary first."""
+    parser = argparse.ArgumentParser(
+        description=doc.split("\n\n")[0],
+        epilog=doc.split("\n\n", 1)[1], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("binary", nargs="?", default=DEFAULT_BINARY, help=binary_help)
+    return parser
+
+
+def add_common_options(parser, logs, seed_help, max_seconds, max_seconds_help=None):
+    """The options every drill has, last in its --help. `logs` names the server logs it keeps ("server log" for
+    one start, "server logs" for many), as run_drill says it on exit."""
+    parser.add_argument("--request-timeout", type=float, default=30.0,
+                        help="seconds to wait for an ingest answer (default %(default)s)")
+    parser.add_argument("--max-seconds", type=float, default=max_seconds,
+                        help=max_seconds_help or "give up (exit status 2) after this long (default %(default)s)")
+    parser.add_argument("--seed", type=int, default=None, help=seed_help)
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the temporary folder (database, %s); it is kept anyway on failure" % logs)
+    parser.add_argument("--json", metavar="PATH", help="also write the JSON result to this file")
+
+
+class DrillRun:
+    """What run_drill cleans up after a drill's body, however it ends: the temporary folder and the server, once
+    the body has made them (a drill attached to a running server makes neither)."""
+
+    def __init__(self, name):
+        self.name = name
+        self.workdir = None
+        self.server = None
+
+    def new_folder(self):
+        """A new temporary folder for the database and the server logs."""
+        self.workdir = Path(tempfile.mkdtemp(prefix="matchwire-%s-" % self.name))
+        return self.workdir
+
+    def new_server(self, binary, database, options=()):
+        """A Server with its logs in the folder; it is killed at the end even when the body never stops it."""
+        self.server = Server(binary, database, self.workdir, options)
+        return self.server
+
+
+def run_drill(name, args, logs, body):
+    """Runs body(DrillRun), which returns (result, faults, summary), and reports: a FAULT line a fault, the summary
+    line ("NAME passed: SUMMARY" or "NAME FAILED: SUMMARY"), the result as one JSON line (and to --json). Returns
+    the exit status: 0 when result["ok"], 1 when not, 2 when the drill could not run or was interrupted. The
+    folder is removed only after a pass without --keep: after anything else its database and logs are the
+    evidence."""
+    if args.seed is None:
+        # Random, but in the start line and the JSON: a failing seed can be run again.
+        args.seed = random.randrange(1 << 31)
+    run = DrillRun(name)
+    ok = False
+    try:
+        result, faults, summary = body(run)
+        ok = result["ok"]
+        for fault in faults:
+            print("FAULT: " + fault, flush=True)
+        print("%s %s: %s" % (name, "passed" if ok else "FAILED", summary), flush=True)
+        print(json.dumps(result), flush=True)
+        if args.json:
+            Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
+        return 0 if ok else 1
+    except DrillError as error:
+        print("%s: could not run: %s" % (name, error), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("%s: interrupted" % name, file=sys.stderr)
+        return 2
+    finally:
+        if run.server is not None:
+            run.server.kill9()
+        if run.workdir is not None:
+            if ok and not args.keep:
+                shutil.rmtree(run.workdir, ignore_errors=True)
+            else:
+                print("%s: database and %s kept in %s" % (name, logs, run.workdir), file=sys.stderr)
 
 
 def find_binary(path):

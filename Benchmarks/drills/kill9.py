@@ -26,18 +26,14 @@ Examples:
   Benchmarks/drills/kill9.py .build/debug/matchwire --cycles 5 --seed 7
   Benchmarks/drills/kill9.py --no-retry --json /tmp/kill9.json
 """
-import argparse
 import collections
 import http.client
 import json
 import random
-import shutil
 import socket
 import sys
-import tempfile
 import threading
 import time
-from pathlib import Path
 
 import drillkit
 from drillkit import DrillError
@@ -233,13 +229,13 @@ def verify(drill, listed):
     }, faults
 
 
+# One log a start of the server: there are CYCLES + 1 of them.
+LOGS = "server logs"
+
+
 def main():
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0],
-        epilog=__doc__.split("\n\n", 1)[1], formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("binary", nargs="?", default=drillkit.DEFAULT_BINARY,
-                        help="the matchwire executable (default %(default)s; a relative path is also looked for "
-                             "under the repository root)")
+    parser = drillkit.drill_parser(__doc__, "the matchwire executable (default %(default)s; a relative path is also "
+                                            "looked for under the repository root)")
     parser.add_argument("--cycles", type=int, default=20, help="kills and restarts (default %(default)s)")
     parser.add_argument("--clients", type=int, default=4, help="concurrent ingest clients (default %(default)s)")
     parser.add_argument("--max-batch", type=int, default=5,
@@ -248,132 +244,103 @@ def main():
                         help="shortest time the server runs before it is killed, s (default %(default)s)")
     parser.add_argument("--max-up", type=float, default=3.0,
                         help="longest time the server runs before it is killed, s (default %(default)s)")
-    parser.add_argument("--seed", type=int, default=None, help="seed of the timings and batches (default: random)")
     parser.add_argument("--no-retry", action="store_true",
                         help="never send an unanswered request again (its actions may then be stored or not, "
                              "but at most once)")
-    parser.add_argument("--request-timeout", type=float, default=30.0,
-                        help="seconds to wait for an ingest answer (default %(default)s)")
-    parser.add_argument("--max-seconds", type=float, default=900.0,
-                        help="give up (exit status 2) after this long (default %(default)s)")
-    parser.add_argument("--keep", action="store_true",
-                        help="keep the temporary folder (database, server logs); it is kept anyway on failure")
-    parser.add_argument("--json", metavar="PATH", help="also write the JSON result to this file")
+    drillkit.add_common_options(parser, LOGS, max_seconds=900.0,
+                                seed_help="seed of the timings and batches (default: random)")
     args = parser.parse_args()
     if args.cycles < 1 or args.clients < 1 or args.max_batch < 1 or not 0 < args.min_up <= args.max_up:
         parser.error("--cycles, --clients and --max-batch must be at least 1, and 0 < --min-up <= --max-up")
-    if args.seed is None:
-        args.seed = random.randrange(1 << 31)
+    return drillkit.run_drill("kill9", args, LOGS, lambda run: cycles(args, run))
 
-    try:
-        binary = drillkit.find_binary(args.binary)
-    except DrillError as error:
-        print("kill9: could not run: %s" % error, file=sys.stderr)
-        return 2
+
+def cycles(args, run):
+    """The drill itself, for run_drill: returns the result, the faults and the summary."""
+    # Before the folder: without a binary there is nothing to keep.
+    binary = drillkit.find_binary(args.binary)
     started = time.monotonic()
     deadline = started + args.max_seconds
-    workdir = Path(tempfile.mkdtemp(prefix="matchwire-kill9-"))
-    process = None
-    ok = False
-    try:
-        database = str(workdir / "drill.sqlite")
-        token, fixture = drillkit.prepare_database(binary, database)
-        process = drillkit.Server(binary, database, workdir, ["--rate-limit", "100000", "--rate-burst", "100000"])
-        port = process.start()
-        home, away = drillkit.teams(port, token, fixture)
-        print("kill9: seed %d, %d cycles, %d clients, fixture %s, server %s, folder %s"
-              % (args.seed, args.cycles, args.clients, fixture, binary, workdir), flush=True)
+    workdir = run.new_folder()
+    database = str(workdir / "drill.sqlite")
+    token, fixture = drillkit.prepare_database(binary, database)
+    process = run.new_server(binary, database, ["--rate-limit", "100000", "--rate-burst", "100000"])
+    port = process.start()
+    home, away = drillkit.teams(port, token, fixture)
+    print("kill9: seed %d, %d cycles, %d clients, fixture %s, server %s, folder %s"
+          % (args.seed, args.cycles, args.clients, fixture, binary, workdir), flush=True)
 
-        server = Server(process)
-        drill = Drill(args, server, token, fixture, home, away)
-        opening = Request(drillkit.opening())
-        drill.sent_ids.update(opening.ids)
-        drill.counts["requests"] += 1
-        opening.attempts = 1
-        status, body = drillkit.request(port, "POST", drill.path, token, body=opening.body, accept=None)
-        if status != 201:
-            raise DrillError("Start Fixture and Start Period: %d %s" % (status, body[:300]))
-        drill.in_flight += 1
-        drill.done(opening, status, body)
+    server = Server(process)
+    drill = Drill(args, server, token, fixture, home, away)
+    opening = Request(drillkit.opening())
+    drill.sent_ids.update(opening.ids)
+    drill.counts["requests"] += 1
+    opening.attempts = 1
+    status, body = drillkit.request(port, "POST", drill.path, token, body=opening.body, accept=None)
+    if status != 201:
+        raise DrillError("Start Fixture and Start Period: %d %s" % (status, body[:300]))
+    drill.in_flight += 1
+    drill.done(opening, status, body)
 
-        server.started(port)
-        clients = [threading.Thread(target=drill.client, args=(i,), daemon=True) for i in range(args.clients)]
-        for thread in clients:
-            thread.start()
-        rng = random.Random(args.seed)
-        for cycle in range(1, args.cycles + 1):
-            time.sleep(rng.uniform(args.min_up, args.max_up))
-            server.up.clear()
-            process.kill9()
-            if time.monotonic() > deadline:
-                raise DrillError("out of time after %d cycles (--max-seconds %.0f)" % (cycle, args.max_seconds))
-            server.started(process.restart())
-            with drill.lock:
-                print("cycle %d/%d: %d actions acknowledged, %d requests to send again"
-                      % (cycle, args.cycles, len(drill.acknowledged), len(drill.pending)), flush=True)
+    server.started(port)
+    clients = [threading.Thread(target=drill.client, args=(i,), daemon=True) for i in range(args.clients)]
+    for thread in clients:
+        thread.start()
+    rng = random.Random(args.seed)
+    for cycle in range(1, args.cycles + 1):
+        time.sleep(rng.uniform(args.min_up, args.max_up))
+        server.up.clear()
+        process.kill9()
+        if time.monotonic() > deadline:
+            raise DrillError("out of time after %d cycles (--max-seconds %.0f)" % (cycle, args.max_seconds))
+        server.started(process.restart())
+        with drill.lock:
+            print("cycle %d/%d: %d actions acknowledged, %d requests to send again"
+                  % (cycle, args.cycles, len(drill.acknowledged), len(drill.pending)), flush=True)
 
-        # No new requests; what is left unanswered is sent again to the server as it now runs.
-        drill.no_new.set()
-        for thread in clients:
-            thread.join(max(1.0, deadline - time.monotonic()))
-        if any(thread.is_alive() for thread in clients):
-            drill.stop.set()
-            raise DrillError("the clients did not finish their retries in time")
+    # No new requests; what is left unanswered is sent again to the server as it now runs.
+    drill.no_new.set()
+    for thread in clients:
+        thread.join(max(1.0, deadline - time.monotonic()))
+    if any(thread.is_alive() for thread in clients):
+        drill.stop.set()
+        raise DrillError("the clients did not finish their retries in time")
 
-        status, body = drillkit.request(server.current()[1], "GET", drillkit.actions_path(fixture), token,
-                                        timeout=300)
-        if status != 200:
-            raise DrillError("GET actions list: %d %s" % (status, body[:300]))
-        figures, faults = verify(drill, json.loads(body))
-        stop_status = process.terminate()
-        if stop_status != 0:
-            faults.append("the server did not stop cleanly on SIGTERM (status %s)" % stop_status)
-        if drill.refusals:
-            faults.append("%d requests refused, e.g. %s" % (len(drill.refusals), drill.refusals[0]))
-        if drill.bad_answers:
-            faults.append("%d answers not the request's packets, e.g. %s"
-                          % (len(drill.bad_answers), drill.bad_answers[0]))
-        unresolved = len(drill.pending)
-        if unresolved:
-            faults.append("%d requests never answered" % unresolved)
+    status, body = drillkit.request(server.current()[1], "GET", drillkit.actions_path(fixture), token,
+                                    timeout=300)
+    if status != 200:
+        raise DrillError("GET actions list: %d %s" % (status, body[:300]))
+    figures, faults = verify(drill, json.loads(body))
+    stop_status = process.terminate()
+    if stop_status != 0:
+        faults.append("the server did not stop cleanly on SIGTERM (status %s)" % stop_status)
+    if drill.refusals:
+        faults.append("%d requests refused, e.g. %s" % (len(drill.refusals), drill.refusals[0]))
+    if drill.bad_answers:
+        faults.append("%d answers not the request's packets, e.g. %s"
+                      % (len(drill.bad_answers), drill.bad_answers[0]))
+    unresolved = len(drill.pending)
+    if unresolved:
+        faults.append("%d requests never answered" % unresolved)
 
-        seconds = time.monotonic() - started
-        result = {
-            "drill": "kill9", "seed": args.seed, "cycles": args.cycles, "clients": args.clients,
-            "retry": not args.no_retry, "requests": drill.counts["requests"],
-            "acknowledgedActions": len(drill.acknowledged),
-            "acknowledgedOnRetry": drill.counts["acknowledged on a retry"],
-            "answeredAsRetry": drill.counts["answered as a retry (200)"],
-            "unansweredAttempts": drill.counts["unanswered attempts"],
-            "serverErrors": drill.counts["5xx answers"], "refused": len(drill.refusals),
-            "badAnswers": len(drill.bad_answers), "unresolved": unresolved,
-            **figures, "serverStopStatus": stop_status, "seconds": round(seconds, 1), "ok": not faults,
-        }
-        ok = not faults
-        for fault in faults:
-            print("FAULT: " + fault, flush=True)
-        print("kill9 %s: %d cycles, %d actions acknowledged (%d requests, %d on a retry, %d answered 200 as "
-              "retries), %d packets listed; lost %d, duplicated %d, gaps %d; %.1f s"
-              % ("passed" if ok else "FAILED", args.cycles, len(drill.acknowledged), drill.counts["requests"],
-                 drill.counts["acknowledged on a retry"], drill.counts["answered as a retry (200)"],
-                 figures["packets"], figures["lost"], figures["duplicated"], figures["gaps"], seconds))
-        print(json.dumps(result), flush=True)
-        if args.json:
-            Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
-        return 0 if ok else 1
-    except DrillError as error:
-        print("kill9: could not run: %s" % error, file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("kill9: interrupted", file=sys.stderr)
-        return 2
-    finally:
-        if process is not None:
-            process.kill9()
-        if ok and not args.keep:
-            shutil.rmtree(workdir, ignore_errors=True)
-        else:
-            print("kill9: database and server logs kept in %s" % workdir, file=sys.stderr)
+    seconds = time.monotonic() - started
+    result = {
+        "drill": "kill9", "seed": args.seed, "cycles": args.cycles, "clients": args.clients,
+        "retry": not args.no_retry, "requests": drill.counts["requests"],
+        "acknowledgedActions": len(drill.acknowledged),
+        "acknowledgedOnRetry": drill.counts["acknowledged on a retry"],
+        "answeredAsRetry": drill.counts["answered as a retry (200)"],
+        "unansweredAttempts": drill.counts["unanswered attempts"],
+        "serverErrors": drill.counts["5xx answers"], "refused": len(drill.refusals),
+        "badAnswers": len(drill.bad_answers), "unresolved": unresolved,
+        **figures, "serverStopStatus": stop_status, "seconds": round(seconds, 1), "ok": not faults,
+    }
+    summary = ("%d cycles, %d actions acknowledged (%d requests, %d on a retry, %d answered 200 as retries), "
+               "%d packets listed; lost %d, duplicated %d, gaps %d; %.1f s"
+               % (args.cycles, len(drill.acknowledged), drill.counts["requests"],
+                  drill.counts["acknowledged on a retry"], drill.counts["answered as a retry (200)"],
+                  figures["packets"], figures["lost"], figures["duplicated"], figures["gaps"], seconds))
+    return result, faults, summary
 
 
 if __name__ == "__main__":

@@ -31,7 +31,6 @@ Examples:
   Benchmarks/drills/reconnect.py --subscribers 200 --duration 60 --seed 7
   Benchmarks/drills/reconnect.py --server http://127.0.0.1:8080 --token mw_...
 """
-import argparse
 import asyncio
 import base64
 import collections
@@ -41,12 +40,9 @@ import os
 import random
 import re
 import shlex
-import shutil
 import struct
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 import drillkit
 from drillkit import DrillError
@@ -606,13 +602,14 @@ async def bounded(coroutine, seconds):
         raise DrillError("out of time after %.0f s (--max-seconds)" % seconds)
 
 
+# The drill's own server starts once: one log.
+LOGS = "server log"
+
+
 def main():
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0],
-        epilog=__doc__.split("\n\n", 1)[1], formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("binary", nargs="?", default=drillkit.DEFAULT_BINARY,
-                        help="the matchwire executable to start (default %(default)s; a relative path is also "
-                             "looked for under the repository root); not used with --server")
+    parser = drillkit.drill_parser(__doc__, "the matchwire executable to start (default %(default)s; a relative "
+                                            "path is also looked for under the repository root); not used with "
+                                            "--server")
     parser.add_argument("--server", metavar="URL", help="attach to this running server (http://127.0.0.1:PORT)")
     parser.add_argument("--token", help="an admin token of --server")
     parser.add_argument("--subscribers", type=int, default=50, help="stream clients (default %(default)s)")
@@ -635,16 +632,11 @@ def main():
                         help="seconds without a frame before a connection counts as stalled (default %(default)s)")
     parser.add_argument("--close-wait", type=float, default=5.0,
                         help="seconds the server has to answer a close frame (default %(default)s)")
-    parser.add_argument("--request-timeout", type=float, default=30.0,
-                        help="seconds to wait for an ingest answer (default %(default)s)")
-    parser.add_argument("--max-seconds", type=float, default=None,
-                        help="give up (exit status 2) after this long (default: duration + catch-up + 300)")
     parser.add_argument("--serve-args", default="",
                         help="more options for the server the drill starts, e.g. --serve-args='--subscriber-queue 100'")
-    parser.add_argument("--seed", type=int, default=None, help="seed (default: random, printed)")
-    parser.add_argument("--keep", action="store_true",
-                        help="keep the temporary folder (database, server log); it is kept anyway on failure")
-    parser.add_argument("--json", metavar="PATH", help="also write the JSON result to this file")
+    drillkit.add_common_options(parser, LOGS, max_seconds=None, seed_help="seed (default: random, printed)",
+                                max_seconds_help="give up (exit status 2) after this long "
+                                                 "(default: duration + catch-up + 300)")
     args = parser.parse_args()
     if args.subscribers < 1 or args.duration <= 0 or args.max_batch < 1:
         parser.error("--subscribers and --max-batch must be at least 1 and --duration above 0")
@@ -652,94 +644,76 @@ def main():
         parser.error("0 < --min-hold <= --max-hold and 0 <= --close-ratio <= 1")
     if args.server and not args.token:
         parser.error("--server needs --token")
-    if args.seed is None:
-        args.seed = random.randrange(1 << 31)
     if args.max_seconds is None:
         args.max_seconds = args.duration + args.catch_up + 300
+    return drillkit.run_drill("reconnect", args, LOGS, lambda run: attach_or_start(args, run))
 
+
+def attach_or_start(args, run):
+    """The drill against --server, or against a server of its own in a new folder, for run_drill: returns the
+    result, the faults and the summary."""
     started = time.monotonic()
-    workdir = None
     server = None
-    ok = False
-    try:
-        if args.server:
-            port = drillkit.local_server(args.server)
-            token = args.token
-            args.fixture = drillkit.create_fixture(port, token)
-            where = args.server
-        else:
-            workdir = Path(tempfile.mkdtemp(prefix="matchwire-reconnect-"))
-            binary = drillkit.find_binary(args.binary)
-            database = str(workdir / "drill.sqlite")
-            token, args.fixture = drillkit.prepare_database(binary, database)
-            server = drillkit.Server(binary, database, workdir,
-                                     ["--rate-limit", "100000", "--rate-burst", "100000",
-                                      "--heartbeat-interval", "0.25"] + shlex.split(args.serve_args))
-            port = server.start()
-            where = "%s on port %d, folder %s" % (binary, port, workdir)
-        print("reconnect: seed %d, %d subscribers, %.0f s, fixture %s, server %s"
-              % (args.seed, args.subscribers, args.duration, args.fixture, where), flush=True)
+    if args.server:
+        port = drillkit.local_server(args.server)
+        token = args.token
+        args.fixture = drillkit.create_fixture(port, token)
+        where = args.server
+    else:
+        workdir = run.new_folder()
+        binary = drillkit.find_binary(args.binary)
+        database = str(workdir / "drill.sqlite")
+        token, args.fixture = drillkit.prepare_database(binary, database)
+        server = run.new_server(binary, database,
+                                ["--rate-limit", "100000", "--rate-burst", "100000",
+                                 "--heartbeat-interval", "0.25"] + shlex.split(args.serve_args))
+        port = server.start()
+        where = "%s on port %d, folder %s" % (binary, port, workdir)
+    print("reconnect: seed %d, %d subscribers, %.0f s, fixture %s, server %s"
+          % (args.seed, args.subscribers, args.duration, args.fixture, where), flush=True)
 
-        state, subscribers = asyncio.run(bounded(drill(args, port, token), args.max_seconds))
+    state, subscribers = asyncio.run(bounded(drill(args, port, token), args.max_seconds))
 
-        stop_status = None
-        if server is not None:
-            stop_status = server.terminate()
-            if stop_status != 0:
-                state.fault("the server did not stop cleanly on SIGTERM (status %s)" % stop_status)
-        total = lambda name: sum(getattr(s, name) for s in subscribers)
-        unexpected = collections.Counter()
-        auth_errors = collections.Counter()
-        for s in subscribers:
-            unexpected.update(s.unexpected)
-            auth_errors.update(s.auth_errors)
-        connections = total("connections")
-        closes_1013 = total("closes_1013")
-        behind = sum(1 for s in subscribers if not s.caught_up)
-        violations = (total("gaps") + total("duplicates") + sum(unexpected.values()) + sum(auth_errors.values())
-                      + state.mismatches + behind + state.fault_count
-                      + (closes_1013 if args.fail_on_1013 else 0))
-        ok = violations == 0
-        seconds = time.monotonic() - started
-        result = {
-            "drill": "reconnect", "seed": args.seed, "subscribers": args.subscribers, "duration": args.duration,
-            "ingestRequests": state.ingest_requests, "packets": state.final,
-            "packetsReceived": total("received"), "connections": connections,
-            "reconnects": connections - args.subscribers, "closeHandshakes": total("handshake_closes"),
-            "droppedConnections": total("dropped"), "closes1013": closes_1013, "heartbeats": total("heartbeats"),
-            "gaps": total("gaps"), "missing": total("missing"), "duplicates": total("duplicates"),
-            "unexpectedCloses": {str(code): count for code, count in sorted(unexpected.items(), key=str)},
-            "authErrors": dict(auth_errors), "mismatches": state.mismatches, "notCaughtUp": behind,
-            "faults": state.fault_count, "serverStopStatus": stop_status, "seconds": round(seconds, 1), "ok": ok,
-        }
-        for fault in state.faults:
-            print("FAULT: " + fault, flush=True)
-        if state.fault_count > len(state.faults):
-            print("FAULT: ... and %d more" % (state.fault_count - len(state.faults)), flush=True)
-        print("reconnect %s: %d packets ingested in %d requests; %d subscribers received %d packets over %d "
-              "connections (%d reconnects, %d closed with 1013); gaps %d, duplicates %d, unexpected closes %s; "
-              "%.1f s"
-              % ("passed" if ok else "FAILED", state.final, state.ingest_requests, args.subscribers,
-                 result["packetsReceived"], connections, result["reconnects"], closes_1013, result["gaps"],
-                 result["duplicates"], result["unexpectedCloses"] or "none", seconds))
-        print(json.dumps(result), flush=True)
-        if args.json:
-            Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
-        return 0 if ok else 1
-    except DrillError as error:
-        print("reconnect: could not run: %s" % error, file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("reconnect: interrupted", file=sys.stderr)
-        return 2
-    finally:
-        if server is not None:
-            server.kill9()
-        if workdir is not None:
-            if ok and not args.keep:
-                shutil.rmtree(workdir, ignore_errors=True)
-            else:
-                print("reconnect: database and server log kept in %s" % workdir, file=sys.stderr)
+    stop_status = None
+    if server is not None:
+        stop_status = server.terminate()
+        if stop_status != 0:
+            state.fault("the server did not stop cleanly on SIGTERM (status %s)" % stop_status)
+    total = lambda name: sum(getattr(s, name) for s in subscribers)
+    unexpected = collections.Counter()
+    auth_errors = collections.Counter()
+    for s in subscribers:
+        unexpected.update(s.unexpected)
+        auth_errors.update(s.auth_errors)
+    connections = total("connections")
+    closes_1013 = total("closes_1013")
+    behind = sum(1 for s in subscribers if not s.caught_up)
+    violations = (total("gaps") + total("duplicates") + sum(unexpected.values()) + sum(auth_errors.values())
+                  + state.mismatches + behind + state.fault_count
+                  + (closes_1013 if args.fail_on_1013 else 0))
+    ok = violations == 0
+    seconds = time.monotonic() - started
+    result = {
+        "drill": "reconnect", "seed": args.seed, "subscribers": args.subscribers, "duration": args.duration,
+        "ingestRequests": state.ingest_requests, "packets": state.final,
+        "packetsReceived": total("received"), "connections": connections,
+        "reconnects": connections - args.subscribers, "closeHandshakes": total("handshake_closes"),
+        "droppedConnections": total("dropped"), "closes1013": closes_1013, "heartbeats": total("heartbeats"),
+        "gaps": total("gaps"), "missing": total("missing"), "duplicates": total("duplicates"),
+        "unexpectedCloses": {str(code): count for code, count in sorted(unexpected.items(), key=str)},
+        "authErrors": dict(auth_errors), "mismatches": state.mismatches, "notCaughtUp": behind,
+        "faults": state.fault_count, "serverStopStatus": stop_status, "seconds": round(seconds, 1), "ok": ok,
+    }
+    faults = list(state.faults)
+    if state.fault_count > len(state.faults):
+        # The state keeps the first 20 faults and only counts the rest.
+        faults.append("... and %d more" % (state.fault_count - len(state.faults)))
+    summary = ("%d packets ingested in %d requests; %d subscribers received %d packets over %d connections "
+               "(%d reconnects, %d closed with 1013); gaps %d, duplicates %d, unexpected closes %s; %.1f s"
+               % (state.final, state.ingest_requests, args.subscribers, result["packetsReceived"], connections,
+                  result["reconnects"], closes_1013, result["gaps"], result["duplicates"],
+                  result["unexpectedCloses"] or "none", seconds))
+    return result, faults, summary
 
 
 if __name__ == "__main__":
