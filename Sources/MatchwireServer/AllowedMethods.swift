@@ -18,9 +18,11 @@ struct AllowedMethods {
         }
     }
 
-    /// Routes every other method of each known path to a 405 naming the ones it takes.
+    /// Routes every other method of each known path to a 405 naming the ones it takes. A path that takes GET
+    /// takes HEAD too (the router answers it from the GET route: `autoGenerateHeadEndpoints`).
     func refuseOthers(on router: Router<BasicRequestContext>) {
-        for (path, methods) in paths {
+        for (path, registered) in paths {
+            let methods = registered.contains(.get) ? registered + [.head] : registered
             let allow = methods.map(\.rawValue).joined(separator: ", ")
             for method in Self.refusable where !methods.contains(method) {
                 router.on(RouterPath(path), method: method) { request, _ -> Response in

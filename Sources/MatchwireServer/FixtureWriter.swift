@@ -64,8 +64,18 @@ actor FixtureWriter {
             // The fixture's record is written only when its status changed; its last number comes from the
             // packets. When this fails the store may hold more or less than thought: the engine is rebuilt.
             let changed = draft.fixture.following(draft)
-            try await store.append(
-                checked.stored, fixture: changed.differs(from: record, beyond: \.lastSeqNum) ? changed : nil)
+            // Everything before these packets was published by this writer or stored before it existed (and
+            // subscribers read that from the store): what a failed append may have committed starts here.
+            publishedThrough = publishedThrough ?? (checked.stored[0].seqNum - 1)
+            do {
+                try await store.append(
+                    checked.stored, fixture: changed.differs(from: record, beyond: \.lastSeqNum) ? changed : nil)
+            } catch {
+                // The append may have been committed before it failed (a connection that broke after the commit):
+                // its packets go to the hub now, not when the scout retries, so that live streams do not wait.
+                try? await publishStoredSinceLastPublished()
+                throw error
+            }
             publish(checked.published)
         }
         engine = draft
@@ -151,7 +161,7 @@ actor FixtureWriter {
                 }
             }
         }
-        try await publishStoredSinceLastPublished(through: rebuilt.lastSeqNum)
+        try await publishStoredSinceLastPublished()
         engine = rebuilt
         return rebuilt
     }
@@ -162,12 +172,13 @@ actor FixtureWriter {
     }
 
     /// An append that failed may still have been committed (the connection broke after the commit, say): the
-    /// rebuilt engine then has packets that were never published. They are published now, from the store, so
-    /// that the hub's subscribers get every number. A writer that has published nothing yet has nothing to catch
-    /// up: its subscribers read the store.
-    private func publishStoredSinceLastPublished(through last: Int) async throws {
+    /// store then has packets that were never published. They are published from the store, so that the hub's
+    /// subscribers get every number: right after the failure, and again when the engine is rebuilt (the store
+    /// may not have answered the first time). Before its first append a writer has nothing to catch up: its
+    /// subscribers read the store.
+    private func publishStoredSinceLastPublished() async throws {
         guard var next = publishedThrough.map({ $0 + 1 }) else { return }
-        while next <= last {
+        while true {
             let batch = try await store.packets(fixtureId: fixtureId, after: next - 1, limit: 500)
             guard !batch.isEmpty else { return }
             publish(try batch.map(StreamPacket.init(stored:)))

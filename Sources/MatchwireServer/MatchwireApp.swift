@@ -16,7 +16,8 @@ public enum MatchwireApp {
         configuration: ServerConfiguration, store: any EventStore, hub: StreamHub, writers: FixtureWriters? = nil,
         logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        let router = Router(context: BasicRequestContext.self)
+        // HEAD is answered on every GET path, as RFC 9110 §9.3.2 asks (the connection guard drops the body).
+        let router = Router(context: BasicRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: ErrorMiddleware())
         let access = AccessControl(store: store, rateLimit: configuration.rateLimit, rateBurst: configuration.rateBurst)
         Routes(

@@ -28,6 +28,8 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var bodyTimeout = 10.0
     /// Seconds a kept-alive connection may wait for its next request.
     public var idleTimeout = 60.0
+    /// Seconds an HTTP answer may wait for a client that does not read it.
+    public var sendTimeout = 60.0
     /// Connections (HTTP and streams) open at once; one more is answered 503 and closed.
     public var maxConnections = 10_000
     /// Seconds from SIGTERM to the process's exit, whatever the clients do.
@@ -42,14 +44,15 @@ public struct ServerConfiguration: Sendable, Hashable {
         "heartbeat-interval=\(heartbeatInterval)s auth-timeout=\(authTimeout)s media-delay=\(mediaDelay)s "
             + "rate-limit=\(rateLimit)/s rate-burst=\(rateBurst) subscriber-queue=\(subscriberQueue) "
             + "max-body=\(maxBodyBytes)B header-timeout=\(headerTimeout)s body-timeout=\(bodyTimeout)s "
-            + "idle-timeout=\(idleTimeout)s max-connections=\(maxConnections) shutdown-timeout=\(shutdownTimeout)s"
+            + "idle-timeout=\(idleTimeout)s send-timeout=\(sendTimeout)s max-connections=\(maxConnections) shutdown-timeout=\(shutdownTimeout)s"
     }
 
     /// The bounds `HTTPConnectionGuard` keeps.
     var connectionLimits: HTTPConnectionGuard.Limits {
         HTTPConnectionGuard.Limits(
             headerTimeout: TimeAmount(seconds: headerTimeout), bodyTimeout: TimeAmount(seconds: bodyTimeout),
-            idleTimeout: TimeAmount(seconds: idleTimeout), maxBodyBytes: maxBodyBytes)
+            idleTimeout: TimeAmount(seconds: idleTimeout), sendTimeout: TimeAmount(seconds: sendTimeout),
+            maxBodyBytes: maxBodyBytes)
     }
 }
 

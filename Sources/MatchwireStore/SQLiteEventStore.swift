@@ -397,7 +397,12 @@ public final class SQLiteEventStore: EventStore {
         let orderBy = order == .seqNum ? "seq" : "period, seq"
         let rows = try await reader.query(
             "SELECT body FROM packets WHERE fixture_id = ? ORDER BY \(orderBy)", [.text(fixtureId.wire)])
-        return rows.compactMap { $0.column("body")?.blob.map { Array($0.readableBytesView) } }
+        return try rows.map { row in
+            guard let body = row.column("body")?.blob else {
+                throw StoreError.corruptRow("packet body of fixture \(fixtureId.wire)")
+            }
+            return Array(body.readableBytesView)
+        }
     }
 
     public func lastSeqNum(fixtureId: UUID) async throws -> Int {

@@ -78,7 +78,16 @@ final class SQLiteReaders: Sendable {
         waiter?.resume(returning: connection)
     }
 
+    /// Closes every connection, each even when another fails; the first failure is thrown.
     func close() async throws {
-        for connection in all { try await connection.close() }
+        var failure: (any Error)?
+        for connection in all {
+            do {
+                try await connection.close()
+            } catch {
+                failure = failure ?? error
+            }
+        }
+        if let failure { throw failure }
     }
 }

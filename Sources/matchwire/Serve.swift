@@ -23,6 +23,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds a connection has to send a whole request head. Default: 10") var headerTimeout: Double?
     @Option(help: "Seconds a request body may pause between two reads. Default: 10") var bodyTimeout: Double?
     @Option(help: "Seconds a kept-alive connection may wait for its next request. Default: 60") var idleTimeout: Double?
+    @Option(help: "Seconds an HTTP answer may wait for a client that does not read it. Default: 60")
+    var sendTimeout: Double?
     @Option(help: "Connections open at once; one more is answered 503. Default: 10000") var maxConnections: Int?
     @Option(help: "Seconds from SIGTERM or SIGINT to exit, whatever the clients do. Default: 10")
     var shutdownTimeout: Double?
@@ -50,6 +52,8 @@ struct Serve: AsyncParsableCommand {
             bodyTimeout, "body-timeout", default: configuration.bodyTimeout)
         configuration.idleTimeout = try Environment.setting(
             idleTimeout, "idle-timeout", default: configuration.idleTimeout)
+        configuration.sendTimeout = try Environment.setting(
+            sendTimeout, "send-timeout", default: configuration.sendTimeout)
         configuration.maxConnections = try Environment.setting(
             maxConnections, "max-connections", default: configuration.maxConnections)
         configuration.shutdownTimeout = try Environment.setting(
@@ -123,7 +127,8 @@ struct Serve: AsyncParsableCommand {
         guard configuration.rateBurst >= 1 else { throw ValidationError("--rate-burst must be at least 1.") }
         for (name, value) in [
             ("header-timeout", configuration.headerTimeout), ("body-timeout", configuration.bodyTimeout),
-            ("idle-timeout", configuration.idleTimeout), ("shutdown-timeout", configuration.shutdownTimeout),
+            ("idle-timeout", configuration.idleTimeout), ("send-timeout", configuration.sendTimeout),
+            ("shutdown-timeout", configuration.shutdownTimeout),
         ] {
             guard value > 0, value <= 86_400 else { throw ValidationError("--\(name) must be above 0 and at most 86400.") }
         }
@@ -142,7 +147,8 @@ final class ShutdownSignal: Service, Sendable {
     var requested: Bool { asked.withLock { $0 } }
 
     func run() async throws {
-        try? await gracefulShutdown()
+        // Cancelled instead (a service failed, and the group is cancelled): no shutdown was asked for.
+        guard (try? await gracefulShutdown()) != nil else { return }
         asked.withLock { $0 = true }
     }
 }

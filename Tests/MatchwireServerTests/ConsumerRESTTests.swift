@@ -210,8 +210,8 @@ import Testing
     @Test func anotherMethodOnAKnownPathIs405WithAllow() async throws {
         try await TestServer.start { server, client in
             for (method, path, allow) in [
-                (HTTPRequest.Method.post, "/v2/tabletennis/fixtures", "GET"),
-                (.delete, server.actionsPath, "GET"), (.get, server.ingestPath, "POST"),
+                (HTTPRequest.Method.post, "/v2/tabletennis/fixtures", "GET, HEAD"),
+                (.delete, server.actionsPath, "GET, HEAD"), (.get, server.ingestPath, "POST"),
                 (.put, "/admin/fixtures/\(server.fixture.id.wire)", "PATCH, DELETE"),
             ] {
                 let response = try await client.execute(uri: path, method: method, headers: server.consumerHeaders())

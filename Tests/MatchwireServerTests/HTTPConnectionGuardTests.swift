@@ -10,7 +10,8 @@ import Testing
 /// the connection guard over an embedded channel, with SwiftNIO's real HTTP codec, on a clock the test moves.
 @Suite struct HTTPConnectionGuardTests {
     static let limits = HTTPConnectionGuard.Limits(
-        headerTimeout: .seconds(10), bodyTimeout: .seconds(10), idleTimeout: .seconds(60), maxBodyBytes: 1 << 20)
+        headerTimeout: .seconds(10), bodyTimeout: .seconds(10), idleTimeout: .seconds(60), sendTimeout: .seconds(60),
+        maxBodyBytes: 1 << 20)
 
     /// A connected channel with the codec and the guard, as the server sets them up.
     static func connection() throws -> (EmbeddedChannel, EmbeddedEventLoop) {
@@ -60,6 +61,15 @@ import Testing
         #expect(!channel.isActive)
     }
 
+    @Test func aNewConnectionsHeadTimeoutRunsFromItsAcceptNotFromItsFirstByte() throws {
+        let (channel, loop) = try Self.connection()
+        loop.advanceTime(by: .seconds(9))
+        try channel.writeInbound(ByteBuffer(string: "G"))
+        loop.advanceTime(by: .seconds(1))
+        #expect(try Self.written(channel).hasPrefix("HTTP/1.1 408"), "a head was begun: it is answered")
+        #expect(!channel.isActive)
+    }
+
     @Test func aKeptAliveConnectionIsClosedSilentlyAfterTheIdleTimeoutAndNotBefore() throws {
         let (channel, loop) = try Self.connection()
         try channel.writeInbound(ByteBuffer(string: "GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
@@ -97,6 +107,84 @@ import Testing
         #expect(channel.isActive, "each read of the body restarts the body timeout")
         loop.advanceTime(by: .seconds(1))
         #expect(!channel.isActive)
+    }
+
+    @Test func aBodyTrickledInUnderTheBodyTimeoutStillEndsAtSixBodyTimeouts() throws {
+        let (channel, loop) = try Self.connection()
+        try channel.writeInbound(ByteBuffer(string: "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n"))
+        for _ in 0..<6 {
+            loop.advanceTime(by: .seconds(9))
+            if channel.isActive { try channel.writeInbound(ByteBuffer(string: "a")) }
+        }
+        #expect(channel.isActive, "54 s in, each byte within 10 s of the one before")
+        loop.advanceTime(by: .seconds(6))
+        #expect(!channel.isActive, "a whole body may take 60 s at the most")
+    }
+
+    @Test func anAnswerTheClientDoesNotReadIsDroppedAfterTheSendTimeout() throws {
+        let (channel, loop) = try Self.connection()
+        try channel.writeInbound(ByteBuffer(string: "GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
+        var head = HTTPResponseHead(version: .http1_1, status: .ok)
+        head.headers.add(name: "content-length", value: "1000000")
+        try channel.writeOutbound(HTTPServerResponsePart.head(head))
+        channel.isWritable = false
+        channel.pipeline.fireChannelWritabilityChanged()
+        loop.advanceTime(by: .seconds(59))
+        #expect(channel.isActive)
+        loop.advanceTime(by: .seconds(1))
+        #expect(!channel.isActive)
+    }
+
+    @Test func aClientThatReadsAgainInTimeKeepsItsAnswer() throws {
+        let (channel, loop) = try Self.connection()
+        try channel.writeInbound(ByteBuffer(string: "GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
+        channel.isWritable = false
+        channel.pipeline.fireChannelWritabilityChanged()
+        loop.advanceTime(by: .seconds(30))
+        channel.isWritable = true
+        channel.pipeline.fireChannelWritabilityChanged()
+        loop.advanceTime(by: .seconds(60))
+        #expect(channel.isActive)
+    }
+
+    // MARK: Answers
+
+    @Test func anAnswerToHeadHasNoBody() throws {
+        let (channel, _) = try Self.connection()
+        try channel.writeInbound(ByteBuffer(string: "HEAD / HTTP/1.1\r\nHost: x\r\n\r\n"))
+        var head = HTTPResponseHead(version: .http1_1, status: .ok)
+        head.headers.add(name: "content-length", value: "5")
+        try channel.writeOutbound(HTTPServerResponsePart.head(head))
+        try channel.writeOutbound(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(string: "hello"))))
+        try channel.writeOutbound(HTTPServerResponsePart.end(nil))
+        let text = try Self.written(channel)
+        #expect(text.hasSuffix("content-length: 5\r\n\r\n"), "\(text)")
+        #expect(channel.isActive, "kept alive")
+    }
+
+    @Test func expectContinueIsAnsweredOnceTheHeadPassesItsChecks() throws {
+        let (channel, _) = try Self.connection()
+        try channel.writeInbound(
+            ByteBuffer(string: "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n"))
+        #expect(try Self.written(channel) == "HTTP/1.1 100 Continue\r\n\r\n")
+        let (tooLarge, _) = try Self.connection()
+        try tooLarge.writeInbound(
+            ByteBuffer(
+                string: "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\nExpect: 100-continue\r\n\r\n"))
+        #expect(try Self.written(tooLarge).hasPrefix("HTTP/1.1 413"))
+    }
+
+    @Test func aConnectionIsClosedAfterItsAnswerWhenTheRequestAskedOrTheBodyWasNotRead() throws {
+        let (asked, _) = try Self.connection()
+        try asked.writeInbound(ByteBuffer(string: "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
+        try Self.answer(asked)
+        #expect(try Self.written(asked).lowercased().contains("connection: close"))
+        #expect(!asked.isActive)
+
+        let (unread, _) = try Self.connection()
+        try unread.writeInbound(ByteBuffer(string: "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nab"))
+        try Self.answer(unread)  // 401, say, before the body was read
+        #expect(!unread.isActive, "the rest of the body is not read: the connection is not reused")
     }
 
     // MARK: Requests the parser refuses

@@ -9,11 +9,14 @@ import Testing
 /// The writer hands every stored packet to the hub, in order, even when the store said an append failed after
 /// it had in fact committed it.
 @Suite struct WriterPublishingTests {
-    @Test func packetsOfAnAppendThatFailedAfterItsCommitArePublishedBeforeTheNextOnes() async throws {
+    /// The first append of the writer (nothing published yet) and a later one; the packets are published as soon
+    /// as the append fails, not when the scout retries.
+    @Test(arguments: [1, 2])
+    func packetsOfAnAppendThatFailedAfterItsCommitArePublishedAtOnceInOrder(failingAppend: Int) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("matchwire-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let sqlite = try await SQLiteEventStore.open(path: directory.appendingPathComponent("s.sqlite").path)
-        let store = CommitsThenFails(sqlite, failingAppend: 2)
+        let store = CommitsThenFails(sqlite, failingAppend: failingAppend)
         let fixture = TestServer.tableTennisFixture()
         try await store.insertFixture(fixture)
         let hub = StreamHub(logger: .init(label: "test"))
@@ -27,13 +30,19 @@ import Testing
             ])
             try await writers.ingest([try ActionSubmission(json: action)], fixtureId: fixture.id, receivedAt: .now)
         }
-        try await ingest(2)
-        await #expect(throws: AppendFailedAfterCommit.self) { try await ingest(4) }
-        try await ingest(6)
         var queue = subscription.packets.makeAsyncIterator()
         var published: [Int] = []
-        for _ in 1...3 { published.append(try #require(await queue.next()).seqNum) }
-        #expect(published == [1, 2, 3], "the committed packet 2 is published, once, before 3")
+        for (index, type) in [2, 4].enumerated() {
+            if index + 1 == failingAppend {
+                await #expect(throws: AppendFailedAfterCommit.self) { try await ingest(type) }
+            } else {
+                try await ingest(type)
+            }
+            published.append(try #require(await queue.next()).seqNum)
+        }
+        try await ingest(6)
+        published.append(try #require(await queue.next()).seqNum)
+        #expect(published == [1, 2, 3], "the committed packet is published, once, before the next")
         #expect(try await store.lastSeqNum(fixtureId: fixture.id) == 3)
         try await sqlite.close()
     }

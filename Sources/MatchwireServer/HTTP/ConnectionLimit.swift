@@ -13,8 +13,6 @@ final class ConnectionLimit: Sendable {
         self.limit = limit
     }
 
-    var count: Int { open.load(ordering: .relaxed) }
-
     /// Counts the connection until it closes; false (not counted) when `limit` are open already.
     func admit(_ channel: any Channel) -> Bool {
         var current = open.load(ordering: .relaxed)
@@ -63,8 +61,6 @@ final class RefuseConnection: ChannelInboundHandler {
             string: "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n"
                 + "content-length: \(body.readableBytes)\r\nretry-after: 1\r\nconnection: close\r\n\r\n")
         answer.writeImmutableBuffer(body)
-        context.writeAndFlush(wrapOutboundOut(answer)).assumeIsolated().whenComplete { _ in
-            context.close(promise: nil)
-        }
+        context.writeAndFlush(wrapOutboundOut(answer)).assumeIsolated().whenComplete { _ in Linger.close(context) }
     }
 }

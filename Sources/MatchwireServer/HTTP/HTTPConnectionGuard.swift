@@ -6,23 +6,30 @@ import NIOHTTP1
 /// It sits right after SwiftNIO's request decoder, before the upgrade handler (which removes it when a
 /// connection becomes a websocket: a stream has its own auth timeout, heartbeats and close wait). It knows,
 /// from the request parts going in and the response parts going out, what the connection is doing, and gives
-/// each state a bound:
+/// each state a bound, on the event loop's clock:
 ///
-/// - a new connection must send a complete request head within `headerTimeout`;
+/// - a new connection must send a complete request head within `headerTimeout` of its accept;
 /// - a kept-alive connection may wait `idleTimeout` for its next request, whose head, once its first bytes have
-///   come, must be complete within `headerTimeout`;
-/// - a request body may pause at most `bodyTimeout` between two reads.
+///   come, must be complete within `headerTimeout` (first bytes that come in the same read as the end of the
+///   previous request are bounded by `idleTimeout` instead);
+/// - a request body may pause at most `bodyTimeout` between two reads, and take `bodyTimeout` times
+///   `bodyTimeoutsPerBody` in all;
+/// - an answer may wait at most `sendTimeout` for a client that does not read it.
 ///
-/// While a request is being answered no timeout runs: the answer's own work is bounded elsewhere. A head begun
-/// and not finished in time is answered 408; a connection that sent nothing, new or kept alive, is closed without
-/// a word (nothing was asked, and browsers open connections they may never use); a body that stops is closed (its
-/// request is already with the application, whose answer cannot be interleaved).
+/// While a request is answered and the client reads, no other timeout runs: the answer's own work is bounded
+/// elsewhere. A head begun and not finished in time is answered 408; a connection that sent nothing, new or kept
+/// alive, is closed without a word (nothing was asked, and browsers open connections they may never use); a body
+/// that stops is closed (its request is already with the application, whose answer cannot be interleaved).
 ///
 /// A request the parser refuses is answered with a status and a sentence (501 unknown method, 505 version, 431
 /// head too large, 400 otherwise) and the connection is closed: after a parse error the bytes that follow cannot
 /// be trusted to start a request. A `Content-Length` above the body limit is answered 413 at once, before any of
-/// the body is read, and a `Transfer-Encoding` other than chunked 501. When the server shuts down, an idle
-/// connection is closed at once and a busy one after its answer.
+/// the body is read, and a `Transfer-Encoding` other than chunked 501. `Expect: 100-continue` is answered 100
+/// once the head passes those checks. An answer to HEAD loses its body here (the head keeps its length). When
+/// the server shuts down, an idle connection is closed at once and a busy one after its answer. A connection is
+/// closed after an answer when the request asked for it (`Connection: close`), when the application answered
+/// before reading the whole body, or on shutdown: its output first, once the answer is written, so that nothing
+/// of the answer is lost and a client still sending gets the answer rather than a reset (see ``Linger``).
 final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -33,7 +40,12 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         var headerTimeout: TimeAmount
         var bodyTimeout: TimeAmount
         var idleTimeout: TimeAmount
+        var sendTimeout: TimeAmount
         var maxBodyBytes: Int
+
+        /// A whole body may take this many body timeouts: a client sending a byte now and then cannot hold a
+        /// connection for ever.
+        static let bodyTimeoutsPerBody: Int64 = 6
     }
 
     /// What the connection is reading.
@@ -42,23 +54,31 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         case waiting(first: Bool)
         /// Bytes of a head have come, not the whole head.
         case head
-        /// The head was passed on; its body (possibly empty) is being read.
-        case body
+        /// The head was passed on; its body (possibly empty) is being read, until `deadline` at the latest.
+        case body(deadline: NIODeadline)
         /// The connection is being closed: nothing more is passed on.
         case closing
     }
 
+    /// A request passed on whose answer has not ended.
+    private struct Unanswered {
+        let isHead: Bool
+        let keepAlive: Bool
+    }
+
     private let limits: Limits
     private var reading = Reading.waiting(first: true)
-    /// Requests passed on whose answer has not ended.
-    private var unanswered = 0
+    /// The requests passed on whose answers have not ended, oldest first: the answers come in this order.
+    private var unanswered: [Unanswered] = []
     /// Whether the last read delivered any request part: bytes that delivered none are the start of a head.
     private var deliveredThisRead = false
-    /// Close once the answers in flight have ended (shutdown, or a body the parser refused).
+    /// Close once the answers in flight have ended (shutdown, a body the parser refused, an answer made before
+    /// its body was read).
     private var closeWhenAnswered = false
     /// An answer of our own that waits for the answers in flight, then closes the connection.
     private var pendingRefusal: Refusal?
     private var timer: Scheduled<Void>?
+    private var sendTimer: Scheduled<Void>?
 
     init(limits: Limits) {
         self.limits = limits
@@ -76,40 +96,50 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        cancelTimer()
+        cancelTimers()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        cancelTimer()
+        cancelTimers()
         context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         deliveredThisRead = true
-        switch (reading, unwrapInboundIn(data)) {
-        case (.closing, _):
-            return
-        case (_, .head(let head)):
+        if case .closing = reading { return }
+        switch unwrapInboundIn(data) {
+        case .head(let head):
             if let refusal = Refusal(checking: head, maxBodyBytes: limits.maxBodyBytes) {
                 return refuse(refusal, context: context)
             }
-            reading = .body
-            unanswered += 1
+            let wholeBody = TimeAmount.nanoseconds(limits.bodyTimeout.nanoseconds * Limits.bodyTimeoutsPerBody)
+            reading = .body(deadline: context.eventLoop.now + wholeBody)
+            unanswered.append(Unanswered(isHead: head.method == .HEAD, keepAlive: head.isKeepAlive))
             armTimer(context)
-        case (_, .body):
+            context.fireChannelRead(data)
+            // The client waits for this before it sends the body; not while an earlier answer is being written.
+            if unanswered.count == 1,
+                head.headers["expect"].contains(where: { $0.lowercased() == "100-continue" })
+            {
+                context.writeAndFlush(
+                    wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
+            }
+        case .body:
             armTimer(context)
-        case (_, .end):
+            context.fireChannelRead(data)
+        case .end:
             reading = .waiting(first: false)
             armTimer(context)
+            context.fireChannelRead(data)
         }
-        context.fireChannelRead(data)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        if !deliveredThisRead, case .waiting = reading {
-            // Bytes came that made no request part yet: a head has begun, and must be complete in time.
+        if !deliveredThisRead, case .waiting(let first) = reading {
+            // Bytes came that made no request part yet: a head has begun, and must be complete in time. A new
+            // connection's timer runs from its accept already.
             reading = .head
-            armTimer(context)
+            if !first { armTimer(context) }
         }
         deliveredThisRead = false
         context.fireChannelReadComplete()
@@ -120,6 +150,9 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         switch reading {
         case .closing:
             return
+        case .body where unanswered.isEmpty:
+            // The application has answered this request already: a second answer would follow the first.
+            close(context)
         case .body:
             // The application has this request and reads its body: it gets the error and answers it (400), and
             // the connection closes after that answer.
@@ -134,7 +167,7 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         if event is ChannelShouldQuiesceEvent {
             closeWhenAnswered = true
             switch reading {
-            case .waiting where unanswered == 0, .head where unanswered == 0:
+            case .waiting where unanswered.isEmpty, .head where unanswered.isEmpty:
                 // Nothing asked yet, or only part of a head: nothing to answer.
                 close(context)
             default:
@@ -144,24 +177,51 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireUserInboundEventTriggered(event)
     }
 
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        sendTimer?.cancel()
+        sendTimer = nil
+        if !context.channel.isWritable, !unanswered.isEmpty {
+            // The client does not read its answer: it has `sendTimeout` to start again.
+            sendTimer = context.eventLoop.assumeIsolated().scheduleTask(in: limits.sendTimeout) { [self] in
+                self.sendTimer = nil
+                self.close(context)
+            }
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
     // MARK: Outbound
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
-        case .head(var head) where closeWhenAnswered || pendingRefusal != nil:
-            head.headers.replaceOrAdd(name: "connection", value: "close")
+        case .head(var head) where head.status.code >= 200:
+            if closeWhenAnswered || pendingRefusal != nil || unanswered.first?.keepAlive == false {
+                head.headers.replaceOrAdd(name: "connection", value: "close")
+            }
             context.write(wrapOutboundOut(.head(head)), promise: promise)
+        case .body where unanswered.first?.isHead == true:
+            // An answer to HEAD has no body (RFC 9110 §9.3.2); its head already says how long it would be.
+            promise?.succeed()
         case .end:
-            unanswered = max(0, unanswered - 1)
-            context.write(data, promise: promise)
-            guard unanswered == 0 else { return }
-            if let refusal = pendingRefusal {
-                pendingRefusal = nil
-                answer(refusal, context: context)
-            } else if closeWhenAnswered {
-                context.flush()
-                close(context)
+            let answered = unanswered.isEmpty ? nil : unanswered.removeFirst()
+            if case .body = reading, unanswered.isEmpty {
+                // Answered before its whole body came: the rest is not read, the connection is not reused.
+                closeWhenAnswered = true
+            }
+            guard unanswered.isEmpty else { return context.write(data, promise: promise) }
+            if pendingRefusal != nil || closeWhenAnswered || answered?.keepAlive == false {
+                let written = promise ?? context.eventLoop.makePromise()
+                context.write(data, promise: written)
+                written.futureResult.assumeIsolated().whenComplete { [self] _ in
+                    if let refusal = self.pendingRefusal {
+                        self.pendingRefusal = nil
+                        self.answer(refusal, context: context)
+                    } else {
+                        self.close(context)
+                    }
+                }
             } else {
+                context.write(data, promise: promise)
                 armTimer(context)
             }
         default:
@@ -172,30 +232,34 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: Timeouts
 
     private func armTimer(_ context: ChannelHandlerContext) {
-        cancelTimer()
+        timer?.cancel()
+        timer = nil
         let timeout: TimeAmount
         switch reading {
         case .closing: return
-        case .waiting where unanswered > 0: return  // an answer is being made: no timeout
+        case .waiting where !unanswered.isEmpty, .head where !unanswered.isEmpty:
+            return  // an answer is being made: the next head's timer starts when it ends
         case .waiting(let first): timeout = first ? limits.headerTimeout : limits.idleTimeout
         case .head: timeout = limits.headerTimeout
-        case .body: timeout = limits.bodyTimeout
+        case .body(let deadline):
+            timeout = max(.zero, min(limits.bodyTimeout, deadline - context.eventLoop.now))
         }
-        let reading = self.reading
         timer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [self] in
             self.timer = nil
-            self.timedOut(while: reading, context: context)
+            self.timedOut(context)
         }
     }
 
-    private func cancelTimer() {
+    private func cancelTimers() {
         timer?.cancel()
         timer = nil
+        sendTimer?.cancel()
+        sendTimer = nil
     }
 
-    private func timedOut(while state: Reading, context: ChannelHandlerContext) {
-        switch state {
-        case .head where unanswered == 0:
+    private func timedOut(_ context: ChannelHandlerContext) {
+        switch reading {
+        case .head where unanswered.isEmpty:
             refuse(
                 Refusal(
                     .requestTimeout,
@@ -213,8 +277,9 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     /// Answers `refusal` (at once, or after the answers in flight) and closes the connection.
     private func refuse(_ refusal: Refusal, context: ChannelHandlerContext) {
         reading = .closing
-        cancelTimer()
-        if unanswered == 0 {
+        timer?.cancel()
+        timer = nil
+        if unanswered.isEmpty {
             answer(refusal, context: context)
         } else {
             pendingRefusal = refusal
@@ -232,15 +297,36 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: refusal.status, headers: headers))),
             promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
-            context.close(promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { [self] _ in
+            self.close(context)
         }
     }
 
+    /// Closes the connection: its output at once, the rest after ``Linger/duration``.
     private func close(_ context: ChannelHandlerContext) {
         reading = .closing
-        cancelTimer()
-        context.close(promise: nil)
+        cancelTimers()
+        Linger.close(context)
+    }
+}
+
+/// How a connection is closed after an answer: the output first (a FIN after the last byte of the answer), then,
+/// after `duration` at most, the whole connection. In between what the client still sends is read and dropped:
+/// closing a socket with unread bytes makes the kernel send a reset, which can destroy the answer in the client's
+/// buffers before it reads it (RFC 9112 §9.6).
+enum Linger {
+    static let duration = TimeAmount.seconds(2)
+
+    static func close(_ context: ChannelHandlerContext) {
+        let channel = context.channel
+        channel.close(mode: .output).whenComplete { result in
+            switch result {
+            case .success:
+                channel.eventLoop.scheduleTask(in: duration) { channel.close(promise: nil) }
+            case .failure:
+                channel.close(promise: nil)
+            }
+        }
     }
 }
 

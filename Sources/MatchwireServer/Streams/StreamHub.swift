@@ -6,9 +6,10 @@ import Synchronization
 
 /// Every open stream and, per fixture, the subscribers waiting for live packets.
 ///
-/// The fixture writer hands each stored packet to ``publish(_:fixtureId:)``, which puts the same bytes on every
-/// subscriber's bounded queue and returns at once: ingest never waits for a subscriber. A subscriber whose queue
-/// is full is taken off the hub and told to close with 1013; the others are not slowed.
+/// The fixture writer hands each stored packet to ``publish(_:fixtureId:)``, which puts the same bytes on the
+/// bounded queue of every subscriber still sending its backlog, and writes them onto the connections of those
+/// that have caught up (``FixtureHub``), and returns at once: ingest never waits for a subscriber. A subscriber
+/// that falls a whole queue behind is taken off the hub and told to close with 1013; the others are not slowed.
 ///
 /// It is also the service that closes every stream with 1001 when the server shuts down, before the HTTP
 /// server stops, so that clients can resume elsewhere with `startPosition`.

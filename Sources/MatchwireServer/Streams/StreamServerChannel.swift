@@ -76,8 +76,6 @@ struct StreamServerChannel: ServerChildChannel, HTTPChannelHandler {
                     notUpgradingCompletionHandler: { channel in
                         channel.eventLoop.makeCompletedFuture {
                             try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
-                            try channel.pipeline.syncOperations.addHandler(
-                                HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
                             let http = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
                                 wrappingChannelSynchronously: channel,
                                 configuration: .init(isOutboundHalfClosureEnabled: true))
@@ -85,10 +83,13 @@ struct StreamServerChannel: ServerChildChannel, HTTPChannelHandler {
                             return .http(http)
                         }
                     })
-            // SwiftNIO's upgradable pipeline (`configureUpgradableHTTPServerPipeline`) with the connection guard
-            // after the decoder: it sees every request part and every parse error before anything else, and is
-            // removed with the decoder when the connection becomes a websocket. Pipelining is NIOAsyncChannel's;
-            // HTTPTypes validates response headers; protocol errors are the guard's to answer.
+            // SwiftNIO's upgradable pipeline, as `configureUpgradableHTTPServerPipeline` makes it, with the
+            // connection guard after the decoder: it sees every request part and every parse error before anything
+            // else, and is removed with the decoder when the connection becomes a websocket. Pipelining is
+            // NIOAsyncChannel's; HTTPTypes validates response headers; protocol errors, keep-alive and the
+            // connection's timeouts are the guard's (it takes the place of Hummingbird's connection state handler,
+            // whose close after an answer could cut the answer short), and so are HEAD answers' bodies: the public
+            // decoder cannot tell the encoder that a request was HEAD.
             let encoder = HTTPResponseEncoder()
             let decoder = ByteToMessageHandler(
                 HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes))

@@ -18,9 +18,9 @@ struct TokenRevocations: Service {
     func run() async throws {
         while !Task.isShuttingDownGracefully {
             do {
-                try await Task.sleep(for: interval)
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
             } catch {
-                return  // cancelled: the server is stopping
+                return  // the server is stopping
             }
             await check()
         }
