@@ -133,7 +133,8 @@ import Testing
             let limited = try await client.execute(
                 uri: server.actionsPath, method: .get, headers: server.consumerHeaders())
             #expect(limited.status == .tooManyRequests)
-            #expect(limited.headers[.retryAfter] == "2")
+            // 2 s for a whole token at 0.5/s, less what refilled while the two requests ran on a loaded machine.
+            #expect((1...2).contains(Int(limited.headers[.retryAfter] ?? "") ?? 0), "\(limited.headers)")
             #expect(limited.errorMessage.contains("Rate limit"))
         }
     }

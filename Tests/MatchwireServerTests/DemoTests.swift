@@ -26,7 +26,8 @@ import Testing
                     .compactMap { $0["status"]?.stringValue }
                 return statuses.filter { $0 == "Completed" }.count >= 2 && statuses.contains("Live")
             }
-            #expect(statuses.filter { $0 == "Completed" }.count == DemoService.completedPerSport, "\(sport)")
+            // The seeded completed fixtures, and perhaps a live match that ended meanwhile at 200 times real speed.
+            #expect(statuses.filter { $0 == "Completed" }.count >= DemoService.completedPerSport, "\(sport)")
             #expect(statuses.contains("Live"), "\(sport): \(statuses)")
         }
         // A live stream of the demo basketball fixture delivers packets as the simulated scout sends them.

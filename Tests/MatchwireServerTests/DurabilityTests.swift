@@ -238,7 +238,7 @@ struct ServerProcess {
         // Connected, and half the body sent, before the server is told to stop; then the rest arrives.
         let connection = try RawConnection(port: server.port)
         try connection.write(head + String(body.prefix(20)))
-        try await Task.sleep(for: .milliseconds(300))
+        try await Task.sleep(for: .seconds(1))  // the head has reached the server, even on a loaded machine
         let stopping = Task.detached { server.terminate() }
         try await Task.sleep(for: .milliseconds(300))
         try connection.write(String(body.dropFirst(20)))

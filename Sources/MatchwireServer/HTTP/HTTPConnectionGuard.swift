@@ -26,7 +26,8 @@ import NIOHTTP1
 /// be trusted to start a request. A `Content-Length` above the body limit is answered 413 at once, before any of
 /// the body is read, and a `Transfer-Encoding` other than chunked 501. `Expect: 100-continue` is answered 100
 /// once the head passes those checks. An answer to HEAD loses its body here (the head keeps its length). When
-/// the server shuts down, an idle connection is closed at once and a busy one after its answer. A connection is
+/// the server shuts down, an idle connection is closed at once and a busy one (or one whose head is on its way)
+/// after its answer. A connection is
 /// closed after an answer when the request asked for it (`Connection: close`), when the application answered
 /// before reading the whole body, or on shutdown: its output first, once the answer is written, so that nothing
 /// of the answer is lost and a client still sending gets the answer rather than a reset (see ``Linger``).
@@ -166,13 +167,9 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ChannelShouldQuiesceEvent {
             closeWhenAnswered = true
-            switch reading {
-            case .waiting where unanswered.isEmpty, .head where unanswered.isEmpty:
-                // Nothing asked yet, or only part of a head: nothing to answer.
-                close(context)
-            default:
-                break
-            }
+            // Nothing asked yet: nothing to answer. A head on its way is let in and answered (Connection: close);
+            // its header timeout, or the end of the shutdown, bounds it.
+            if case .waiting = reading, unanswered.isEmpty { close(context) }
         }
         context.fireUserInboundEventTriggered(event)
     }
