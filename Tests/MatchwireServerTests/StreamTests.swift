@@ -401,7 +401,8 @@ import Testing
                 port: port, path: server.streamPath(query: "speed=fast"), firstFrame: StreamClient.auth(server.consumer)
             )
             #expect(fast.seqNums == Array(1...actions.count))
-            #expect(ContinuousClock.now - fastStart < expected / 2, "fast does not wait for the gaps")
+            // Waiting for the gaps would take `expected` at least, however fast the machine: anything less did not.
+            #expect(ContinuousClock.now - fastStart < expected, "fast does not wait for the gaps")
         }
     }
 }
