@@ -184,7 +184,36 @@ import Testing
         let (unread, _) = try Self.connection()
         try unread.writeInbound(ByteBuffer(string: "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nab"))
         try Self.answer(unread)  // 401, say, before the body was read
+        #expect(try Self.written(unread).lowercased().contains("connection: close"), "the client is told")
         #expect(!unread.isActive, "the rest of the body is not read: the connection is not reused")
+    }
+
+    @Test func aRequestPipelinedAfterOneThatEndsTheConnectionIsNeverPassedOn() throws {
+        let (channel, _) = try Self.connection()
+        try channel.writeInbound(
+            ByteBuffer(
+                string: "GET /a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                    + "POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"))
+        guard case .head(let head) = try channel.readInbound(as: HTTPServerRequestPart.self) else {
+            Issue.record("the first request is passed on")
+            return
+        }
+        #expect(head.uri == "/a")
+        #expect(try channel.readInbound(as: HTTPServerRequestPart.self) == .end(nil))
+        #expect(try channel.readInbound(as: HTTPServerRequestPart.self) == nil, "POST /b is not processed")
+        try Self.answer(channel)
+        #expect(!channel.isActive)
+    }
+
+    @Test func aSecondAnswerToTheSameRequestIsRefused() throws {
+        let (channel, _) = try Self.connection()
+        try channel.writeInbound(ByteBuffer(string: "GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
+        try Self.answer(channel)
+        _ = try Self.written(channel)
+        #expect(throws: (any Error).self) {
+            try channel.writeOutbound(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: .badRequest)))
+        }
+        #expect(try Self.written(channel).isEmpty)
     }
 
     // MARK: Requests the parser refuses

@@ -5,8 +5,10 @@ import MatchwireCore
 final class RawConnection: @unchecked Sendable {
     private let descriptor: Int32
 
-    init(port: Int) throws {
-        guard let descriptor = connectToLoopback(port: port) else {
+    /// `receiveBuffer`, when given, is the socket's receive buffer, set before it connects (a small one makes a
+    /// client that does not read hold the server's answer back quickly).
+    init(port: Int, receiveBuffer: Int32? = nil) throws {
+        guard let descriptor = connectToLoopback(port: port, receiveBuffer: receiveBuffer) else {
             throw RuleViolation("cannot connect to port \(port)")
         }
         self.descriptor = descriptor
@@ -55,9 +57,12 @@ final class RawConnection: @unchecked Sendable {
 }
 
 /// A socket connected to the port on 127.0.0.1, or nil (nothing left open) when none can be made.
-func connectToLoopback(port: Int) -> Int32? {
+func connectToLoopback(port: Int, receiveBuffer: Int32? = nil) -> Int32? {
     let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard descriptor >= 0 else { return nil }
+    if var size = receiveBuffer {
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+    }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_port = in_port_t(UInt16(port).bigEndian)

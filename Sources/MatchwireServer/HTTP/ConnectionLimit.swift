@@ -61,6 +61,9 @@ final class RefuseConnection: ChannelInboundHandler {
             string: "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n"
                 + "content-length: \(body.readableBytes)\r\nretry-after: 1\r\nconnection: close\r\n\r\n")
         answer.writeImmutableBuffer(body)
-        context.writeAndFlush(wrapOutboundOut(answer)).assumeIsolated().whenComplete { _ in Linger.close(context) }
+        // Closed at once, not lingering: the connection is not counted, and must not stay to add to the load.
+        context.writeAndFlush(wrapOutboundOut(answer)).assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
+        }
     }
 }

@@ -78,6 +78,9 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var closeWhenAnswered = false
     /// An answer of our own that waits for the answers in flight, then closes the connection.
     private var pendingRefusal: Refusal?
+    /// False once a request said the connection ends with it (or the server is shutting down and a request is
+    /// in): later requests on the connection are dropped unread (RFC 9112 §9.6).
+    private var acceptsMoreRequests = true
     private var timer: Scheduled<Void>?
     private var sendTimer: Scheduled<Void>?
 
@@ -109,17 +112,22 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         deliveredThisRead = true
         if case .closing = reading { return }
         switch unwrapInboundIn(data) {
+        case .head where !acceptsMoreRequests:
+            reading = .closing
+            return
         case .head(let head):
             if let refusal = Refusal(checking: head, maxBodyBytes: limits.maxBodyBytes) {
                 return refuse(refusal, context: context)
             }
+            if !head.isKeepAlive || closeWhenAnswered { acceptsMoreRequests = false }
             let wholeBody = TimeAmount.nanoseconds(limits.bodyTimeout.nanoseconds * Limits.bodyTimeoutsPerBody)
             reading = .body(deadline: context.eventLoop.now + wholeBody)
             unanswered.append(Unanswered(isHead: head.method == .HEAD, keepAlive: head.isKeepAlive))
             armTimer(context)
             context.fireChannelRead(data)
-            // The client waits for this before it sends the body; not while an earlier answer is being written.
-            if unanswered.count == 1,
+            // The client waits for this before it sends the body; not while an earlier answer is being written, and
+            // never to HTTP/1.0, which has no such answer (RFC 9110 §10.1.1).
+            if unanswered.count == 1, (head.version.major, head.version.minor) >= (1, 1),
                 head.headers["expect"].contains(where: { $0.lowercased() == "100-continue" })
             {
                 context.writeAndFlush(
@@ -167,6 +175,7 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ChannelShouldQuiesceEvent {
             closeWhenAnswered = true
+            if !unanswered.isEmpty { acceptsMoreRequests = false }
             // Nothing asked yet: nothing to answer. A head on its way is let in and answered (Connection: close);
             // its header timeout, or the end of the shutdown, bounds it.
             if case .waiting = reading, unanswered.isEmpty { close(context) }
@@ -180,8 +189,11 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         if !context.channel.isWritable, !unanswered.isEmpty {
             // The client does not read its answer: it has `sendTimeout` to start again.
             sendTimer = context.eventLoop.assumeIsolated().scheduleTask(in: limits.sendTimeout) { [self] in
+                // Nothing more will be read of the answer: the connection goes, whatever is still unsent.
                 self.sendTimer = nil
-                self.close(context)
+                self.reading = .closing
+                self.cancelTimers()
+                context.close(promise: nil)
             }
         }
         context.fireChannelWritabilityChanged()
@@ -190,9 +202,22 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: Outbound
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        switch unwrapOutboundIn(data) {
+        let part = unwrapOutboundIn(data)
+        if unanswered.isEmpty, !part.isInformational {
+            // An answer to no request: Hummingbird's own 400 for a body the parser refused after the application had
+            // answered. The request has its answer; a second would be read as the answer to the next one.
+            promise?.fail(ChannelError.inappropriateOperationForState)
+            return
+        }
+        switch part {
         case .head(var head) where head.status.code >= 200:
-            if closeWhenAnswered || pendingRefusal != nil || unanswered.first?.keepAlive == false {
+            if case .body = reading, unanswered.count == 1 {
+                // Answered before its whole body came: the rest is not read, the connection is not reused.
+                closeWhenAnswered = true
+                acceptsMoreRequests = false
+            }
+            let last = unanswered.count == 1
+            if (last && (closeWhenAnswered || pendingRefusal != nil)) || unanswered.first?.keepAlive == false {
                 head.headers.replaceOrAdd(name: "connection", value: "close")
             }
             context.write(wrapOutboundOut(.head(head)), promise: promise)
@@ -200,13 +225,9 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             // An answer to HEAD has no body (RFC 9110 §9.3.2); its head already says how long it would be.
             promise?.succeed()
         case .end:
-            let answered = unanswered.isEmpty ? nil : unanswered.removeFirst()
-            if case .body = reading, unanswered.isEmpty {
-                // Answered before its whole body came: the rest is not read, the connection is not reused.
-                closeWhenAnswered = true
-            }
-            guard unanswered.isEmpty else { return context.write(data, promise: promise) }
-            if pendingRefusal != nil || closeWhenAnswered || answered?.keepAlive == false {
+            let answered = unanswered.removeFirst()
+            guard unanswered.isEmpty || !answered.keepAlive else { return context.write(data, promise: promise) }
+            if pendingRefusal != nil || closeWhenAnswered || !answered.keepAlive {
                 let written = promise ?? context.eventLoop.makePromise()
                 context.write(data, promise: written)
                 written.futureResult.assumeIsolated().whenComplete { [self] _ in
@@ -303,27 +324,39 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private func close(_ context: ChannelHandlerContext) {
         reading = .closing
         cancelTimers()
-        Linger.close(context)
+        Linger.close(context, unsentFor: limits.sendTimeout)
     }
 }
 
 /// How a connection is closed after an answer: the output first (a FIN after the last byte of the answer), then,
-/// after `duration` at most, the whole connection. In between what the client still sends is read and dropped:
-/// closing a socket with unread bytes makes the kernel send a reset, which can destroy the answer in the client's
-/// buffers before it reads it (RFC 9112 §9.6).
+/// after `duration`, the whole connection. In between what the client still sends is read and dropped: closing a
+/// socket with unread bytes makes the kernel send a reset, which can destroy the answer in the client's buffers
+/// before it reads it (RFC 9112 §9.6). The output's close waits for the answer's last byte to be sent; a client
+/// that stops reading has `unsentFor` to take it before the connection goes all the same.
 enum Linger {
     static let duration = TimeAmount.seconds(2)
 
-    static func close(_ context: ChannelHandlerContext) {
+    static func close(_ context: ChannelHandlerContext, unsentFor limit: TimeAmount) {
         let channel = context.channel
+        let eventLoop = channel.eventLoop
+        let deadline = eventLoop.scheduleTask(in: limit) { channel.close(promise: nil) }
         channel.close(mode: .output).whenComplete { result in
+            deadline.cancel()
             switch result {
             case .success:
-                channel.eventLoop.scheduleTask(in: duration) { channel.close(promise: nil) }
+                eventLoop.scheduleTask(in: duration) { channel.close(promise: nil) }
             case .failure:
                 channel.close(promise: nil)
             }
         }
+    }
+}
+
+extension HTTPServerResponsePart {
+    /// A 1xx head (100 Continue, 101 Switching Protocols): not the answer itself.
+    var isInformational: Bool {
+        if case .head(let head) = self { return head.status.code < 200 }
+        return false
     }
 }
 
