@@ -9,7 +9,12 @@ Starts `matchwire serve --port 0` on a new database in a temporary folder (or at
   - SUBSCRIBERS websocket clients follow the fixture's betting stream
     (ws://127.0.0.1:PORT/v2/tabletennis/fixtures/ID/actions, first message {"authToken": TOKEN}); each one drops
     its connection after a random 50-500 ms (half the time with a close handshake, half the time by closing the
-    socket) and connects again with ?startPosition=LAST, the last fixtureSeqNum it received.
+    socket) and connects again with ?startPosition=LAST, the last fixtureSeqNum it received;
+  - POLLERS REST clients (--pollers, 4) read the fixture's whole actions list
+    (GET /v2/tabletennis/fixtures/ID/actions), one read after another. A list read is a long SQLite statement
+    that runs beside the streams' short reads: on a server whose streams and REST reads shared one reader
+    connection the two overlapped, and its streams skipped packets or were closed with 1011. A read answered
+    5xx, or lost to a dropped connection or a timeout, is a violation.
 Every packet received must carry fixtureSeqNum LAST+1: anything else is a gap or a duplicate. A close code the
 subscriber did not cause (1011, 1001, 1008, an unexpected 1000, a connection dropped without a close frame) is
 a violation; 1013 (the subscriber fell a whole queue behind: docs/streams.md) is counted and resumed from like any
@@ -22,13 +27,15 @@ does not, 2 when the drill could not run. Seeded (--seed): the hold times, the w
 are the same for a seed; the server's timing is not.
 
 Against a running server (--server), the token must be an admin token (the drill creates its fixture with
-POST /admin/fixtures), and every stream connect counts against the token's rate limit: about SUBSCRIBERS x 4
-connects a second, so start that server with a high --rate-limit and --rate-burst (the drill's own server is
-started with 100000 of each, and heartbeats every 0.25 s so that they interleave with the packets).
+POST /admin/fixtures), and every stream connect and every actions list read counts against the token's rate
+limit: about SUBSCRIBERS x 4 connects a second plus the pollers' reads, so that server needs a high --rate-limit
+and --rate-burst (a 429 stops the drill; the drill's own server is started with 100000 of each, and heartbeats
+every 0.25 s so that they interleave with the packets).
 
 Examples:
   Benchmarks/drills/reconnect.py                               # .build/release/matchwire, 50 subscribers, 30 s
   Benchmarks/drills/reconnect.py --subscribers 200 --duration 60 --seed 7
+  Benchmarks/drills/reconnect.py --pollers 0                   # the streams only, no REST list reads
   Benchmarks/drills/reconnect.py --server http://127.0.0.1:8080 --token mw_...
 """
 import asyncio
@@ -308,6 +315,8 @@ class State:
         self.final = None  # set when the ingest has stopped: the number every subscriber must reach
         self.seen = {}  # fixtureSeqNum -> traceId, as first received by any subscriber
         self.mismatches = 0
+        self.poller_reads = 0  # actions lists read whole, answered 200
+        self.poller_errors = 0  # reads answered 5xx or lost to a connection error or timeout
         self.faults = []
         self.fault_count = 0
 
@@ -552,6 +561,38 @@ async def ingest(args, state, port, path, token, home, away, stop_at):
         state.final = state.last_acknowledged
 
 
+async def poller(index, args, state, port, path, token, stop_at):
+    """Reads the fixture's whole actions list over REST, one read after another, until the ingest stops. A list
+    read is a long SQLite statement; run beside the streams' short reads it is what exposed a server whose streams
+    and REST reads shared one reader connection (streams skipping packets, or closed with 1011). An answer 5xx,
+    a lost connection or a timeout is a fault; any other answer but 200 means the drill cannot run (a 429: the
+    server's rate limit is too low)."""
+    loop = asyncio.get_running_loop()
+    client = HttpClient(port, args.request_timeout)
+    headers = {"Authorization": "Bearer " + token, "Accept": "application/json"}
+    try:
+        while state.final is None and loop.time() < stop_at:
+            try:
+                status, answer = await client.request("GET", path, headers)
+            except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
+                    ValueError, IndexError) as error:
+                state.poller_errors += 1
+                state.fault("poller %d: actions list read failed: %r" % (index, error))
+                await asyncio.sleep(0.1)
+                continue
+            if status == 200:
+                state.poller_reads += 1
+            elif status >= 500:
+                state.poller_errors += 1
+                state.fault("poller %d: actions list read answered %d %r" % (index, status, answer[:200]))
+                await asyncio.sleep(0.1)
+            else:
+                hint = (" (start the server with a higher --rate-limit and --rate-burst)" if status == 429 else "")
+                raise DrillError("poller %d: GET actions list: %d %s%s" % (index, status, answer[:300], hint))
+    finally:
+        client.drop()
+
+
 async def drill(args, port, token):
     state = State()
     loop = asyncio.get_running_loop()
@@ -561,10 +602,17 @@ async def drill(args, port, token):
     stop_at = loop.time() + args.duration
     catch_up_by = stop_at + args.catch_up
     tasks = [asyncio.ensure_future(s.run(catch_up_by)) for s in subscribers]
+    # The ingest and the pollers: the pollers stop when the ingest does; the first of them to raise stops all.
+    workers = [asyncio.ensure_future(ingest(args, state, port, path, token, home, away, stop_at))]
+    workers += [asyncio.ensure_future(poller(i, args, state, port, path, token, stop_at))
+                for i in range(args.pollers)]
     try:
-        await ingest(args, state, port, path, token, home, away, stop_at)
+        done, _ = await asyncio.wait(workers, return_when=asyncio.FIRST_EXCEPTION)
+        for task in done:
+            if task.exception() is not None:
+                raise task.exception()
     except BaseException:
-        for task in tasks:
+        for task in tasks + workers:
             task.cancel()
         raise
     done, pending = await asyncio.wait(tasks, timeout=args.catch_up + 2 * args.stall_timeout + 10)
@@ -610,10 +658,15 @@ def main():
     parser = drillkit.drill_parser(__doc__, "the matchwire executable to start (default %(default)s; a relative "
                                             "path is also looked for under the repository root); not used with "
                                             "--server")
-    parser.add_argument("--server", metavar="URL", help="attach to this running server (http://127.0.0.1:PORT)")
+    parser.add_argument("--server", metavar="URL",
+                        help="attach to this running server (http://127.0.0.1:PORT); it needs a high "
+                             "--rate-limit and --rate-burst (stream connects and the pollers' reads count)")
     parser.add_argument("--token", help="an admin token of --server")
     parser.add_argument("--subscribers", type=int, default=50, help="stream clients (default %(default)s)")
     parser.add_argument("--duration", type=float, default=30.0, help="seconds of ingest (default %(default)s)")
+    parser.add_argument("--pollers", type=int, default=4,
+                        help="REST clients reading the fixture's whole actions list in a loop while the ingest "
+                             "runs, each read within --request-timeout (default %(default)s; 0: none)")
     parser.add_argument("--max-batch", type=int, default=10,
                         help="actions per ingest request, 1 to this many (default %(default)s)")
     parser.add_argument("--rate", type=float, default=0.0,
@@ -638,8 +691,9 @@ def main():
                                 max_seconds_help="give up (exit status 2) after this long "
                                                  "(default: duration + catch-up + 300)")
     args = parser.parse_args()
-    if args.subscribers < 1 or args.duration <= 0 or args.max_batch < 1:
-        parser.error("--subscribers and --max-batch must be at least 1 and --duration above 0")
+    if args.subscribers < 1 or args.duration <= 0 or args.max_batch < 1 or args.pollers < 0:
+        parser.error("--subscribers and --max-batch must be at least 1, --pollers at least 0 and --duration "
+                     "above 0")
     if not 0 < args.min_hold <= args.max_hold or not 0 <= args.close_ratio <= 1:
         parser.error("0 < --min-hold <= --max-hold and 0 <= --close-ratio <= 1")
     if args.server and not args.token:
@@ -669,8 +723,8 @@ def attach_or_start(args, run):
                                  "--heartbeat-interval", "0.25"] + shlex.split(args.serve_args))
         port = server.start()
         where = "%s on port %d, folder %s" % (binary, port, workdir)
-    print("reconnect: seed %d, %d subscribers, %.0f s, fixture %s, server %s"
-          % (args.seed, args.subscribers, args.duration, args.fixture, where), flush=True)
+    print("reconnect: seed %d, %d subscribers, %d pollers, %.0f s, fixture %s, server %s"
+          % (args.seed, args.subscribers, args.pollers, args.duration, args.fixture, where), flush=True)
 
     state, subscribers = asyncio.run(bounded(drill(args, port, token), args.max_seconds))
 
@@ -694,11 +748,12 @@ def attach_or_start(args, run):
     ok = violations == 0
     seconds = time.monotonic() - started
     result = {
-        "drill": "reconnect", "seed": args.seed, "subscribers": args.subscribers, "duration": args.duration,
-        "ingestRequests": state.ingest_requests, "packets": state.final,
+        "drill": "reconnect", "seed": args.seed, "subscribers": args.subscribers, "pollers": args.pollers,
+        "duration": args.duration, "ingestRequests": state.ingest_requests, "packets": state.final,
         "packetsReceived": total("received"), "connections": connections,
         "reconnects": connections - args.subscribers, "closeHandshakes": total("handshake_closes"),
         "droppedConnections": total("dropped"), "closes1013": closes_1013, "heartbeats": total("heartbeats"),
+        "pollerReads": state.poller_reads, "pollerErrors": state.poller_errors,
         "gaps": total("gaps"), "missing": total("missing"), "duplicates": total("duplicates"),
         "unexpectedCloses": {str(code): count for code, count in sorted(unexpected.items(), key=str)},
         "authErrors": dict(auth_errors), "mismatches": state.mismatches, "notCaughtUp": behind,
@@ -709,10 +764,11 @@ def attach_or_start(args, run):
         # The state keeps the first 20 faults and only counts the rest.
         faults.append("... and %d more" % (state.fault_count - len(state.faults)))
     summary = ("%d packets ingested in %d requests; %d subscribers received %d packets over %d connections "
-               "(%d reconnects, %d closed with 1013); gaps %d, duplicates %d, unexpected closes %s; %.1f s"
+               "(%d reconnects, %d closed with 1013); %d pollers read the actions list %d times (%d failed); "
+               "gaps %d, duplicates %d, unexpected closes %s; %.1f s"
                % (state.final, state.ingest_requests, args.subscribers, result["packetsReceived"], connections,
-                  result["reconnects"], closes_1013, result["gaps"], result["duplicates"],
-                  result["unexpectedCloses"] or "none", seconds))
+                  result["reconnects"], closes_1013, args.pollers, state.poller_reads, state.poller_errors,
+                  result["gaps"], result["duplicates"], result["unexpectedCloses"] or "none", seconds))
     return result, faults, summary
 
 
