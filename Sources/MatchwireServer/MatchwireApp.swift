@@ -11,10 +11,12 @@ public enum MatchwireApp {
     ///
     /// `hub` carries the streams. To close them with 1001 on shutdown before the HTTP server stops, run it as a
     /// service after the application in one service group (`matchwire serve` does). `writers`, when given, is
-    /// shared with other writers of the same store (the demo's simulated scouts).
+    /// shared with other writers of the same store (the demo's simulated scouts). `readiness` is what `/ready`
+    /// answers from: mark it shutting down first when the server stops.
     public static func build(
         configuration: ServerConfiguration, store: any EventStore, hub: StreamHub, writers: FixtureWriters? = nil,
-        logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        readiness: Readiness = Readiness(), logger: Logger,
+        onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         // HEAD is answered on every GET path, as RFC 9110 §9.3.2 asks (the connection guard drops the body).
         let router = Router(context: BasicRequestContext.self, options: .autoGenerateHeadEndpoints)
@@ -22,7 +24,8 @@ public enum MatchwireApp {
         let access = AccessControl(store: store, rateLimit: configuration.rateLimit, rateBurst: configuration.rateBurst)
         Routes(
             store: store, access: access, writers: writers ?? FixtureWriters(store: store, hub: hub),
-            configuration: configuration, finishedLists: FinishedListCache(capacityBytes: FinishedListCache.capacity)
+            configuration: configuration, finishedLists: FinishedListCache(capacityBytes: FinishedListCache.capacity),
+            readiness: readiness
         )
         .register(on: router)
         let streams = StreamEndpoint(configuration: configuration, store: store, access: access, hub: hub)

@@ -15,6 +15,7 @@ struct Routes: Sendable {
     let writers: FixtureWriters
     let configuration: ServerConfiguration
     let finishedLists: FinishedListCache
+    let readiness: Readiness
 
     func register(on router: Router<BasicRequestContext>) {
         var methods = AllowedMethods()
@@ -43,6 +44,13 @@ struct Routes: Sendable {
                 try await ingest(request, context: context, sport: sport)
             }
         }
+        // For load balancers and orchestrators: no token, no rate limit (docs/operations.md).
+        add(.get, "health") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
+        }
+        add(.get, "ready") { _, _ in await readiness.response(store: store) }
         add(.post, "admin/fixtures") { request, _ in try await createFixture(request) }
         add(.patch, "admin/fixtures/:fixtureId") { request, context in
             try await patchFixture(request, context: context)

@@ -73,8 +73,10 @@ struct Serve: AsyncParsableCommand {
         let writers = FixtureWriters(store: eventStore, hub: hub)
         let demoAccess =
             demo ? try await DemoAccess.prepare(store: eventStore, databasePath: store.databasePath()) : nil
+        let readiness = Readiness()
         let app = MatchwireApp.build(
-            configuration: settings, store: eventStore, hub: hub, writers: writers, logger: frameworkLogger
+            configuration: settings, store: eventStore, hub: hub, writers: writers, readiness: readiness,
+            logger: frameworkLogger
         ) { port in
             logger.info(
                 "matchwire listening on http://\(settings.host):\(port) store=\(eventStore.description) \(settings.summary)"
@@ -83,7 +85,7 @@ struct Serve: AsyncParsableCommand {
         }
         // Shut down in reverse order: the demo scouts stop, the hub closes the streams with 1001, then the server
         // finishes the requests in flight and stops.
-        let shutdown = ShutdownSignal()
+        let shutdown = ShutdownSignal(readiness: readiness)
         var services: [any Service] = [app, hub]
         if let demoAccess {
             services.append(
@@ -140,15 +142,22 @@ struct Serve: AsyncParsableCommand {
 }
 
 /// Remembers that a shutdown was asked for (SIGTERM, SIGINT), so that the end of the service group can be told
-/// from a failure. Last in the group, it is the first told of the shutdown.
+/// from a failure, and makes `/ready` answer 503 at once. Last in the group, it is the first told of the shutdown:
+/// before the streams are closed.
 final class ShutdownSignal: Service, Sendable {
     private let asked = Mutex(false)
+    let readiness: Readiness
+
+    init(readiness: Readiness) {
+        self.readiness = readiness
+    }
 
     var requested: Bool { asked.withLock { $0 } }
 
     func run() async throws {
         // Cancelled instead (a service failed, and the group is cancelled): no shutdown was asked for.
         guard (try? await gracefulShutdown()) != nil else { return }
+        readiness.markShuttingDown()
         asked.withLock { $0 = true }
     }
 }

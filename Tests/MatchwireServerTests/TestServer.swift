@@ -20,6 +20,8 @@ struct TestServer {
     let hub: StreamHub
     /// The server's fixture writers: a scout in the same process (as the demo's) ingests through them.
     let writers: FixtureWriters
+    /// What `/ready` answers from.
+    let readiness: Readiness
 
     static func start(
         rateLimit: Double = 1000, rateBurst: Int = 1000,
@@ -55,11 +57,13 @@ struct TestServer {
         // What the server reads and writes through: the store itself, or a wrapper a test puts around it.
         let served = serving(store)
         let writers = FixtureWriters(store: served, hub: hub)
+        let readiness = Readiness()
         let server = TestServer(
             store: store, configuration: configuration, admin: tokens[2], scout: tokens[1], consumer: tokens[0],
-            fixture: fixture, hub: hub, writers: writers)
+            fixture: fixture, hub: hub, writers: writers, readiness: readiness)
         let app = MatchwireApp.build(
-            configuration: configuration, store: served, hub: hub, writers: writers, logger: logger)
+            configuration: configuration, store: served, hub: hub, writers: writers, readiness: readiness,
+            logger: logger)
         do {
             try await app.test(.live) { client in try await body(server, client) }
         } catch {
