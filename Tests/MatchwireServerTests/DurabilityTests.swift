@@ -218,7 +218,7 @@ struct ServerProcess {
             }
         }
         try await waitUntil { transcripts.allSatisfy { !$0.controls.isEmpty } }
-        let stopped = await Task.detached { server.terminate() }.value
+        let stopped = try await blocking { server.terminate() }
         for stream in streams { _ = try await stream.value }
         for transcript in transcripts {
             #expect(transcript.controls.first?.control == "INFO: Authorisation accepted")
@@ -242,11 +242,12 @@ struct ServerProcess {
         let stream = try await RawWebSocket.connect(port: server.port, path: "/v2/tabletennis/fixtures/\(fixture)/actions")
         try stream.send(.text, Array(StreamClient.auth(token).utf8))
         #expect(try await stream.receive()?.text.contains("Authorisation accepted") == true)
-        let stopping = Task.detached { server.terminate() }
+        // terminate() blocks until the process exits: on a thread of its own, so that the polls below run.
+        let stopping = Task { try await blocking { server.terminate() } }
         try await waitUntil(timeout: .seconds(5), every: .milliseconds(20)) { (try? await ready()) == 503 }
         let close = try await stream.receive(skippingText: true)
         #expect(close?.opcode == .connectionClose && close?.closeCode == 1001, "the stream is closed after")
-        #expect(await stopping.value.status == 0)
+        #expect(try await stopping.value.status == 0)
     }
 
     @Test func sigtermFinishesAnIngestInFlight() async throws {
@@ -260,13 +261,13 @@ struct ServerProcess {
         let connection = try RawConnection(port: server.port)
         try connection.write(head + String(body.prefix(20)))
         try await Task.sleep(for: .seconds(1))  // the head has reached the server, even on a loaded machine
-        let stopping = Task.detached { server.terminate() }
+        let stopping = Task { try await blocking { server.terminate() } }
         try await Task.sleep(for: .milliseconds(300))
         try connection.write(String(body.dropFirst(20)))
-        let answer = try await Task.detached { try connection.receiveAll() }.value
+        let answer = try await blocking { try connection.receiveAll() }
         #expect(answer.hasPrefix("HTTP/1.1 201"), "the request in flight is answered: \(answer)")
         #expect(answer.contains("\"fixtureSeqNum\":1"))
-        #expect(await stopping.value.status == 0)
+        #expect(try await stopping.value.status == 0)
     }
 }
 
@@ -300,7 +301,7 @@ struct ServerProcess {
             try await Task.sleep(for: .seconds(20))
             kill(server.process.processIdentifier, SIGKILL)
         }
-        let stopped = await Task.detached { server.terminate() }.value
+        let stopped = try await blocking { server.terminate() }
         watchdog.cancel()
         let took = ContinuousClock.now - signalled
         // The bound is 2 s and a second; the rest is room for a test machine loaded by the other tests (a server

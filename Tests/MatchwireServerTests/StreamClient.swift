@@ -167,7 +167,8 @@ final class RawWebSocket: Sendable {
     }
 }
 
-private func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+/// Runs a blocking call on a thread of its own, never on one of the few threads that run the tasks.
+func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     // A thread of its own for each call: Dispatch's global queues have about as many threads as cores here, and
     // calls that block in recv for seconds would queue behind each other when many sockets wait at once.
     try await withCheckedThrowingContinuation { continuation in
