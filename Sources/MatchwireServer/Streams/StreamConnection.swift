@@ -234,8 +234,8 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
         logger.debug("stream of \(request.fixtureId.wire) ends: \(reason)")
         guard let frame = reason.closeFrame else { return context.close(promise: nil) }
         let channel = context.channel
-        if let message = reason.errorMessage, !frameSent { write(message, context: context) }
         if !frameSent {
+            if let message = reason.errorMessage { write(message, context: context) }
             var data = context.channel.allocator.buffer(capacity: 2 + frame.reason.utf8.count)
             data.write(webSocketErrorCode: frame.code)
             data.writeString(frame.reason)

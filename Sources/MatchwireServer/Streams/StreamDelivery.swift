@@ -48,12 +48,15 @@ struct StreamDelivery: Sendable {
                 return end
             }
             var consumed = 0
-            switch try await handOver(consumed: consumed, next: &next) {
-            case .handedOver: return nil
-            case .ended(let end): return end
-            case .readQueue: break
-            }
-            for await packet in subscription.packets {
+            var queue = subscription.packets.makeAsyncIterator()
+            while true {
+                switch try await handOver(consumed: consumed, next: &next) {
+                case .handedOver: return nil
+                case .ended(let end): return end
+                case .readQueue: break
+                }
+                // Nil: the hub ended the queue (it found it full) and said why, or the stream was cancelled.
+                guard let packet = await queue.next() else { return stream.ending.reason ?? .tooSlow }
                 consumed += 1
                 if packet.seqNum >= next {
                     if let end = try await sendStored(from: &next, through: packet.seqNum - 1, pace: &unpaced) {
@@ -62,14 +65,7 @@ struct StreamDelivery: Sendable {
                     if let end = try await send(packet) { return end }
                     next = packet.seqNum + 1
                 }
-                switch try await handOver(consumed: consumed, next: &next) {
-                case .handedOver: return nil
-                case .ended(let end): return end
-                case .readQueue: break
-                }
             }
-            // The hub ended the queue (it found it full) and said why, or the stream was cancelled.
-            return stream.ending.reason ?? .tooSlow
         } catch is CancellationError {
             return .clientClosed
         } catch let error as ConnectionGone {
