@@ -15,6 +15,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
@@ -45,6 +46,8 @@ let package = Package(
             dependencies: [
                 "MatchwireCore",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -81,6 +84,7 @@ let package = Package(
             ]
         ),
         .target(name: "LoadStatistics", path: "Benchmarks/LoadStatistics"),
+        .target(name: "PostgresTestCluster", path: "Tests/PostgresTestCluster"),
         .executableTarget(
             name: "matchwire-load",
             dependencies: [
@@ -111,7 +115,11 @@ let package = Package(
         ),
         .testTarget(
             name: "MatchwireStoreTests",
-            dependencies: ["MatchwireCore", "MatchwireStore", .product(name: "SQLiteNIO", package: "sqlite-nio")]
+            dependencies: [
+                "MatchwireCore", "MatchwireStore", "PostgresTestCluster",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"), .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "MatchwireServerTests",
@@ -120,6 +128,7 @@ let package = Package(
                 "MatchwireStore",
                 "MatchwireServer",
                 "MatchwireSimulator",
+                "PostgresTestCluster",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -74,9 +74,18 @@ public struct APIError: HTTPResponseError, Sendable {
             return APIError(.conflict, String(describing: error))
         case StoreError.unknownFixture:
             return APIError(.notFound, String(describing: error))
-        case StoreError.sequenceConflict:
+        case StoreError.sequenceConflict, StoreError.fixtureChanged:
             return APIError(
-                .serviceUnavailable, "Another writer stored actions for this fixture at the same time; retry.")
+                .serviceUnavailable, "Other writers kept storing actions for this fixture at the same time; retry.",
+                headers: [.retryAfter: "1"])
+        case StoreError.unavailable(let why):
+            // Nothing is known to be stored: an ingest sent again is idempotent, so the scout retries.
+            return APIError(
+                .serviceUnavailable, "The store is unavailable: \(why) Nothing was stored; retry.",
+                headers: [.retryAfter: "1"])
+        case StoreError.corruptRow, StoreError.newerSchema:
+            logger.error("store error: \(error)")
+            return APIError(.internalServerError, "The server could not read its store: \(error)")
         default:
             logger.error("unexpected error: \(String(reflecting: error))")
             return APIError(.internalServerError, "The server could not handle the request.")

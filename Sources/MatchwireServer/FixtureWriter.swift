@@ -6,24 +6,33 @@ import Synchronization
 
 /// The one place where a fixture's actions become packets: checks, numbers, stores, in arrival order.
 ///
-/// One writer per fixture, serial through a lock that also covers the awaited store write, so two requests
-/// for one fixture never interleave and never reuse or skip a `fixtureSeqNum`. Writers of different
+/// One writer per fixture on each node, serial through a lock that also covers the awaited store write, so two
+/// requests for one fixture never interleave and never reuse or skip a `fixtureSeqNum`. Writers of different
 /// fixtures run concurrently. The engine is rebuilt from the store the first time a fixture is written after
 /// a start, by replaying the stored submissions. Once durable, the new packets go to the stream hub, still under
 /// the lock, so subscribers get them in `fixtureSeqNum` order.
+///
+/// Several nodes may write one fixture. The store refuses an append whose numbers another node took first
+/// (`sequenceConflict`) or made from a record changed since (`fixtureChanged`): the writer then rebuilds its
+/// engine from the store, which now has the other node's packets, and checks the actions again, so that each
+/// packet's summary follows from every packet before it, and an action is refused only for a rule it breaks.
 actor FixtureWriter {
     let fixtureId: UUID
     private let store: any EventStore
     private let hub: StreamHub
     private let lock = AsyncSerialLock()
     private var engine: FixtureEngine?
-    /// The last number this writer handed to the hub; nil before the first.
-    private var publishedThrough: Int?
+    private let catchUp: StoreCatchUp
+
+    /// How many times in a row an ingest or a change starts again after another node got there first, before
+    /// it gives up with 503 (the scout retries).
+    static let maximumRaces = 20
 
     init(fixtureId: UUID, store: any EventStore, hub: StreamHub) {
         self.fixtureId = fixtureId
         self.store = store
         self.hub = hub
+        self.catchUp = StoreCatchUp(store: store, hub: hub)
     }
 
     /// What an ingest stored: the packet bytes in submission order, and whether any of them is new.
@@ -34,12 +43,32 @@ actor FixtureWriter {
 
     /// Checks and stores an array of submissions, all or none. Answers once the packets are durable.
     func ingest(_ submissions: [ActionSubmission], receivedAt: Timestamp) async throws -> Result {
-        try await lock.withLock { try await self.ingestHoldingLock(submissions, receivedAt: receivedAt) }
+        try await lock.withLock {
+            try await self.racing { try await self.ingestHoldingLock(submissions, receivedAt: receivedAt) }
+        }
     }
 
     /// Applies `change` to the stored fixture and saves it, in turn with the ingests, while it has not started.
     func updateFixture(_ change: @Sendable (inout Fixture) throws -> Void) async throws -> Fixture {
-        try await lock.withLock { try await self.updateHoldingLock(change) }
+        try await lock.withLock { try await self.racing { try await self.updateHoldingLock(change) } }
+    }
+
+    /// Runs `body` again, from a fresh read of the store, when another node appended to the fixture or changed
+    /// it since this writer read it; at most ``maximumRaces`` times.
+    private func racing<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        var races = 0
+        while true {
+            do {
+                return try await body()
+            } catch let error as StoreError where races < Self.maximumRaces {
+                switch error {
+                case .sequenceConflict, .fixtureChanged:
+                    races += 1
+                    engine = nil
+                default: throw error
+                }
+            }
+        }
     }
 
     private func ingestHoldingLock(_ submissions: [ActionSubmission], receivedAt: Timestamp) async throws -> Result {
@@ -64,19 +93,17 @@ actor FixtureWriter {
             // The fixture's record is written only when its status changed; its last number comes from the
             // packets. When this fails the store may hold more or less than thought: the engine is rebuilt.
             let changed = draft.fixture.following(draft)
-            // Everything before these packets was published by this writer or stored before it existed (and
-            // subscribers read that from the store): what a failed append may have committed starts here.
-            publishedThrough = publishedThrough ?? (checked.stored[0].seqNum - 1)
             do {
                 try await store.append(
-                    checked.stored, fixture: changed.differs(from: record, beyond: \.lastSeqNum) ? changed : nil)
+                    checked.stored, fixture: changed,
+                    recordChanged: changed.differs(from: record, beyond: \.lastSeqNum))
             } catch {
                 // The append may have been committed before it failed (a connection that broke after the commit):
                 // its packets go to the hub now, not when the scout retries, so that live streams do not wait.
-                try? await publishStoredSinceLastPublished()
+                try? await catchUp.run(fixtureId: fixtureId)
                 throw error
             }
-            publish(checked.published)
+            try await publish(checked.published)
         }
         engine = draft
         var packets: [[UInt8]] = []
@@ -135,10 +162,11 @@ actor FixtureWriter {
     }
 
     private func updateHoldingLock(_ change: @Sendable (inout Fixture) throws -> Void) async throws -> Fixture {
-        guard var fixture = try await store.fixture(id: fixtureId) else { throw StoreError.unknownFixture(fixtureId) }
+        guard let stored = try await store.fixture(id: fixtureId) else { throw StoreError.unknownFixture(fixtureId) }
+        var fixture = stored
         try change(&fixture)
         _ = try fixture.sport.rules(fixture.rules)
-        try await store.updateFixture(fixture)
+        try await store.updateFixture(fixture, replacing: stored)
         engine = nil  // teams or rules may have changed: rebuild on the next ingest
         return fixture
     }
@@ -161,29 +189,15 @@ actor FixtureWriter {
                 }
             }
         }
-        try await publishStoredSinceLastPublished()
+        try await catchUp.run(fixtureId: fixtureId)
         engine = rebuilt
         return rebuilt
     }
 
-    private func publish(_ packets: [StreamPacket]) {
-        hub.publish(packets, fixtureId: fixtureId)
-        publishedThrough = packets.last?.seqNum ?? publishedThrough
-    }
-
-    /// An append that failed may still have been committed (the connection broke after the commit, say): the
-    /// store then has packets that were never published. They are published from the store, so that the hub's
-    /// subscribers get every number: right after the failure, and again when the engine is rebuilt (the store
-    /// may not have answered the first time). Before its first append a writer has nothing to catch up: its
-    /// subscribers read the store.
-    private func publishStoredSinceLastPublished() async throws {
-        guard var next = publishedThrough.map({ $0 + 1 }) else { return }
-        while true {
-            let batch = try await store.packets(fixtureId: fixtureId, after: next - 1, limit: 500)
-            guard !batch.isEmpty else { return }
-            publish(try batch.map(StreamPacket.init(stored:)))
-            next = batch[batch.count - 1].seqNum + 1
-        }
+    /// Hands new packets to the hub; when another node's packets come before them and were not published here
+    /// yet, those are read from the store and published first, with these.
+    private func publish(_ packets: [StreamPacket]) async throws {
+        if !hub.publish(packets, fixtureId: fixtureId) { try await catchUp.run(fixtureId: fixtureId) }
     }
 
     /// 32 lowercase hex digits, new for every packet.

@@ -4,6 +4,7 @@ import Logging
 import MatchwireCore
 import MatchwireStore
 import NIOCore
+import ServiceLifecycle
 
 /// Builds the Matchwire HTTP and websocket application on a store.
 public enum MatchwireApp {
@@ -39,11 +40,25 @@ public enum MatchwireApp {
             },
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "matchwire"),
-            services: [
-                TokenRevocations(
-                    store: store, hub: hub, interval: configuration.revocationCheckInterval, logger: logger)
-            ],
+            services: services(configuration: configuration, store: store, hub: hub, logger: logger),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
+    }
+
+    /// The application's own long-lived work: revoked tokens' streams are ended, and, on a store shared by
+    /// several nodes, other nodes' packets are brought to this node's subscribers.
+    static func services(configuration: ServerConfiguration, store: any EventStore, hub: StreamHub, logger: Logger)
+        -> [any Service]
+    {
+        var services: [any Service] = [
+            TokenRevocations(store: store, hub: hub, interval: configuration.revocationCheckInterval, logger: logger)
+        ]
+        if let notifications = store.appendNotifications {
+            services.append(
+                CrossNodeDelivery(
+                    notifications: notifications, catchUp: StoreCatchUp(store: store, hub: hub), hub: hub,
+                    pollInterval: .milliseconds(Int64(configuration.pollInterval * 1000)), logger: logger))
+        }
+        return services
     }
 }

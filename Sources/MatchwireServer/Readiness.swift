@@ -40,7 +40,15 @@ public final class Readiness: Sendable {
             // The store's own error text stays in the log: a probe gets a sentence of ours.
             storeProblem = "The store did not answer a read."
         }
-        return [("store", storeProblem), ("shutdown", shutdown)]
+        var checks: [(check: String, problem: String?)] = [("store", storeProblem)]
+        if let notifications = store.appendNotifications {
+            // A node that does not hear other nodes' appends still delivers them, a poll interval late: it is not
+            // ready for new clients until it hears them again.
+            checks.append(
+                ("listener", notifications.isListening ? nil : "The node is not listening for other nodes' actions."))
+        }
+        checks.append(("shutdown", shutdown))
+        return checks
     }
 
     /// `{"ready": true|false, "checks": {"store": "ok"|sentence, "shutdown": "ok"|sentence}}`, plus an

@@ -36,6 +36,9 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var shutdownTimeout = 10.0
     /// How often the open streams' tokens are checked for revocation: the longest a revoked token keeps a stream.
     public var revocationCheckInterval = Duration.seconds(2)
+    /// With a store shared by several nodes: how often each node reads the packets other nodes stored for its
+    /// subscribers, whatever the store's notifications say (the bound on delivery when a notification is lost).
+    public var pollInterval = 1.0
 
     public init() {}
 
@@ -44,7 +47,8 @@ public struct ServerConfiguration: Sendable, Hashable {
         "heartbeat-interval=\(heartbeatInterval)s auth-timeout=\(authTimeout)s media-delay=\(mediaDelay)s "
             + "rate-limit=\(rateLimit)/s rate-burst=\(rateBurst) subscriber-queue=\(subscriberQueue) "
             + "max-body=\(maxBodyBytes)B header-timeout=\(headerTimeout)s body-timeout=\(bodyTimeout)s "
-            + "idle-timeout=\(idleTimeout)s send-timeout=\(sendTimeout)s max-connections=\(maxConnections) shutdown-timeout=\(shutdownTimeout)s"
+            + "idle-timeout=\(idleTimeout)s send-timeout=\(sendTimeout)s max-connections=\(maxConnections) shutdown-timeout=\(shutdownTimeout)s "
+            + "poll-interval=\(pollInterval)s"
     }
 
     /// The bounds `HTTPConnectionGuard` keeps.

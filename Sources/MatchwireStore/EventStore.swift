@@ -99,6 +99,12 @@ public enum StoreError: Error, Sendable, Equatable {
     case newerSchema(version: Int, known: Int)
     /// A stored row that cannot be read back (named: which row of what).
     case corruptRow(String)
+    /// The fixture's record was changed (PATCH, DELETE) since the packets or the change were made from it,
+    /// by another request or another node: read it again and redo the work.
+    case fixtureChanged(UUID)
+    /// The store cannot be reached or did not answer in time. The sentence is ours; the driver's error is logged,
+    /// never shown to a client. Nothing is known to be stored: the caller may retry.
+    case unavailable(String)
 }
 
 extension StoreError: CustomStringConvertible {
@@ -111,6 +117,8 @@ extension StoreError: CustomStringConvertible {
         case .newerSchema(let version, let known):
             "The database has schema version \(version); this Matchwire knows versions up to \(known). Use a newer Matchwire."
         case .corruptRow(let what): "The stored \(what) cannot be read."
+        case .fixtureChanged(let id): "Fixture \(id.wire) was changed meanwhile."
+        case .unavailable(let why): why
         }
     }
 }
@@ -125,16 +133,22 @@ public protocol EventStore: Sendable {
     var description: String { get }
 
     func insertFixture(_ fixture: Fixture) async throws
-    /// Replaces the stored fixture with the same id.
-    func updateFixture(_ fixture: Fixture) async throws
+    /// Replaces the stored fixture with the same id, when it is still as `previous` (the record the change was
+    /// made from: same `updateCount`, same `lastSeqNum`); otherwise `fixtureChanged`, and nothing is written.
+    /// Another node may have changed the fixture or appended to it since it was read.
+    func updateFixture(_ fixture: Fixture, replacing previous: Fixture) async throws
     /// The stored fixture, with `lastSeqNum` its last stored packet's (0 before the first).
     func fixture(id: UUID) async throws -> Fixture?
     func fixtures(_ query: FixtureQuery) async throws -> FixturePage
 
     /// Stores packets that continue the fixture's sequence (the first is the last stored + 1) and, when they
-    /// changed it, the fixture as it is after them, atomically and durably. `fixture` is nil when the packets
-    /// changed nothing stored of it: a fixture's `lastSeqNum` is always read from its packets.
-    func append(_ packets: [StoredPacket], fixture: Fixture?) async throws
+    /// changed it (`recordChanged`, its status say), the fixture as it is after them, atomically and durably.
+    /// `fixture` is the fixture as the packets leave it. A fixture's `lastSeqNum` is always its last packet's.
+    ///
+    /// Refused, with nothing written: `sequenceConflict` when the packets do not continue the sequence (another
+    /// writer, on another node perhaps, got there first), `fixtureChanged` when the stored record's `updateCount`
+    /// is not `fixture.updateCount` (it was changed since the packets were made), `unknownFixture`.
+    func append(_ packets: [StoredPacket], fixture: Fixture, recordChanged: Bool) async throws
     /// Packets with `fixtureSeqNum` greater than `seqNum`, in sequence order, at most `limit`.
     func packets(fixtureId: UUID, after seqNum: Int, limit: Int) async throws -> [StoredPacket]
     /// The packet bytes of a fixture in the order asked for.
@@ -149,6 +163,14 @@ public protocol EventStore: Sendable {
     func revokeToken(name: String) async throws -> Bool
 
     func close() async throws
+
+    /// Word of packets appended by other processes sharing the store (other nodes), nil for a store that only
+    /// this process writes to.
+    var appendNotifications: AppendNotifications? { get }
+}
+
+extension EventStore {
+    public var appendNotifications: AppendNotifications? { nil }
 }
 
 extension EventStore {

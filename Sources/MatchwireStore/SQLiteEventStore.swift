@@ -82,6 +82,12 @@ public final class SQLiteEventStore: EventStore {
             "DROP TABLE packets",
             "ALTER TABLE packets_2 RENAME TO packets",
         ],
+        // 3: each fixture's update count beside its record, so that an append or a change made from an older
+        // record is refused in the transaction, as on PostgreSQL.
+        [
+            "ALTER TABLE fixtures ADD COLUMN update_count INTEGER NOT NULL DEFAULT 0",
+            "UPDATE fixtures SET update_count = COALESCE(json_extract(body, '$.updateCount'), 0)",
+        ],
     ]
 
     /// The schema version this code reads and writes.
@@ -140,33 +146,41 @@ public final class SQLiteEventStore: EventStore {
             let existing = try await connection.query("SELECT 1 FROM fixtures WHERE id = ?", [binds[0]])
             guard existing.isEmpty else { throw StoreError.duplicate("fixture \(fixture.id.wire)") }
             _ = try await connection.query(
-                "INSERT INTO fixtures (id, sport, name, status, start_date, body) VALUES (?, ?, ?, ?, ?, ?)", binds)
+                """
+                INSERT INTO fixtures (id, sport, name, status, start_date, body, update_count)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, binds)
         }
     }
 
-    public func updateFixture(_ fixture: Fixture) async throws {
+    public func updateFixture(_ fixture: Fixture, replacing previous: Fixture) async throws {
         let binds = try Self.fixtureBinds(fixture)
-        try await transaction { connection in try await Self.saveFixtures([binds], on: connection) }
+        try await transaction { connection in
+            let stored = try await Self.fixtureVersions(of: [fixture.id], on: connection)[fixture.id]
+            guard let stored else { throw StoreError.unknownFixture(fixture.id) }
+            guard stored == FixtureVersion(previous) else { throw StoreError.fixtureChanged(fixture.id) }
+            try await Self.saveFixtures([binds], on: connection)
+        }
     }
 
     private static func fixtureBinds(_ fixture: Fixture) throws -> [SQLiteData] {
-        let body = try JSONEncoder().encode(fixture)
+        let body = try FixtureRecord.encode(fixture)
         return [
             .text(fixture.id.wire), .text(fixture.sport.rawValue), .text(fixture.name),
             .integer(fixture.status.rawValue), .text(fixture.startDate.dateTimeText), .blob(ByteBuffer(bytes: body)),
+            .integer(fixture.updateCount),
         ]
     }
 
     private static func decodeFixture(_ row: SQLiteRow) throws -> Fixture {
-        guard let body = row.column("body")?.blob else { throw StoreError.unknownFixture(UUID()) }
-        var fixture = try JSONDecoder().decode(Fixture.self, from: Data(body.readableBytesView))
-        fixture.lastSeqNum = row.column("last_seq")?.integer ?? 0
-        return fixture
+        try FixtureRecord.decode(
+            body: row.column("body")?.blob.map { Array($0.readableBytesView) }, lastSeqNum: row.column("last_seq")?.integer,
+            id: row.column("id")?.string)
     }
 
     /// The columns a fixture is read from: its record, and its last number from its packets.
     private static let fixtureColumns =
-        "body, (SELECT MAX(seq) FROM packets WHERE packets.fixture_id = fixtures.id) AS last_seq"
+        "id, body, (SELECT MAX(seq) FROM packets WHERE packets.fixture_id = fixtures.id) AS last_seq"
 
     public func fixture(id: UUID) async throws -> Fixture? {
         let rows = try await reader.query(
@@ -219,12 +233,14 @@ public final class SQLiteEventStore: EventStore {
     /// Group commit: appends that arrive while a write transaction runs wait for the next one, which takes them
     /// all (up to `maxAppendsPerCommit`) in one transaction and one flush. Each call still returns only once
     /// its own packets are durable, and an append that does not continue its fixture's sequence fails alone.
-    public func append(_ packets: [StoredPacket], fixture: Fixture?) async throws {
+    public func append(_ packets: [StoredPacket], fixture: Fixture, recordChanged: Bool) async throws {
         guard !packets.isEmpty else { return }
-        let fixtureBinds = try fixture.map(Self.fixtureBinds)
+        let fixtureBinds = recordChanged ? try Self.fixtureBinds(fixture) : nil
         try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
             let startsWriting = appendQueue.withLock { queue in
-                queue.waiting.append(PendingAppend(packets: packets, fixtureBinds: fixtureBinds, done: done))
+                queue.waiting.append(
+                    PendingAppend(
+                        packets: packets, updateCount: fixture.updateCount, fixtureBinds: fixtureBinds, done: done))
                 defer { queue.writing = true }
                 return !queue.writing
             }
@@ -239,6 +255,8 @@ public final class SQLiteEventStore: EventStore {
 
     private struct PendingAppend: Sendable {
         let packets: [StoredPacket]
+        /// The fixture's `updateCount` the packets were made under.
+        let updateCount: Int
         /// The fixture's new record, when the packets changed it.
         let fixtureBinds: [SQLiteData]?
         let done: CheckedContinuation<Void, any Error>
@@ -283,12 +301,15 @@ public final class SQLiteEventStore: EventStore {
     /// fails, having answered none.
     private func commit(_ group: [PendingAppend]) async throws {
         let (accepted, refused) = try await transaction { connection in
-            var last = try await Self.lastSeqNums(of: Set(group.map(\.fixtureId)), on: connection)
+            let versions = try await Self.fixtureVersions(of: Set(group.map(\.fixtureId)), on: connection)
+            var last = versions.mapValues(\.lastSeqNum)
             var accepted: [PendingAppend] = []
             var refused: [(PendingAppend, StoreError)] = []
             for append in group {
                 let expected = (last[append.fixtureId] ?? 0) + 1
-                if let gap = zip(expected..., append.packets).first(where: { $0 != $1.seqNum }) {
+                if let version = versions[append.fixtureId], version.updateCount != append.updateCount {
+                    refused.append((append, .fixtureChanged(append.fixtureId)))
+                } else if let gap = zip(expected..., append.packets).first(where: { $0 != $1.seqNum }) {
                     refused.append(
                         (append, .sequenceConflict(fixtureId: append.fixtureId, expected: gap.0, got: gap.1.seqNum)))
                 } else {
@@ -304,26 +325,26 @@ public final class SQLiteEventStore: EventStore {
         for append in accepted { append.done.resume() }
     }
 
-    /// The last `fixtureSeqNum` of each fixture that has packets. One index seek per fixture: a `GROUP BY` over
-    /// the fixtures would read every stored row of each.
-    private static func lastSeqNums(of fixtureIds: Set<UUID>, on connection: SQLiteConnection) async throws
-        -> [UUID: Int]
+    /// The update count and last `fixtureSeqNum` of each stored fixture among these. One index seek per fixture
+    /// for its last number: a `GROUP BY` over the fixtures would read every stored row of each.
+    private static func fixtureVersions(of fixtureIds: Set<UUID>, on connection: SQLiteConnection) async throws
+        -> [UUID: FixtureVersion]
     {
         let rows = try await connection.query(
             """
-            SELECT v.column1 AS fixture_id, (SELECT MAX(seq) FROM packets WHERE fixture_id = v.column1) AS last
-            FROM (VALUES \(placeholders(rows: fixtureIds.count, columns: 1))) AS v
+            SELECT id, update_count,
+                COALESCE((SELECT MAX(seq) FROM packets WHERE fixture_id = fixtures.id), 0) AS last
+            FROM fixtures WHERE id IN (\(Array(repeating: "?", count: fixtureIds.count).joined(separator: ", ")))
             """,
             fixtureIds.map { .text($0.wire) })
-        var last: [UUID: Int] = [:]
+        var versions: [UUID: FixtureVersion] = [:]
         for row in rows {
-            if let id = row.column("fixture_id")?.string.flatMap(UUID.init(uuidString:)),
-                let seq = row.column("last")?.integer
-            {
-                last[id] = seq
-            }
+            guard let id = row.column("id")?.string.flatMap(UUID.init(uuidString:)),
+                let updateCount = row.column("update_count")?.integer, let seq = row.column("last")?.integer
+            else { throw StoreError.corruptRow("fixture \(row.column("id")?.string ?? "?")") }
+            versions[id] = FixtureVersion(updateCount: updateCount, lastSeqNum: seq)
         }
-        return last
+        return versions
     }
 
     private static func insert(_ packets: [StoredPacket], on connection: SQLiteConnection) async throws {
@@ -351,8 +372,8 @@ public final class SQLiteEventStore: EventStore {
         let changed = try await connection.query(
             """
             UPDATE fixtures SET sport = v.column2, name = v.column3, status = v.column4, start_date = v.column5,
-                body = v.column6
-            FROM (VALUES \(placeholders(rows: fixtures.count, columns: 6))) AS v WHERE fixtures.id = v.column1
+                body = v.column6, update_count = v.column7
+            FROM (VALUES \(placeholders(rows: fixtures.count, columns: 7))) AS v WHERE fixtures.id = v.column1
             RETURNING fixtures.id
             """, fixtures.flatMap { $0 })
         guard changed.count == fixtures.count else {
@@ -406,7 +427,8 @@ public final class SQLiteEventStore: EventStore {
     }
 
     public func lastSeqNum(fixtureId: UUID) async throws -> Int {
-        try await reader.withConnection { try await Self.lastSeqNums(of: [fixtureId], on: $0) }[fixtureId] ?? 0
+        try await reader.withConnection { try await Self.fixtureVersions(of: [fixtureId], on: $0) }[fixtureId]?
+            .lastSeqNum ?? 0
     }
 
     // MARK: Tokens
@@ -416,38 +438,31 @@ public final class SQLiteEventStore: EventStore {
             let existing = try await connection.query(
                 "SELECT 1 FROM tokens WHERE name = ? OR hash = ?", [.text(token.name), .text(token.hash)])
             guard existing.isEmpty else { throw StoreError.duplicate("token \(token.name)") }
+            let columns = TokenColumns(token)
             _ = try await connection.query(
                 "INSERT INTO tokens (name, hash, role, feeds, sports, created_at, revoked) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [
-                    .text(token.name), .text(token.hash), .text(token.role.rawValue),
-                    .text(token.feeds.map(\.rawValue).sorted().joined(separator: ",")),
-                    .text(token.sports.map(\.rawValue).sorted().joined(separator: ",")),
-                    .text(token.createdAt.description), .integer(token.revoked ? 1 : 0),
+                    .text(token.name), .text(token.hash), .text(token.role.rawValue), .text(columns.feeds ?? ""),
+                    .text(columns.sports ?? ""), .text(columns.createdAt ?? ""), .integer(token.revoked ? 1 : 0),
                 ])
         }
     }
 
-    private static func decodeToken(_ row: SQLiteRow) -> TokenRecord? {
-        guard let name = row.column("name")?.string, let hash = row.column("hash")?.string,
-            let role = row.column("role")?.string.flatMap(Role.init(rawValue:)),
-            let feeds = row.column("feeds")?.string, let sports = row.column("sports")?.string,
-            let created = row.column("created_at")?.string.flatMap(Timestamp.init(iso8601:)),
-            let revoked = row.column("revoked")?.integer
-        else { return nil }
-        return TokenRecord(
-            name: name, hash: hash, role: role,
-            feeds: Set(feeds.split(separator: ",").compactMap { Feed(rawValue: String($0)) }),
-            sports: Set(sports.split(separator: ",").compactMap { Sport(rawValue: String($0)) }),
-            createdAt: created, revoked: revoked != 0)
+    private static func decodeToken(_ row: SQLiteRow) throws -> TokenRecord {
+        try TokenColumns(
+            name: row.column("name")?.string, hash: row.column("hash")?.string, role: row.column("role")?.string,
+            feeds: row.column("feeds")?.string, sports: row.column("sports")?.string,
+            createdAt: row.column("created_at")?.string, revoked: row.column("revoked")?.integer.map { $0 != 0 }
+        ).record()
     }
 
     public func token(hash: String) async throws -> TokenRecord? {
         let rows = try await reader.query("SELECT * FROM tokens WHERE hash = ?", [.text(hash)])
-        return rows.first.flatMap(Self.decodeToken)
+        return try rows.first.map(Self.decodeToken)
     }
 
     public func tokens() async throws -> [TokenRecord] {
-        try await reader.query("SELECT * FROM tokens ORDER BY created_at, name").compactMap(Self.decodeToken)
+        try await reader.query("SELECT * FROM tokens ORDER BY created_at, name").map(Self.decodeToken)
     }
 
     public func revokeToken(name: String) async throws -> Bool {

@@ -1,29 +1,38 @@
 import Foundation
+import Logging
 import MatchwireCore
 import MatchwireServer
 import MatchwireStore
+import ServiceLifecycle
 
-/// The demo's admin token: created on the first `serve --demo` and kept beside the database
-/// (`matchwire.sqlite.demo-token`), so that later starts can print it again.
+/// The demo's admin token. With SQLite it is created on the first `serve --demo` and kept beside the database
+/// (`matchwire.sqlite.demo-token`), so that later starts can print it again. A PostgreSQL database has no folder
+/// of ours to keep it in (and the database keeps only tokens' hashes): each start issues a new one, and the
+/// completed demo fixtures are stored by the first start only (the one that finds no demo token).
 struct DemoAccess {
     let token: String
     /// Created by this start: the completed demo fixtures are stored too.
     let isNew: Bool
+    /// Kept in the `.demo-token` file beside the database.
+    var keptInFile = true
 
-    static func prepare(store: any EventStore, databasePath: String) async throws -> DemoAccess {
-        let file = URL(fileURLWithPath: databasePath + ".demo-token")
-        if let saved = try? String(contentsOf: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
+    static func prepare(store: any EventStore, tokenFile: URL?) async throws -> DemoAccess {
+        if let file = tokenFile,
+            let saved = try? String(contentsOf: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
             let record = try await store.token(hash: AccessControl.hash(saved)), !record.revoked
         {
             return DemoAccess(token: saved, isNew: false)
         }
-        let name = "demo-\(Timestamp.now.microseconds / 1_000_000)"
+        let seeded = tokenFile == nil ? try await store.tokens().contains { $0.name.hasPrefix("demo-") } : false
+        let name = "demo-\(Timestamp.now.microseconds)"
         let issued = AccessControl.issue(
             name: name, role: .admin, feeds: Set(Feed.allCases), sports: Set(Sport.allCases), now: .now)
         try await store.insertToken(issued.record)
-        try issued.token.write(to: file, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
-        return DemoAccess(token: issued.token, isNew: true)
+        if let file = tokenFile {
+            try issued.token.write(to: file, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
+        }
+        return DemoAccess(token: issued.token, isNew: !seeded, keptInFile: tokenFile != nil)
     }
 
     /// What a new user pastes next.
@@ -33,7 +42,7 @@ struct DemoAccess {
         return """
 
             Matchwire demo: one live simulated fixture per sport, and completed ones to replay.
-            Demo admin token (kept in the database's .demo-token file): \(token)
+            Demo admin token (\(keptInFile ? "kept in the database's .demo-token file" : "new at each start of a node on PostgreSQL")): \(token)
 
               export TOKEN=\(token)
               # Fixtures of a sport (live ones have "status": "Live"):
@@ -49,5 +58,48 @@ struct DemoAccess {
             Sports: v2/tabletennis, soccer, basketball.
 
             """
+    }
+}
+
+/// `serve --demo` once the store runs: prepares the demo's access, prints the banner once the server listens,
+/// then plays the demo matches. A service, so that on PostgreSQL it runs after the store's own service has
+/// connected (the store is first in the group).
+struct DemoStart: Service {
+    let store: any EventStore
+    let writers: FixtureWriters
+    let tokenFile: URL?
+    let speed: Double
+    let host: String
+    let listening: ListeningPort
+    let logger: Logger
+
+    func run() async throws {
+        let access = try await DemoAccess.prepare(store: store, tokenFile: tokenFile)
+        guard let port = await listening.port() else { return }
+        print(access.banner(host: host, port: port))
+        try await DemoService(
+            store: store, writers: writers, speed: speed, seedCompleted: access.isNew, logger: logger
+        ).run()
+    }
+}
+
+/// The port the server listens on, once it does.
+final class ListeningPort: Sendable {
+    private let stream: AsyncStream<Int>
+    private let continuation: AsyncStream<Int>.Continuation
+
+    init() {
+        (stream, continuation) = AsyncStream.makeStream(of: Int.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    func listening(on port: Int) {
+        continuation.yield(port)
+        continuation.finish()
+    }
+
+    /// The port; nil when the wait was cancelled.
+    func port() async -> Int? {
+        for await port in stream { return port }
+        return nil
     }
 }

@@ -15,7 +15,7 @@ struct Export: AsyncParsableCommand {
         guard let id = UUID(uuidString: fixture) else { throw ValidationError("fixture must be a UUID.") }
         let list = try await store.withStore { store in
             guard let found = try await store.fixture(id: id) else {
-                throw CommandFailure("There is no fixture \(id.wire) in \(try self.store.databasePath()).")
+                throw CommandFailure("There is no fixture \(id.wire) in \(store.description).")
             }
             return try await store.actionsList(of: found)
         }
@@ -64,11 +64,11 @@ struct Import: AsyncParsableCommand {
         try await store.withStore { store in
             if try await store.fixture(id: fixture.id) != nil {
                 throw CommandFailure(
-                    "Fixture \(fixture.id.wire) exists already in \(try self.store.databasePath()). Nothing was imported."
+                    "Fixture \(fixture.id.wire) exists already in \(store.description). Nothing was imported."
                 )
             }
             try await store.insertFixture(fixture)
-            try await store.append(imported.packets, fixture: fixture)
+            try await store.append(imported.packets, fixture: fixture, recordChanged: true)
         }
         Terminal.line(
             "imported \(fixture.sport.rawValue) fixture '\(fixture.name)' (\(fixture.status.name)): "

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import MatchwireServer
+import MatchwireStore
 import ServiceLifecycle
 import Synchronization
 
@@ -28,6 +29,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Connections open at once; one more is answered 503. Default: 10000") var maxConnections: Int?
     @Option(help: "Seconds from SIGTERM or SIGINT to exit, whatever the clients do. Default: 10")
     var shutdownTimeout: Double?
+    @Option(
+        help: "With --postgres: seconds between reads of other nodes' actions, besides notifications. Default: 1")
+    var pollInterval: Double?
     @Flag(help: "Keep one simulated live fixture per sport running, and a few completed ones to replay.")
     var demo = false
     @Option(help: "How many times faster than real time demo matches are played. Default: 1")
@@ -58,6 +62,8 @@ struct Serve: AsyncParsableCommand {
             maxConnections, "max-connections", default: configuration.maxConnections)
         configuration.shutdownTimeout = try Environment.setting(
             shutdownTimeout, "shutdown-timeout", default: configuration.shutdownTimeout)
+        configuration.pollInterval = try Environment.setting(
+            pollInterval, "poll-interval", default: configuration.pollInterval)
         try validate(configuration)
         let settings = configuration
         let demo = try self.demo || Environment.setting(nil as Bool?, "demo", default: false)
@@ -71,8 +77,7 @@ struct Serve: AsyncParsableCommand {
         let eventStore = try await store.open(logger: frameworkLogger)
         let hub = StreamHub(logger: logger)
         let writers = FixtureWriters(store: eventStore, hub: hub)
-        let demoAccess =
-            demo ? try await DemoAccess.prepare(store: eventStore, databasePath: store.databasePath()) : nil
+        let listening = ListeningPort()
         let readiness = Readiness()
         let app = MatchwireApp.build(
             configuration: settings, store: eventStore, hub: hub, writers: writers, readiness: readiness,
@@ -81,17 +86,22 @@ struct Serve: AsyncParsableCommand {
             logger.info(
                 "matchwire listening on http://\(settings.host):\(port) store=\(eventStore.description) \(settings.summary)"
             )
-            if let demoAccess { print(demoAccess.banner(host: settings.host, port: port)) }
+            listening.listening(on: port)
         }
         // Shut down in reverse order: the demo scouts stop, the hub closes the streams with 1001, then the server
         // finishes the requests in flight and stops.
         let shutdown = ShutdownSignal(readiness: readiness)
-        var services: [any Service] = [app, hub]
-        if let demoAccess {
+        // A PostgreSQL store is a service itself, first: it connects, migrates and listens before the others
+        // use it, and closes after them.
+        var services: [any Service] = (eventStore as? PostgresEventStore).map { [$0] } ?? []
+        services += [app, hub] as [any Service]
+        if demo {
             services.append(
-                DemoService(
-                    store: eventStore, writers: writers, speed: demoSpeed, seedCompleted: demoAccess.isNew,
-                    logger: logger))
+                DemoStart(
+                    store: eventStore, writers: writers,
+                    tokenFile: eventStore is PostgresEventStore
+                        ? nil : URL(fileURLWithPath: try store.databasePath() + ".demo-token"),
+                    speed: demoSpeed, host: settings.host, listening: listening, logger: logger))
         }
         // The shutdown is bounded: past `shutdownTimeout` the services are cancelled, and a service that does not
         // end within a further second of cancellation stops the process (ServiceGroup's fatal error), so that no
@@ -130,7 +140,7 @@ struct Serve: AsyncParsableCommand {
         for (name, value) in [
             ("header-timeout", configuration.headerTimeout), ("body-timeout", configuration.bodyTimeout),
             ("idle-timeout", configuration.idleTimeout), ("send-timeout", configuration.sendTimeout),
-            ("shutdown-timeout", configuration.shutdownTimeout),
+            ("shutdown-timeout", configuration.shutdownTimeout), ("poll-interval", configuration.pollInterval),
         ] {
             guard value > 0, value <= 86_400 else { throw ValidationError("--\(name) must be above 0 and at most 86400.") }
         }

@@ -237,7 +237,7 @@ import Testing
         #expect(first.status == 0, "\(first.errors)")
         let second = try await RunningProgram.run(["import", file, "--database", database])
         #expect(second.status == 1)
-        #expect(second.errors.contains("Fixture \(fixtureId.wire) exists already in \(database)."))
+        #expect(second.errors.contains("Fixture \(fixtureId.wire) exists already in sqlite \(database)."))
         let export = try await RunningProgram.run(["export", fixtureId.wire, "--database", database])
         let exported = try #require(try JSONValue.parse(Array(export.output.utf8)).arrayValue)
         #expect(exported.count == elements.count)

@@ -12,14 +12,16 @@ class ForwardingStore: EventStore, @unchecked Sendable {
     }
 
     var description: String { base.description }
-    func append(_ packets: [StoredPacket], fixture: Fixture?) async throws {
-        try await base.append(packets, fixture: fixture)
+    func append(_ packets: [StoredPacket], fixture: Fixture, recordChanged: Bool) async throws {
+        try await base.append(packets, fixture: fixture, recordChanged: recordChanged)
     }
     func packets(fixtureId: UUID, after seqNum: Int, limit: Int) async throws -> [StoredPacket] {
         try await base.packets(fixtureId: fixtureId, after: seqNum, limit: limit)
     }
     func insertFixture(_ fixture: Fixture) async throws { try await base.insertFixture(fixture) }
-    func updateFixture(_ fixture: Fixture) async throws { try await base.updateFixture(fixture) }
+    func updateFixture(_ fixture: Fixture, replacing previous: Fixture) async throws {
+        try await base.updateFixture(fixture, replacing: previous)
+    }
     func fixture(id: UUID) async throws -> Fixture? { try await base.fixture(id: id) }
     func fixtures(_ query: FixtureQuery) async throws -> FixturePage { try await base.fixtures(query) }
     func packetBytes(fixtureId: UUID, order: PacketOrder) async throws -> [[UInt8]] {
@@ -31,4 +33,5 @@ class ForwardingStore: EventStore, @unchecked Sendable {
     func tokens() async throws -> [TokenRecord] { try await base.tokens() }
     func revokeToken(name: String) async throws -> Bool { try await base.revokeToken(name: name) }
     func close() async throws { try await base.close() }
+    var appendNotifications: AppendNotifications? { base.appendNotifications }
 }

@@ -60,8 +60,8 @@ final class CommitsThenFails: ForwardingStore, @unchecked Sendable {
         super.init(base)
     }
 
-    override func append(_ packets: [StoredPacket], fixture: Fixture?) async throws {
-        try await base.append(packets, fixture: fixture)
+    override func append(_ packets: [StoredPacket], fixture: Fixture, recordChanged: Bool) async throws {
+        try await base.append(packets, fixture: fixture, recordChanged: recordChanged)
         let count = appends.withLock { count in
             count += 1
             return count

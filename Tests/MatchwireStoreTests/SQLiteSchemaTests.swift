@@ -62,9 +62,9 @@ import Testing
         #expect(try await store.packets(fixtureId: fixture.id, after: 0, limit: 10) == packets)
         #expect(try await store.fixture(id: fixture.id)?.lastSeqNum == 3)
         #expect(try await store.token(hash: "abc")?.name == "scout")
-        try await store.append([makePacket(fixture, seq: 4)], fixture: nil)
+        try await store.append([makePacket(fixture, seq: 4)], fixture: fixture, recordChanged: false)
         await #expect(throws: StoreError.sequenceConflict(fixtureId: fixture.id, expected: 5, got: 4)) {
-            try await store.append([makePacket(fixture, seq: 4)], fixture: nil)
+            try await store.append([makePacket(fixture, seq: 4)], fixture: fixture, recordChanged: false)
         }
         try await store.close()
 

@@ -91,7 +91,10 @@ final class FixtureHub: Sendable {
     func handOver(_ id: Int, consumed: Int, next: Int, channel: any Channel) -> HandOver {
         state.withLock { state in
             guard let subscriber = state.queued[id], subscriber.queued == consumed else { return .moreQueued }
-            if let published = state.publishedThrough, next <= published { return .behind(publishedThrough: published) }
+            // Before the first publish the hub does not know where its sequence will start (another node may be
+            // ahead): the stream waits on its queue for the first packet.
+            guard let published = state.publishedThrough else { return .moreQueued }
+            if next <= published { return .behind(publishedThrough: published) }
             state.queued[id] = nil
             subscriber.packets.finish()
             let ending = subscriber.ending
@@ -105,11 +108,27 @@ final class FixtureHub: Sendable {
         }
     }
 
-    /// The same packets to every subscriber. A subscriber whose queue is full is dropped and told it is too slow.
-    func publish(_ packets: [StreamPacket]) {
-        guard let last = packets.last else { return }
-        let (direct, overflowed) = state.withLock { state in
+    /// The number of the last packet published; nil before the first.
+    var publishedThrough: Int? { state.withLock { $0.publishedThrough } }
+
+    /// Publishes what continues the hub's sequence: the same packets to every subscriber, in order. Packets at or
+    /// below the last number published are left out (another path published them: the local writer and the
+    /// cross-node reader both publish). Returns false, publishing nothing, when the packets start after a gap and
+    /// the hub has subscribers: the caller reads the missing ones from the store (``StoreCatchUp``). A hub with
+    /// no subscribers takes the jump, since a new subscriber reads what came before from the store.
+    ///
+    /// A subscriber whose queue is full is dropped and told it is too slow. The direct writes are handed to the
+    /// event loops under the hub's lock, so that two publishes from two paths reach every connection in order.
+    func publish(_ packets: [StreamPacket]) -> Bool {
+        let (continues, overflowed) = state.withLock { state -> (Bool, [(Int, StreamEnding)]) in
+            var fresh = packets[...]
+            if let published = state.publishedThrough {
+                fresh = fresh.drop { $0.seqNum <= published }
+                if let first = fresh.first, first.seqNum != published + 1, state.count > 0 { return (false, []) }
+            }
+            guard let last = fresh.last else { return (true, []) }
             state.publishedThrough = last.seqNum
+            let packets = Array(fresh)
             var overflowed: [(Int, StreamEnding)] = []
             for (id, subscriber) in state.queued {
                 var queued = subscriber.queued
@@ -122,9 +141,10 @@ final class FixtureHub: Sendable {
                 }
                 state.queued[id]?.queued = queued
             }
-            return (state.direct, overflowed)
+            DirectDelivery.write(packets, to: state.direct.values)
+            return (true, overflowed)
         }
         for (id, ending) in overflowed { drop(id, because: .tooSlow, ending: ending) }
-        DirectDelivery.write(packets, to: direct.values)
+        return continues
     }
 }

@@ -40,9 +40,11 @@ public final class StreamHub: Service, Sendable {
 
     // MARK: Publishing
 
-    /// Hands stored packets, in `fixtureSeqNum` order, to the fixture's subscribers.
-    func publish(_ packets: [StreamPacket], fixtureId: UUID) {
-        guard !packets.isEmpty else { return }
+    /// Hands stored packets, in `fixtureSeqNum` order, to the fixture's subscribers. False when they start
+    /// after a gap (packets stored by another node not published here yet): see ``FixtureHub/publish(_:)``.
+    @discardableResult
+    func publish(_ packets: [StreamPacket], fixtureId: UUID) -> Bool {
+        guard !packets.isEmpty else { return true }
         let hub = state.withLock { state in
             state.published.insert(fixtureId)
             if let hub = state.fixtures[fixtureId] { return hub }
@@ -50,7 +52,19 @@ public final class StreamHub: Service, Sendable {
             state.fixtures[fixtureId] = hub
             return hub
         }
-        hub.publish(packets)
+        return hub.publish(packets)
+    }
+
+    /// The last number the fixture's hub published, and whether it has a hub at all (a fixture nobody here
+    /// subscribed to and nothing here published has none, and nothing to catch up).
+    func publishedThrough(fixtureId: UUID) -> (hasHub: Bool, publishedThrough: Int?) {
+        guard let hub = state.withLock({ $0.fixtures[fixtureId] }) else { return (false, nil) }
+        return (true, hub.publishedThrough)
+    }
+
+    /// The fixtures with subscribers on this node: the ones whose packets stored by other nodes it must read.
+    var subscribedFixtures: [UUID] {
+        state.withLock { state in state.fixtures.filter { $0.value.count > 0 }.map(\.key) }
     }
 
     // MARK: Streams

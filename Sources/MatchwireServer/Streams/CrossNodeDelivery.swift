@@ -1,0 +1,59 @@
+import Foundation
+import Logging
+import MatchwireStore
+import ServiceLifecycle
+
+/// Brings packets that other nodes stored to this node's subscribers, through the same hub as local ingests.
+///
+/// When several nodes share one store, a packet ingested on node A is published by A's writer to A's hub only.
+/// Every other node reads it from the store: when the store says another node appended (a PostgreSQL NOTIFY,
+/// ``AppendNotifications``) and, in case a notification was lost, every `pollInterval` whatever it says. Both
+/// read each subscribed fixture's packets after the last number its hub published (``StoreCatchUp``), so
+/// correctness never depends on a notification, and a packet is published once whichever path reads it first.
+///
+/// Only fixtures with subscribers on this node are read: others have nobody to deliver to, and a new subscriber
+/// reads the store itself.
+struct CrossNodeDelivery: Service {
+    let notifications: AppendNotifications
+    let catchUp: StoreCatchUp
+    let hub: StreamHub
+    let pollInterval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                group.addTask {
+                    for await wakeUp in notifications.wakeUps {
+                        switch wakeUp {
+                        case .everything: await readSubscribed(nil)
+                        case .fixtures(let ids): await readSubscribed(ids)
+                        }
+                    }
+                }
+                group.addTask {
+                    while (try? await Task.sleep(for: pollInterval)) != nil {
+                        await readSubscribed(nil)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reads the new packets of the subscribed fixtures among `fixtures` (all of them when nil), concurrently.
+    private func readSubscribed(_ fixtures: Set<UUID>?) async {
+        let subscribed = hub.subscribedFixtures.filter { fixtures?.contains($0) ?? true }
+        await withDiscardingTaskGroup { group in
+            for fixtureId in subscribed {
+                group.addTask {
+                    do {
+                        try await catchUp.run(fixtureId: fixtureId)
+                    } catch {
+                        // The store is unreachable: the next wake-up or poll reads again; the streams stay open.
+                        logger.debug("reading packets of \(fixtureId.wire) from other nodes failed: \(error)")
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,512 @@
+import Foundation
+import Logging
+import MatchwireCore
+import PostgresNIO
+import ServiceLifecycle
+import Synchronization
+
+/// The shared store: one PostgreSQL database that several Matchwire nodes use at once.
+///
+/// Queries go through postgres-nio's `PostgresClient`, a pool that runs as a service (``run()``), which also
+/// brings the schema up to date and keeps the node's listening connection (``AppendListener``). Every operation
+/// is bounded by `operationTimeout`: a database that does not answer makes it throw `StoreError.unavailable`
+/// rather than hang, and no driver error leaves this type untyped (the driver's text goes to the log).
+///
+/// Numbers: each fixture's row holds `last_seq`. An append updates it from the number before its first packet
+/// to its last, in the same transaction as the packets' insert, so the row stays locked until the commit: two
+/// nodes appending to one fixture are serialised by PostgreSQL, numbers never repeat or skip, and a fixture's
+/// packets commit in number order (a reader that sees number n sees every number before it). The append then
+/// sends a NOTIFY with the fixture's id, a wake-up for the other nodes, committed with the packets.
+public final class PostgresEventStore: EventStore, Service {
+    /// `postgres host:port/database`: never the password.
+    public let description: String
+    /// The longest any operation waits, for a connection and for the database's answer.
+    public let operationTimeout: Duration
+    private let client: PostgresClient
+    private let listener: AppendListener
+    private let schema = SchemaGate()
+    private let logger: Logger
+
+    public var appendNotifications: AppendNotifications? { listener.notifications }
+
+    /// The NOTIFY channel of appends.
+    static let channel = "matchwire_appends"
+
+    /// A store on the database the URL names (`postgres://user:password@host:port/database`, with
+    /// `?sslmode=disable|prefer|require`, default `prefer`). Connects nothing until ``run()`` runs.
+    public init(url: String, operationTimeout: Duration = .seconds(5), logger: Logger) throws {
+        let location = try PostgresLocation(url: url)
+        var configuration = location.clientConfiguration
+        // The ingest answer goes out after the commit: the commit must be durable, whatever the server's default.
+        configuration.options.additionalStartupParameters = [
+            ("synchronous_commit", "on"), ("application_name", "matchwire"),
+        ]
+        configuration.options.maximumConnections = 20
+        configuration.options.connectTimeout = operationTimeout
+        self.description = "postgres \(location.displayName)"
+        self.operationTimeout = operationTimeout
+        self.logger = logger
+        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.listener = AppendListener(
+            configuration: location.listenerConfiguration(timeout: operationTimeout), channel: Self.channel,
+            logger: logger)
+    }
+
+    /// Runs the connection pool, brings the schema up to date (retrying while the database cannot be reached),
+    /// and keeps the listening connection, until cancelled or shut down. Throws `newerSchema` when the database
+    /// was written by a newer Matchwire.
+    public func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            try await withThrowingDiscardingTaskGroup { group in
+                group.addTask { await self.client.run() }
+                group.addTask { try await self.migrateWhenReachable() }
+                group.addTask { await self.listener.run() }
+            }
+        }
+    }
+
+    /// Runs `body` with the store running, for a command that uses the store and ends (`token`, `import`...).
+    public func whileRunning<T: Sendable>(_ body: @Sendable (PostgresEventStore) async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.run() }
+            defer { group.cancelAll() }
+            try await bounded("opening the database") { try await self.schema.wait() }
+            return try await body(self)
+        }
+    }
+
+    public func close() async throws {}
+
+    /// Whether the schema is up to date: a readiness check.
+    public var isMigrated: Bool { schema.isOpen }
+
+    // MARK: Schema
+
+    /// The schema's versions, in order: each brings a database of the version before it to its own.
+    static let migrations: [[String]] = [
+        // 1: fixtures with their last number, packets, tokens.
+        [
+            """
+            CREATE TABLE fixtures (
+                id uuid PRIMARY KEY, sport text NOT NULL, name text NOT NULL, status integer NOT NULL,
+                start_date text NOT NULL, update_count integer NOT NULL, last_seq bigint NOT NULL DEFAULT 0,
+                body bytea NOT NULL)
+            """,
+            "CREATE INDEX fixtures_by_sport_start ON fixtures (sport, start_date)",
+            """
+            CREATE TABLE packets (
+                fixture_id uuid NOT NULL REFERENCES fixtures (id), seq bigint NOT NULL, period integer NOT NULL,
+                action_id uuid NOT NULL, send_type integer NOT NULL, trace_id text NOT NULL,
+                received_at bigint NOT NULL, submission bytea NOT NULL, body bytea NOT NULL,
+                PRIMARY KEY (fixture_id, seq))
+            """,
+            """
+            CREATE TABLE tokens (
+                name text PRIMARY KEY, hash text NOT NULL UNIQUE, role text NOT NULL, feeds text NOT NULL,
+                sports text NOT NULL, created_at text NOT NULL, revoked boolean NOT NULL DEFAULT false)
+            """,
+        ]
+    ]
+
+    /// The schema version this code reads and writes.
+    public static let schemaVersion = migrations.count
+
+    /// The advisory lock every node takes to migrate: nodes starting together migrate once, one after another.
+    static let migrationLock: Int64 = 0x6D61_7463_6877_6972  // "matchwir"
+
+    private func migrateWhenReachable() async throws {
+        var delay = Duration.milliseconds(100)
+        while true {
+            do {
+                try await bounded("bringing the schema up to date", afterMigration: false) { try await self.migrate() }
+                schema.open(nil)
+                return
+            } catch let error as StoreError {
+                if case .newerSchema = error {
+                    schema.open(error)
+                    throw error
+                }
+                logger.warning("postgres: the schema could not be checked yet (\(error)); trying again")
+            }
+            try await Task.sleep(for: delay)
+            delay = min(delay * 2, .seconds(5))
+        }
+    }
+
+    /// Brings the database to `schemaVersion` in one transaction, under the advisory lock.
+    private func migrate() async throws {
+        try await transaction { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: self.logger)
+            try await connection.query(
+                "CREATE TABLE IF NOT EXISTS matchwire_schema (version integer NOT NULL)", logger: self.logger)
+            var version = 0
+            for try await stored in try await connection.query(
+                "SELECT version FROM matchwire_schema", logger: self.logger
+            ).decode(Int.self) {
+                version = stored
+            }
+            if version > Self.schemaVersion {
+                throw StoreError.newerSchema(version: version, known: Self.schemaVersion)
+            }
+            guard version < Self.schemaVersion else { return }
+            for step in Self.migrations[version...] {
+                for statement in step {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger)
+                }
+            }
+            try await connection.query("DELETE FROM matchwire_schema", logger: self.logger)
+            try await connection.query(
+                "INSERT INTO matchwire_schema (version) VALUES (\(Self.schemaVersion))", logger: self.logger)
+            self.logger.info("postgres: schema brought from version \(version) to \(Self.schemaVersion)")
+        }
+    }
+
+    // MARK: Fixtures
+
+    public func insertFixture(_ fixture: Fixture) async throws {
+        let body = ByteBuffer(bytes: try FixtureRecord.encode(fixture))
+        try await bounded("storing a fixture") {
+            let inserted = try await self.client.query(
+                """
+                INSERT INTO fixtures (id, sport, name, status, start_date, update_count, body)
+                VALUES (\(fixture.id), \(fixture.sport.rawValue), \(fixture.name), \(fixture.status.rawValue),
+                    \(fixture.startDate.dateTimeText), \(fixture.updateCount), \(body))
+                ON CONFLICT (id) DO NOTHING RETURNING id
+                """, logger: self.logger
+            ).collect()
+            guard !inserted.isEmpty else { throw StoreError.duplicate("fixture \(fixture.id.wire)") }
+        }
+    }
+
+    public func updateFixture(_ fixture: Fixture, replacing previous: Fixture) async throws {
+        let body = ByteBuffer(bytes: try FixtureRecord.encode(fixture))
+        try await bounded("changing a fixture") {
+            try await self.transaction { connection in
+                let changed = try await connection.query(
+                    """
+                    UPDATE fixtures SET sport = \(fixture.sport.rawValue), name = \(fixture.name),
+                        status = \(fixture.status.rawValue), start_date = \(fixture.startDate.dateTimeText),
+                        update_count = \(fixture.updateCount), body = \(body)
+                    WHERE id = \(fixture.id) AND update_count = \(previous.updateCount)
+                        AND last_seq = \(previous.lastSeqNum)
+                    RETURNING id
+                    """, logger: self.logger
+                ).collect()
+                if changed.isEmpty { throw try await self.refusal(fixtureId: fixture.id, on: connection, first: nil) }
+            }
+        }
+    }
+
+    public func fixture(id: UUID) async throws -> Fixture? {
+        try await bounded("reading a fixture") {
+            try await self.fixtures(
+                in: try await self.client.query(
+                    "SELECT id, body, last_seq FROM fixtures WHERE id = \(id)", logger: self.logger)
+            ).first
+        }
+    }
+
+    public func fixtures(_ query: FixtureQuery) async throws -> FixturePage {
+        var binds = PostgresBindings()
+        var conditions: [String] = []
+        func condition(_ sql: String, _ value: some PostgresDynamicTypeEncodable) {
+            binds.append(value)
+            conditions.append(sql.replacingOccurrences(of: "?", with: "$\(binds.count)"))
+        }
+        condition("sport = ?", query.sport.rawValue)
+        if let status = query.status { condition("status = ?", status.rawValue) }
+        if let from = query.dateFrom { condition("start_date >= ?", from) }
+        if let to = query.dateTo { condition("start_date < ?", to + "T99") }
+        let filter = conditions.joined(separator: " AND ")
+        // Byte order for names, as SQLite sorts, whatever the database's collation.
+        let order =
+            query.sort.map { "\($0.field == .name ? "name COLLATE \"C\"" : "start_date") \($0.ascending ? "ASC" : "DESC")" }
+            + ["id ASC"]
+        var sql = "SELECT id, body, last_seq FROM fixtures WHERE \(filter) ORDER BY \(order.joined(separator: ", "))"
+        var pageBinds = binds
+        if let page = query.page {
+            pageBinds.append(page.size)
+            pageBinds.append(page.number * page.size)
+            sql += " LIMIT $\(pageBinds.count - 1) OFFSET $\(pageBinds.count)"
+        }
+        let (listing, filterBinds) = (PostgresQuery(unsafeSQL: sql, binds: pageBinds), binds)
+        return try await bounded("listing fixtures") {
+            let fixtures = try await self.fixtures(
+                in: try await self.client.query(listing, logger: self.logger))
+            guard query.page != nil else { return FixturePage(fixtures: fixtures, totalElements: fixtures.count) }
+            var total = 0
+            for try await count in try await self.client.query(
+                PostgresQuery(unsafeSQL: "SELECT COUNT(*) FROM fixtures WHERE \(filter)", binds: filterBinds),
+                logger: self.logger
+            ).decode(Int.self) {
+                total = count
+            }
+            return FixturePage(fixtures: fixtures, totalElements: total)
+        }
+    }
+
+    private func fixtures(in rows: PostgresRowSequence) async throws -> [Fixture] {
+        var fixtures: [Fixture] = []
+        for try await row in rows {
+            let (id, body, last) = try Self.decoding("fixture") { try row.decode((UUID?, ByteBuffer?, Int?).self) }
+            fixtures.append(
+                try FixtureRecord.decode(
+                    body: body.map { Array($0.readableBytesView) }, lastSeqNum: last, id: id?.wire))
+        }
+        return fixtures
+    }
+
+    // MARK: Packets
+
+    /// Rows per INSERT: 9 values each, well under PostgreSQL's 65,535 bound values.
+    private static let rowsPerInsert = 5000
+
+    public func append(_ packets: [StoredPacket], fixture: Fixture, recordChanged: Bool) async throws {
+        guard let first = packets.first, let last = packets.last else { return }
+        if let gap = zip(first.seqNum..., packets).first(where: { $0 != $1.seqNum }) {
+            throw StoreError.sequenceConflict(fixtureId: fixture.id, expected: gap.0, got: gap.1.seqNum)
+        }
+        let body = recordChanged ? ByteBuffer(bytes: try FixtureRecord.encode(fixture)) : nil
+        try await bounded("storing actions") {
+            try await self.transaction { connection in
+                // Locks the fixture's row to the commit: the next append of this fixture, on any node, waits here
+                // and then finds the new last number.
+                let moved: PostgresRowSequence
+                if let body {
+                    moved = try await connection.query(
+                        """
+                        UPDATE fixtures SET last_seq = \(last.seqNum), status = \(fixture.status.rawValue),
+                            name = \(fixture.name), start_date = \(fixture.startDate.dateTimeText), body = \(body)
+                        WHERE id = \(fixture.id) AND last_seq = \(first.seqNum - 1)
+                            AND update_count = \(fixture.updateCount)
+                        RETURNING id
+                        """, logger: self.logger)
+                } else {
+                    moved = try await connection.query(
+                        """
+                        UPDATE fixtures SET last_seq = \(last.seqNum)
+                        WHERE id = \(fixture.id) AND last_seq = \(first.seqNum - 1)
+                            AND update_count = \(fixture.updateCount)
+                        RETURNING id
+                        """, logger: self.logger)
+                }
+                if try await moved.collect().isEmpty {
+                    throw try await self.refusal(fixtureId: fixture.id, on: connection, first: first.seqNum)
+                }
+                for start in stride(from: 0, to: packets.count, by: Self.rowsPerInsert) {
+                    try await Self.insert(
+                        packets[start..<min(start + Self.rowsPerInsert, packets.count)], on: connection,
+                        logger: self.logger)
+                }
+                try await connection.query(
+                    "SELECT pg_notify(\(Self.channel), \(fixture.id.wire))", logger: self.logger)
+            }
+        }
+    }
+
+    /// Why a conditional change of a fixture's row changed nothing, read in the same transaction.
+    private func refusal(fixtureId: UUID, on connection: PostgresConnection, first: Int?) async throws -> StoreError {
+        for try await (last, _) in try await connection.query(
+            "SELECT last_seq, update_count FROM fixtures WHERE id = \(fixtureId)", logger: logger
+        ).decode((Int, Int).self) {
+            if let first, last != first - 1 {
+                return .sequenceConflict(fixtureId: fixtureId, expected: last + 1, got: first)
+            }
+            return .fixtureChanged(fixtureId)
+        }
+        return .unknownFixture(fixtureId)
+    }
+
+    private static func insert(
+        _ packets: ArraySlice<StoredPacket>, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        var binds = PostgresBindings(capacity: packets.count * 9)
+        var rows: [String] = []
+        rows.reserveCapacity(packets.count)
+        for packet in packets {
+            let base = binds.count
+            binds.append(packet.fixtureId)
+            binds.append(packet.seqNum)
+            binds.append(packet.period)
+            binds.append(packet.actionId)
+            binds.append(packet.sendType.rawValue)
+            binds.append(packet.traceId)
+            binds.append(Int(packet.receivedAt.microseconds))
+            binds.append(ByteBuffer(bytes: packet.submission))
+            binds.append(ByteBuffer(bytes: packet.bytes))
+            rows.append("(" + (1...9).map { "$\(base + $0)" }.joined(separator: ", ") + ")")
+        }
+        try await connection.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    INSERT INTO packets (fixture_id, seq, period, action_id, send_type, trace_id, received_at,
+                        submission, body)
+                    VALUES \(rows.joined(separator: ", "))
+                    """, binds: binds), logger: logger)
+    }
+
+    public func packets(fixtureId: UUID, after seqNum: Int, limit: Int) async throws -> [StoredPacket] {
+        try await bounded("reading actions") {
+            var packets: [StoredPacket] = []
+            for try await row in try await self.client.query(
+                """
+                SELECT seq, period, action_id, send_type, trace_id, received_at, submission, body FROM packets
+                WHERE fixture_id = \(fixtureId) AND seq > \(seqNum) ORDER BY seq LIMIT \(limit)
+                """, logger: self.logger)
+            {
+                // A row that cannot be read is an error, never skipped: a stream would pass over its number.
+                let what = "packet after \(packets.last?.seqNum ?? seqNum) of fixture \(fixtureId.wire)"
+                let (seq, period, actionId, sendType, traceId, received, submission, body) = try Self.decoding(what) { try row.decode((Int, Int, UUID, Int, String, Int, ByteBuffer, ByteBuffer).self) }
+                guard let type = SendType(rawValue: sendType) else { throw StoreError.corruptRow(what) }
+                packets.append(
+                    StoredPacket(
+                        fixtureId: fixtureId, seqNum: seq, period: period, actionId: actionId, sendType: type,
+                        traceId: traceId, receivedAt: Timestamp(microseconds: Int64(received)),
+                        submission: Array(submission.readableBytesView), bytes: Array(body.readableBytesView)))
+            }
+            return packets
+        }
+    }
+
+    public func packetBytes(fixtureId: UUID, order: PacketOrder) async throws -> [[UInt8]] {
+        let orderBy = order == .seqNum ? "seq" : "period, seq"
+        return try await bounded("reading actions") {
+            var bodies: [[UInt8]] = []
+            for try await row in try await self.client.query(
+                PostgresQuery(
+                    unsafeSQL: "SELECT body FROM packets WHERE fixture_id = $1 ORDER BY \(orderBy)",
+                    binds: { var binds = PostgresBindings(); binds.append(fixtureId); return binds }()),
+                logger: self.logger)
+            {
+                let body = try Self.decoding("packet body of fixture \(fixtureId.wire)") {
+                    try row.decode(ByteBuffer.self)
+                }
+                bodies.append(Array(body.readableBytesView))
+            }
+            return bodies
+        }
+    }
+
+    public func lastSeqNum(fixtureId: UUID) async throws -> Int {
+        try await bounded("reading a fixture") {
+            var last = 0
+            for try await seq in try await self.client.query(
+                "SELECT last_seq FROM fixtures WHERE id = \(fixtureId)", logger: self.logger
+            ).decode(Int.self) {
+                last = seq
+            }
+            return last
+        }
+    }
+
+    // MARK: Tokens
+
+    public func insertToken(_ token: TokenRecord) async throws {
+        let columns = TokenColumns(token)
+        try await bounded("storing a token") {
+            let inserted = try await self.client.query(
+                """
+                INSERT INTO tokens (name, hash, role, feeds, sports, created_at, revoked)
+                VALUES (\(token.name), \(token.hash), \(token.role.rawValue), \(columns.feeds ?? ""),
+                    \(columns.sports ?? ""), \(columns.createdAt ?? ""), \(token.revoked))
+                ON CONFLICT DO NOTHING RETURNING name
+                """, logger: self.logger
+            ).collect()
+            guard !inserted.isEmpty else { throw StoreError.duplicate("token \(token.name)") }
+        }
+    }
+
+    public func token(hash: String) async throws -> TokenRecord? {
+        try await bounded("reading a token") {
+            try await self.tokens(
+                in: try await self.client.query(
+                    "SELECT name, hash, role, feeds, sports, created_at, revoked FROM tokens WHERE hash = \(hash)",
+                    logger: self.logger)
+            ).first
+        }
+    }
+
+    public func tokens() async throws -> [TokenRecord] {
+        try await bounded("reading tokens") {
+            try await self.tokens(
+                in: try await self.client.query(
+                    """
+                    SELECT name, hash, role, feeds, sports, created_at, revoked FROM tokens
+                    ORDER BY created_at COLLATE "C", name COLLATE "C"
+                    """, logger: self.logger))
+        }
+    }
+
+    private func tokens(in rows: PostgresRowSequence) async throws -> [TokenRecord] {
+        var tokens: [TokenRecord] = []
+        for try await row in rows {
+            let (name, hash, role, feeds, sports, created, revoked) = try Self.decoding("token") { try row.decode((String?, String?, String?, String?, String?, String?, Bool?).self) }
+            tokens.append(
+                try TokenColumns(
+                    name: name, hash: hash, role: role, feeds: feeds, sports: sports, createdAt: created,
+                    revoked: revoked
+                ).record())
+        }
+        return tokens
+    }
+
+    public func revokeToken(name: String) async throws -> Bool {
+        try await bounded("revoking a token") {
+            !(try await self.client.query(
+                "UPDATE tokens SET revoked = true WHERE name = \(name) RETURNING name", logger: self.logger
+            ).collect()).isEmpty
+        }
+    }
+
+    // MARK: Bounds and errors
+
+    /// Runs a transaction on one pooled connection: BEGIN, `body`, COMMIT; ROLLBACK when `body` throws, whose
+    /// error is thrown as it is.
+    private func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await client.withConnection { connection in
+            try await connection.query("BEGIN", logger: self.logger)
+            let result: T
+            do {
+                result = try await body(connection)
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: self.logger)
+                throw error
+            }
+            try await connection.query("COMMIT", logger: self.logger)
+            return result
+        }
+    }
+
+    /// Runs one store operation within `operationTimeout`, after the schema is up to date. Its errors leave as
+    /// `StoreError`: the store's own refusals as they are, anything from the driver as `unavailable`, logged with
+    /// its detail. On a timeout the operation is cancelled and left to end by itself: its outcome is unknown,
+    /// which callers treat as they treat any failed write (an ingest is retried by the scout, and is idempotent).
+    private func bounded<T: Sendable>(
+        _ what: String, afterMigration: Bool = true, _ body: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        do {
+            return try await Deadline.run(within: operationTimeout) {
+                if afterMigration { try await self.schema.wait() }
+                return try await body()
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch is DeadlineExceeded {
+            logger.warning("postgres: \(what): no answer within \(operationTimeout)")
+            throw StoreError.unavailable(
+                "The database did not answer within \(operationTimeout.components.seconds) seconds (\(what)).")
+        } catch {
+            logger.warning("postgres: \(what) failed: \(String(reflecting: error))")
+            throw StoreError.unavailable("The database could not be reached (\(what)).")
+        }
+    }
+
+    /// Decodes a row, or throws `corruptRow` naming it.
+    private static func decoding<T>(_ what: String, _ decode: () throws -> T) throws -> T {
+        do {
+            return try decode()
+        } catch {
+            throw StoreError.corruptRow(what)
+        }
+    }
+}
