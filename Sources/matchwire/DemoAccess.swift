@@ -61,10 +61,12 @@ struct DemoAccess {
     }
 }
 
-/// `serve --demo` once the store runs: prepares the demo's access, prints the banner once the server listens,
-/// then plays the demo matches. A service, so that on PostgreSQL it runs after the store's own service has
-/// connected (the store is first in the group).
+/// `serve --demo` once the store runs: prepares the demo's access (unless done before the start, as with SQLite,
+/// whose token file is there when the server listens), prints the banner once the server listens, then plays the
+/// demo matches. A service, so that on PostgreSQL it runs after the store's own service has connected (the store
+/// is first in the group).
 struct DemoStart: Service {
+    let prepared: DemoAccess?
     let store: any EventStore
     let writers: FixtureWriters
     let tokenFile: URL?
@@ -74,7 +76,12 @@ struct DemoStart: Service {
     let logger: Logger
 
     func run() async throws {
-        let access = try await DemoAccess.prepare(store: store, tokenFile: tokenFile)
+        let access: DemoAccess
+        if let prepared {
+            access = prepared
+        } else {
+            access = try await DemoAccess.prepare(store: store, tokenFile: tokenFile)
+        }
         guard let port = await listening.port() else { return }
         print(access.banner(host: host, port: port))
         try await DemoService(

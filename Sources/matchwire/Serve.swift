@@ -96,11 +96,13 @@ struct Serve: AsyncParsableCommand {
         var services: [any Service] = (eventStore as? PostgresEventStore).map { [$0] } ?? []
         services += [app, hub] as [any Service]
         if demo {
+            let tokenFile =
+                eventStore is PostgresEventStore ? nil : URL(fileURLWithPath: try store.databasePath() + ".demo-token")
             services.append(
                 DemoStart(
-                    store: eventStore, writers: writers,
-                    tokenFile: eventStore is PostgresEventStore
-                        ? nil : URL(fileURLWithPath: try store.databasePath() + ".demo-token"),
+                    prepared: eventStore is PostgresEventStore
+                        ? nil : try await DemoAccess.prepare(store: eventStore, tokenFile: tokenFile),
+                    store: eventStore, writers: writers, tokenFile: tokenFile,
                     speed: demoSpeed, host: settings.host, listening: listening, logger: logger))
         }
         // The shutdown is bounded: past `shutdownTimeout` the services are cancelled, and a service that does not

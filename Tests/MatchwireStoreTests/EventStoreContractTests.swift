@@ -29,7 +29,7 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
         case .postgres:
             let cluster = try #require(try await PostgresTestCluster.shared())
             let url = try cluster.createDatabase()
-            let database = String(url.split(separator: "/").last ?? "")
+            let database = String(url.split(separator: "/").last?.split(separator: "?").first ?? "")
             return TestStore(
                 store: try await Self.runningPostgres(url),
                 reopen: { try await Self.runningPostgres(url) },

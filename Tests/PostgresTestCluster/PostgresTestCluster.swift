@@ -10,9 +10,10 @@ import Synchronization
 #endif
 
 /// A throwaway PostgreSQL cluster for the tests: a fresh data folder under /tmp and a server on a free port of
-/// 127.0.0.1, with trust authentication. One cluster serves the whole test process, and each test takes a new
-/// database of its own (`createDatabase()`), so tests may run in parallel. The server is stopped and its folder
-/// removed when the process exits.
+/// 127.0.0.1, with trust authentication. One cluster serves the whole test process (`shared()`), and each test
+/// takes a new database of its own (`createDatabase()`), so tests may run in parallel. A test that stops and
+/// starts the server takes a cluster of its own (`makePrivate()`). Every server is stopped and its folder removed
+/// when the process exits, or earlier by `remove()`.
 ///
 /// PostgreSQL refuses to run as root. When the tests run as root (as in CI containers), `initdb`, `pg_ctl` and so
 /// the server run as the `postgres` user, through `runuser`, and that user owns the folder. `psql` runs as the
@@ -30,8 +31,9 @@ public final class PostgresTestCluster: Sendable {
     let binaries: Binaries
     /// `runuser -u postgres --` when the process runs as root; empty otherwise.
     let runAs: [String]
-    /// Serializes `stop()` and `start()`, so that two tests cannot send `pg_ctl` commands at once.
-    private let control = Mutex<Void>(())
+    /// Serializes `stop()`, `start()` and `remove()`, so that two tests cannot send `pg_ctl` commands at once.
+    /// True once `remove()` has run: the cluster is gone, and `start()` and `stop()` throw.
+    private let control = Mutex<Bool>(false)
 
     private init(directory: String, port: Int, binaries: Binaries, runAs: [String]) {
         self.host = "127.0.0.1"
@@ -60,20 +62,46 @@ public final class PostgresTestCluster: Sendable {
         let task = startup.withLock { task in
             if let task { return task }
             // A detached task, so that the start belongs to no single test and is not cancelled with one.
-            let started = Task<PostgresTestCluster?, any Error>.detached { try startCluster() }
+            let started = Task<PostgresTestCluster?, any Error>.detached { try makeCluster() }
             task = started
             return started
         }
         return try await task.value
     }
 
+    // MARK: - Private clusters
+
+    /// A cluster of its own, for a test that stops and starts the server (which would break every other test on
+    /// the shared one). Stopped and removed at process exit like the shared one, or earlier with `remove()`.
+    ///
+    /// Each call starts a new server, with its own folder and port (`initdb` and a start: about a second). Nil
+    /// when PostgreSQL is not installed (said once on stderr); any other failure throws, as `shared()` does.
+    public static func makePrivate() async throws -> PostgresTestCluster? {
+        // Detached, as for the shared cluster: the blocking start runs on no caller's task.
+        try await Task<PostgresTestCluster?, any Error>.detached { try makeCluster() }.value
+    }
+
+    /// Stops the server at once (`pg_ctl stop -m immediate`: connections are cut, nothing is kept) and removes
+    /// its folder. Idempotent: a second call does nothing. Afterwards `start()` and `stop()` throw, and so do
+    /// `psql` and connections. Meant for private clusters: removing the shared one breaks every test that uses it.
+    public func remove() {
+        control.withLock { removed in
+            guard !removed else { return }
+            removed = true
+            // Fails, harmlessly, when a test left the server stopped.
+            _ = try? Self.run(
+                runAs + [binaries.pgCtl, "-D", dataDirectory, "-w", "-t", "60", "-m", "immediate", "stop"],
+                directory: directory)
+            try? FileManager.default.removeItem(atPath: directory)
+            // Only now: were the process to exit before, the clean-up at exit would still do the work.
+            ExitCleanup.unregister(folder: directory)
+        }
+    }
+
     /// Finds the binaries, makes the folder, runs `initdb` and starts the server. Blocking.
-    private static func startCluster() throws -> PostgresTestCluster? {
+    private static func makeCluster() throws -> PostgresTestCluster? {
         guard let binaries = Binaries.find() else {
-            FileHandle.standardError.write(
-                Data(
-                    ("SKIPPED: PostgreSQL tests: no PostgreSQL server binaries (initdb) found; "
-                        + "install the Debian package `postgresql` (.ci/run does).\n").utf8))
+            reportNotInstalled()
             return nil
         }
         let runAs: [String]
@@ -143,13 +171,20 @@ public final class PostgresTestCluster: Sendable {
     // MARK: - Databases and SQL
 
     /// Creates a new, empty database with a unique name (`mw_` and 12 hex digits), so that each test has its own
-    /// and tests can run in parallel on the one cluster. Returns its URL:
-    /// `postgres://postgres@127.0.0.1:PORT/NAME`. The database is not dropped: the cluster is thrown away at exit.
+    /// and tests can run in parallel on the one cluster. Returns its URL, as `url(database:)` makes it:
+    /// `postgres://postgres@127.0.0.1:PORT/NAME?sslmode=disable`; the name is the last path component, before
+    /// the `?`. The database is not dropped: the cluster is thrown away at exit.
     public func createDatabase() throws -> String {
         let hex = UUID().uuidString.lowercased().filter { $0 != "-" }
         let name = "mw_" + hex.prefix(12)
         _ = try psql("CREATE DATABASE \(name)")
-        return "postgres://\(user)@\(host):\(port)/\(name)"
+        return url(database: name)
+    }
+
+    /// The URL of a database of this cluster: `postgres://postgres@127.0.0.1:PORT/DATABASE?sslmode=disable`. The
+    /// server has no TLS. The name is put in as it is: the names `createDatabase()` makes need no escaping.
+    public func url(database: String) -> String {
+        "postgres://\(user)@\(host):\(port)/\(database)?sslmode=disable"
     }
 
     /// Runs SQL through `psql` on the named database, to set up or inspect what the code under test cannot.
@@ -178,10 +213,11 @@ public final class PostgresTestCluster: Sendable {
     // MARK: - Stopping and starting
 
     /// Stops the server (`pg_ctl stop -m fast`) and waits until it is down, for tests of a database that goes
-    /// away. Every connection is closed. The cluster is shared: a test that stops it must not run beside tests
-    /// that use it.
+    /// away. Every connection is closed. A test that stops the shared cluster breaks the tests beside it: it takes
+    /// a cluster of its own (`makePrivate()`). Throws once the cluster is removed.
     public func stop() throws {
-        try control.withLock { _ in
+        try control.withLock { removed in
+            guard !removed else { throw PostgresTestClusterError("the cluster in \(directory) was removed") }
             let result = try Self.run(
                 runAs + [binaries.pgCtl, "-D", dataDirectory, "-w", "-t", "60", "-m", "fast", "stop"],
                 directory: directory)
@@ -195,7 +231,8 @@ public final class PostgresTestCluster: Sendable {
     /// Starts the server again on the same port and data (`pg_ctl start`), and waits until it accepts
     /// connections, for tests of a database that comes back. Throws with the log's tail when it does not start.
     public func start() throws {
-        try control.withLock { _ in
+        try control.withLock { removed in
+            guard !removed else { throw PostgresTestClusterError("the cluster in \(directory) was removed") }
             let logStart = (try? FileManager.default.attributesOfItem(atPath: logFile)[.size] as? Int) ?? 0
             // fsync is off: the cluster is thrown away, so it need not survive a crash of the machine, and tests
             // run faster without it. synchronous_commit stays on: a commit is still written before it returns.
@@ -375,22 +412,26 @@ public struct PostgresTestClusterError: Error, CustomStringConvertible, Sendable
 
 // MARK: - Clean-up at exit
 
-/// What to undo when the process exits: the servers to stop and the folders to remove. A C function runs it
-/// (`atexit`), and a C function cannot capture, so the state is global, behind a lock.
+/// What to undo when the process exits: for each cluster not yet removed, the server to stop and the folder to
+/// remove. A C function runs it (`atexit`), and a C function cannot capture, so the state is global, behind a lock.
 enum ExitCleanup {
+    struct Cluster: Sendable {
+        let folder: String
+        /// `pg_ctl -m immediate stop` for the cluster's server: nothing needs to be kept.
+        let stop: [String]
+    }
+
     struct State: Sendable {
         var registered = false
-        var commands: [[String]] = []
+        var clusters: [Cluster] = []
     }
 
     static let state = Mutex(State())
 
-    /// Stops the server at exit (`pg_ctl -m immediate`: nothing needs to be kept) and removes the folder.
+    /// Stops the server at exit and removes the folder. The first call registers the handler with `atexit`.
     static func register(stop: [String], folder: String) {
-        let rm = ["/bin/rm", "/usr/bin/rm"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? "/bin/rm"
         let first = state.withLock { state in
-            state.commands.append(stop)
-            state.commands.append([rm, "-rf", folder])
+            state.clusters.append(Cluster(folder: folder, stop: stop))
             defer { state.registered = true }
             return !state.registered
         }
@@ -399,19 +440,30 @@ enum ExitCleanup {
         }
     }
 
+    /// Forgets a cluster that `remove()` has already stopped and removed.
+    static func unregister(folder: String) {
+        state.withLock { state in state.clusters.removeAll { $0.folder == folder } }
+    }
+
     /// Runs the commands with posix_spawn rather than Foundation's Process: at exit, Foundation's threads and run
     /// loops may already be going away. Their output goes to /dev/null: a server a test stopped is no error.
     static func run() {
-        let commands = state.withLock { state in
-            defer { state.commands = [] }
-            return state.commands
+        let clusters = state.withLock { state in
+            defer { state.clusters = [] }
+            return state.clusters
         }
+        guard !clusters.isEmpty else { return }
+        let rms: [String] = ["/bin/rm", "/usr/bin/rm"]
+        let rm = rms.first { access($0, X_OK) == 0 } ?? "/bin/rm"
         // The postgres user may not enter the current folder of the tests (pg_ctl then complains); it can enter /.
         // The process is ending, so its current folder no longer matters.
         _ = chdir("/")
-        for command in commands {
-            _ = try? Spawn.run(
-                command, directory: "/", output: "/dev/null", environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"])
+        for cluster in clusters {
+            for command in [cluster.stop, [rm, "-rf", cluster.folder]] {
+                _ = try? Spawn.run(
+                    command, directory: "/", output: "/dev/null",
+                    environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"])
+            }
         }
     }
 }
@@ -507,16 +559,21 @@ extension PostgresTestCluster {
     public static var isInstalled: Bool {
         let installed = Binaries.find() != nil
         if !installed {
-            warnedOnce.withLock { warned in
-                guard !warned else { return }
-                warned = true
-                FileHandle.standardError.write(
-                    Data(
-                        ("SKIPPED: PostgreSQL tests: no PostgreSQL server binaries (initdb) found; "
-                            + "install the Debian package `postgresql` (.ci/run does).\n").utf8))
-            }
+            reportNotInstalled()
         }
         return installed
+    }
+
+    /// Says on stderr, once a process, that the PostgreSQL tests are skipped, and why.
+    static func reportNotInstalled() {
+        warnedOnce.withLock { warned in
+            guard !warned else { return }
+            warned = true
+            FileHandle.standardError.write(
+                Data(
+                    ("SKIPPED: PostgreSQL tests: no PostgreSQL server binaries (initdb) found; "
+                        + "install the Debian package `postgresql` (.ci/run does).\n").utf8))
+        }
     }
 
     private static let warnedOnce = Mutex(false)
