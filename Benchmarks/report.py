@@ -48,8 +48,8 @@ def main():
     short = "--short" in sys.argv
     rows = []
 
-    def pair(scenario, subscribers, peer, field, unit, target, better):
-        m = results.get((scenario, "matchwire", subscribers), {}).get(field)
+    def pair(scenario, subscribers, peer, field, unit, target, better, mine="matchwire"):
+        m = results.get((scenario, mine, subscribers), {}).get(field)
         p = results.get((scenario, peer, subscribers), {}).get(field) if peer else None
         ratio = f"{m / p:.2f}" if m is not None and p else "n/a"
         met = ""
@@ -63,8 +63,8 @@ def main():
     idle = next((k[2] for k in results if k[0] == "idle"), None)
 
     def add(name, scenario, subscribers, peer, field, unit, target=None, better="higher", target_text="",
-            ratio_target=None):
-        ratio, m, p, met = pair(scenario, subscribers, peer, field, unit, target, better)
+            ratio_target=None, mine="matchwire"):
+        ratio, m, p, met = pair(scenario, subscribers, peer, field, unit, target, better, mine)
         if ratio_target is not None and ratio != "n/a":
             met = "yes" if float(ratio) >= ratio_target else "**no**"
         rows.append(f"| {name} | {fmt(m, unit)} | {peer or ''} {fmt(p, unit) if peer else ''} | {ratio} | {target_text} | {met} |")
@@ -86,6 +86,18 @@ def main():
     add("ingestion, 50 fixtures in parallel: acknowledged actions/s", "ingest", None, "sqlite", "acknowledgedPerSecond", "",
         5000, "higher", ">= 5,000")
     add("ingestion: latency p99 per request (ms)", "ingest", None, "sqlite", "p99", "", 20, "lower", "<= 20 ms")
+
+    add("PostgreSQL ingestion, 50 fixtures in parallel: acknowledged actions/s", "ingest", None, "pgbench",
+        "acknowledgedPerSecond", "", target_text=">= 0.80 of the pgbench floor", ratio_target=0.8, mine="postgres")
+    add("PostgreSQL ingestion: latency p99 per request (ms)", "ingest", None, None, "p99", "", mine="postgres")
+    cross = results.get(("fanout", "cross-node", small), {}).get("p99")
+    one = results.get(("fanout", "one-node", small), {}).get("p99")
+    add(f"cross-node fan-out {small} subscribers on node B, 10 actions/s on node A: latency p99 (ms)", "fanout",
+        small, "one-node", "p99", "", None, "lower", "<= one node's p99 + 20 ms", mine="cross-node")
+    if cross is not None and one is not None:
+        rows[-1] = rows[-1].rsplit("|", 2)[0] + f"| {'yes' if cross <= one + 20 else '**no**'} |"
+    add(f"cross-node fan-out {small}: deliveries/s", "fanout", small, "one-node", "deliveriesPerSecond", "",
+        mine="cross-node")
 
     fanbig_m = results.get(("fanout", "matchwire", big), {})
     fanbig_n = results.get(("fanout", "nchan", big), {})
@@ -132,6 +144,13 @@ nchan {fanbig_n.get("deliveries", 0):,} of {fanbig_n.get("expected", 0):,} (subs
 - **Ingestion**: 50 fixtures, one request in flight each, one Pending point per request, for 10 s;
   latency per request. Floor: `Benchmarks/sqlite_floor.py`, the same packet bytes inserted in SQLite
   (WAL, `synchronous=FULL`, one transaction and flush per insert) one after another, with no HTTP.
+- **PostgreSQL** (the last rows): a throwaway PostgreSQL cluster on this machine (`initdb`, fsync and
+  `synchronous_commit` on, as in production), two nodes (`serve --postgres`) on one database. Ingestion:
+  the same 50-fixture scenario through node A; floor: `Benchmarks/postgres_floor.sh`, pgbench with 50
+  clients doing per transaction what a Matchwire append does (the fixture row's number moved on under its
+  lock, the same packet bytes inserted, a NOTIFY, COMMIT), with no HTTP and no rules engine. Cross-node:
+  the fan-out scenario with its subscribers on node B and its publisher on node A (each packet reaches B
+  through the database: NOTIFY, then B's read), beside the same load with everything on node A.
 - Matchwire: `matchwire serve --host 0.0.0.0 --rate-limit 1000000 --rate-burst 1000000` on a new
   SQLite file; nginx 1.22 with nchan 1.3.6, `worker_processes auto`, `access_log off`
   (`Benchmarks/nginx.conf.template`).

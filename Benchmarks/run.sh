@@ -114,5 +114,52 @@ echo "ingestion: 50 fixtures in parallel"
 matchwire ingest --fixtures 50 --duration 10
 python3 Benchmarks/sqlite_floor.py "$WORK/floor.sqlite" "$WORK/packet.json" 10 | tee -a "$RESULTS"
 
+echo "PostgreSQL: a throwaway cluster (fsync on, synchronous_commit on), two nodes on it"
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+if [ -z "$PGBIN" ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+    PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+fi
+PGPORT=18432
+PGDIR=$WORK/pg
+mkdir -p "$PGDIR"
+AS_PG=()
+if [ "$(id -u)" -eq 0 ]; then
+    chown postgres "$PGDIR"
+    chmod 755 "$WORK"
+    AS_PG=(runuser -u postgres --)
+fi
+"${AS_PG[@]}" "$PGBIN/initdb" -D "$PGDIR/data" -U postgres --auth=trust -E UTF8 --locale=C >/dev/null
+"${AS_PG[@]}" "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/log" -w start \
+    -o "-p $PGPORT -k $PGDIR -c listen_addresses=127.0.0.1 -c max_connections=300" >/dev/null
+PG_STOP() { "${AS_PG[@]}" "$PGBIN/pg_ctl" -D "$PGDIR/data" -m fast stop >/dev/null 2>&1 || true; }
+PSQL_ARGS=(-h 127.0.0.1 -p $PGPORT -U postgres)
+psql -X -q "${PSQL_ARGS[@]}" -c "CREATE DATABASE matchwire" -c "CREATE DATABASE floor"
+PG_URL="postgres://postgres@127.0.0.1:$PGPORT/matchwire?sslmode=disable"
+PG_TOKEN=$("$M" token create --name bench --role admin --postgres "$PG_URL" | tail -1)
+"$M" serve --host 0.0.0.0 --port 18081 --postgres "$PG_URL" --rate-limit 1000000 --rate-burst 1000000 \
+    --max-connections 100000 >"$WORK/node-a.log" 2>&1 &
+NODE_A=$!
+"$M" serve --host 0.0.0.0 --port 18082 --postgres "$PG_URL" --rate-limit 1000000 --rate-burst 1000000 \
+    --max-connections 100000 >"$WORK/node-b.log" 2>&1 &
+NODE_B=$!
+wait_for_port 18081
+wait_for_port 18082
+node() { "$L" "$@" --target matchwire --token "$PG_TOKEN" | tee -a "$RESULTS"; }
+
+echo "ingestion on PostgreSQL: 50 fixtures in parallel, and the pgbench floor"
+node ingest --fixtures 50 --duration 10 --url http://127.0.0.1:18081 --label postgres --server-pid $NODE_A
+Benchmarks/postgres_floor.sh "${PSQL_ARGS[@]}" -d floor -- "$WORK/packet.json" 10 | tee -a "$RESULTS"
+
+echo "cross-node: $SMALL subscribers on node B, 10 actions/s ingested on node A; then all on node A"
+node fanout --subscribers $SMALL --rate 10 --duration 10 --url http://127.0.0.1:18081 \
+    --subscribe-url http://127.0.0.1:18082 --label cross-node --server-pid $NODE_B
+node fanout --subscribers $SMALL --rate 10 --duration 10 --url http://127.0.0.1:18081 --label one-node \
+    --server-pid $NODE_A
+kill $NODE_A $NODE_B 2>/dev/null || true
+wait $NODE_A $NODE_B 2>/dev/null || true
+PG_STOP
+
 python3 Benchmarks/report.py "$RESULTS" ${SHORT:+--short} >docs/benchmarks.md
 echo "docs/benchmarks.md rewritten (raw results: $RESULTS)"

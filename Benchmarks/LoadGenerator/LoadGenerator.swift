@@ -20,11 +20,17 @@ struct Target: ParsableArguments {
     @Option(help: "Admin token (matchwire).") var token = ""
     @Option(help: "Spread subscribers over this many loopback addresses, 127.0.0.1 and up.") var addresses = 1
     @Option(help: "Process ids of the server (several for nginx), for CPU and memory.") var serverPid: [Int32] = []
+    @Option(help: "HTTP base URL the subscribers connect to, when not --url: another node of the same feed.")
+    var subscribeUrl: String?
+    @Option(help: "The target's name in the results. Default: --target.") var label: String?
 
     var isNchan: Bool { target == "nchan" }
 
-    /// The host and port of `url`.
-    var port: Int { URL(string: url)?.port ?? 80 }
+    /// The name the results give the target.
+    var name: String { label ?? target }
+
+    /// The port the subscribers connect to.
+    var port: Int { URL(string: subscribeUrl ?? url)?.port ?? 80 }
 
     func usage() -> ProcessUsage? {
         let usages = serverPid.compactMap { pid -> ProcessUsage? in

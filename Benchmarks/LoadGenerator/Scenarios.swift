@@ -82,7 +82,7 @@ struct Fanout: AsyncParsableCommand {
             let window = Double(lastArrival - firstSend) / 1e9
             let cpu = (after?.cpuSeconds ?? 0) - (before?.cpuSeconds ?? 0)
             try report([
-                "scenario": "fanout", "target": target.target, "subscribers": subscribers, "accepted": accepted.count,
+                "scenario": "fanout", "target": target.name, "subscribers": subscribers, "accepted": accepted.count,
                 "fixtures": fixtures, "rate": rate, "published": total, "expected": expected,
                 "deliveries": summary.count, "deliveriesPerSecond": Rate.perSecond(summary.count, seconds: window),
                 "p50": summary.p50, "p99": summary.p99, "p999": summary.p999, "max": summary.max,
@@ -111,7 +111,7 @@ struct Idle: AsyncParsableCommand {
             let accepted = arrivals.filter { $0.accepted != nil }.count
             let grown = Double((after?.residentBytes ?? 0) - (before?.residentBytes ?? 0))
             try report([
-                "scenario": "idle", "target": target.target, "subscribers": subscribers, "accepted": accepted,
+                "scenario": "idle", "target": target.name, "subscribers": subscribers, "accepted": accepted,
                 "connectionsPerSecond": Rate.perSecond(accepted, seconds: setupSeconds),
                 "bytesPerSubscriber": Rate.per(grown, accepted), "residentBytes": after?.residentBytes ?? 0,
                 "peakMemoryBytes": after?.peakResidentBytes ?? 0,
@@ -156,7 +156,7 @@ struct Ingest: AsyncParsableCommand {
         let after = target.usage()
         let summary = LatencySummary(milliseconds: latencies)
         try report([
-            "scenario": "ingest", "target": target.target, "fixtures": fixtures,
+            "scenario": "ingest", "target": target.name, "fixtures": fixtures,
             "acknowledged": summary.count, "acknowledgedPerSecond": Rate.perSecond(summary.count, seconds: seconds),
             "p50": summary.p50, "p99": summary.p99, "p999": summary.p999, "max": summary.max,
             "cpuSecondsPerAction": Rate.per((after?.cpuSeconds ?? 0) - (before?.cpuSeconds ?? 0), summary.count),

@@ -77,7 +77,10 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
     /// A PostgreSQL store on `url` whose service runs for the rest of the test process (a store is small; the
     /// cluster goes away with the process).
     static func runningPostgres(_ url: String) async throws -> PostgresEventStore {
-        let store = try PostgresEventStore(url: url, logger: Logger(label: "test"))
+        // Quiet: the stores outlive their tests, and their listeners complain once the cluster stops at exit.
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let store = try PostgresEventStore(url: url, logger: logger)
         Task { try? await store.run() }
         return store
     }
@@ -204,6 +207,22 @@ func makePacket(_ fixture: Fixture, seq: Int, period: Int = 1) -> StoredPacket {
             try await store.append([makePacket(fixture, seq: 2), makePacket(fixture, seq: 4)], fixture: fixture, recordChanged: true)
         }
         #expect(try await store.lastSeqNum(fixtureId: fixture.id) == 1, "a failed array leaves nothing behind")
+        try await store.close()
+    }
+
+    /// An import stores a whole match at once: more rows than one statement takes, still all or nothing.
+    @Test(arguments: StoreKind.allCases) func aVeryLargeAppendIsStoredWhole(kind: StoreKind) async throws {
+        let store = try await kind.make().store
+        let fixture = makeFixture()
+        try await store.insertFixture(fixture)
+        try await store.append((1...12_000).map { makePacket(fixture, seq: $0) }, fixture: fixture, recordChanged: true)
+        #expect(try await store.lastSeqNum(fixtureId: fixture.id) == 12_000)
+        #expect(try await store.packetBytes(fixtureId: fixture.id, order: .seqNum).count == 12_000)
+        await #expect(throws: StoreError.self) {
+            try await store.append(
+                (12_000...24_000).map { makePacket(fixture, seq: $0) }, fixture: fixture, recordChanged: false)
+        }
+        #expect(try await store.lastSeqNum(fixtureId: fixture.id) == 12_000, "a refused large append leaves nothing")
         try await store.close()
     }
 

@@ -258,7 +258,8 @@ public final class PostgresEventStore: EventStore, Service {
 
     // MARK: Packets
 
-    /// Rows per INSERT: 9 values each, well under PostgreSQL's 65,535 bound values.
+    /// Rows per INSERT: 9 values each, well under PostgreSQL's 65,535 bound values. An append of at most this
+    /// many packets is one statement.
     private static let rowsPerInsert = 5000
 
     public func append(_ packets: [StoredPacket], fixture: Fixture, recordChanged: Bool) async throws {
@@ -268,34 +269,32 @@ public final class PostgresEventStore: EventStore, Service {
         }
         let body = recordChanged ? ByteBuffer(bytes: try FixtureRecord.encode(fixture)) : nil
         try await bounded("storing actions") {
+            if packets.count <= Self.rowsPerInsert {
+                // One statement, so one round trip: PostgreSQL runs it as one transaction, with the row lock held
+                // to its commit.
+                let counts = try await self.client.query(
+                    Self.appendStatement(packets[...], fixture: fixture, body: body), logger: self.logger)
+                var moved = 0
+                for try await count in counts.decode(Int.self) { moved = count }
+                if moved == 0 {
+                    throw try await self.client.withConnection { connection in
+                        try await self.refusal(fixtureId: fixture.id, on: connection, first: first.seqNum)
+                    }
+                }
+                return
+            }
             try await self.transaction { connection in
                 // Locks the fixture's row to the commit: the next append of this fixture, on any node, waits here
                 // and then finds the new last number.
-                let moved: PostgresRowSequence
-                if let body {
-                    moved = try await connection.query(
-                        """
-                        UPDATE fixtures SET last_seq = \(last.seqNum), status = \(fixture.status.rawValue),
-                            name = \(fixture.name), start_date = \(fixture.startDate.dateTimeText), body = \(body)
-                        WHERE id = \(fixture.id) AND last_seq = \(first.seqNum - 1)
-                            AND update_count = \(fixture.updateCount)
-                        RETURNING id
-                        """, logger: self.logger)
-                } else {
-                    moved = try await connection.query(
-                        """
-                        UPDATE fixtures SET last_seq = \(last.seqNum)
-                        WHERE id = \(fixture.id) AND last_seq = \(first.seqNum - 1)
-                            AND update_count = \(fixture.updateCount)
-                        RETURNING id
-                        """, logger: self.logger)
-                }
+                let moved = try await connection.query(
+                    Self.moveStatement(fixture: fixture, body: body, first: first.seqNum, last: last.seqNum),
+                    logger: self.logger)
                 if try await moved.collect().isEmpty {
                     throw try await self.refusal(fixtureId: fixture.id, on: connection, first: first.seqNum)
                 }
                 for start in stride(from: 0, to: packets.count, by: Self.rowsPerInsert) {
-                    try await Self.insert(
-                        packets[start..<min(start + Self.rowsPerInsert, packets.count)], on: connection,
+                    try await connection.query(
+                        Self.insertStatement(packets[start..<min(start + Self.rowsPerInsert, packets.count)]),
                         logger: self.logger)
                 }
                 try await connection.query(
@@ -304,23 +303,35 @@ public final class PostgresEventStore: EventStore, Service {
         }
     }
 
-    /// Why a conditional change of a fixture's row changed nothing, read in the same transaction.
-    private func refusal(fixtureId: UUID, on connection: PostgresConnection, first: Int?) async throws -> StoreError {
-        for try await (last, _) in try await connection.query(
-            "SELECT last_seq, update_count FROM fixtures WHERE id = \(fixtureId)", logger: logger
-        ).decode((Int, Int).self) {
-            if let first, last != first - 1 {
-                return .sequenceConflict(fixtureId: fixtureId, expected: last + 1, got: first)
-            }
-            return .fixtureChanged(fixtureId)
-        }
-        return .unknownFixture(fixtureId)
+    /// `UPDATE fixtures ... RETURNING id`: the fixture's last number moved from the one before the packets to
+    /// their last, when the record is still the one they were made under, with the new record when it changed.
+    private static func moveStatement(fixture: Fixture, body: ByteBuffer?, first: Int, last: Int) -> PostgresQuery {
+        var binds = PostgresBindings()
+        let sql = moveSQL(fixture: fixture, body: body, first: first, last: last, binds: &binds)
+        return PostgresQuery(unsafeSQL: sql, binds: binds)
     }
 
-    private static func insert(
-        _ packets: ArraySlice<StoredPacket>, on connection: PostgresConnection, logger: Logger
-    ) async throws {
-        var binds = PostgresBindings(capacity: packets.count * 9)
+    private static func moveSQL(
+        fixture: Fixture, body: ByteBuffer?, first: Int, last: Int, binds: inout PostgresBindings
+    ) -> String {
+        func bind(_ value: some PostgresDynamicTypeEncodable) -> String {
+            binds.append(value)
+            return "$\(binds.count)"
+        }
+        var set = "last_seq = \(bind(last))"
+        if let body {
+            set += ", status = \(bind(fixture.status.rawValue)), name = \(bind(fixture.name))"
+            set += ", start_date = \(bind(fixture.startDate.dateTimeText)), body = \(bind(body))"
+        }
+        return """
+            UPDATE fixtures SET \(set)
+            WHERE id = \(bind(fixture.id)) AND last_seq = \(bind(first - 1)) AND update_count = \(bind(fixture.updateCount))
+            RETURNING id
+            """
+    }
+
+    /// `(fixture_id, seq, ...)` rows of packets as bound values, in the order of `packetColumns`.
+    private static func packetRows(_ packets: ArraySlice<StoredPacket>, binds: inout PostgresBindings) -> String {
         var rows: [String] = []
         rows.reserveCapacity(packets.count)
         for packet in packets {
@@ -336,13 +347,53 @@ public final class PostgresEventStore: EventStore, Service {
             binds.append(ByteBuffer(bytes: packet.bytes))
             rows.append("(" + (1...9).map { "$\(base + $0)" }.joined(separator: ", ") + ")")
         }
-        try await connection.query(
-            PostgresQuery(
-                unsafeSQL: """
-                    INSERT INTO packets (fixture_id, seq, period, action_id, send_type, trace_id, received_at,
-                        submission, body)
-                    VALUES \(rows.joined(separator: ", "))
-                    """, binds: binds), logger: logger)
+        return rows.joined(separator: ", ")
+    }
+
+    private static let packetColumns =
+        "fixture_id, seq, period, action_id, send_type, trace_id, received_at, submission, body"
+
+    private static func insertStatement(_ packets: ArraySlice<StoredPacket>) -> PostgresQuery {
+        var binds = PostgresBindings(capacity: packets.count * 9)
+        let rows = packetRows(packets, binds: &binds)
+        return PostgresQuery(
+            unsafeSQL: "INSERT INTO packets (\(packetColumns)) VALUES \(rows)", binds: binds)
+    }
+
+    /// The whole append in one statement: the fixture's row moved on (and locked), the packets inserted only if
+    /// it was, a NOTIFY only if it was. Answers how many rows moved: 0 or 1.
+    private static func appendStatement(_ packets: ArraySlice<StoredPacket>, fixture: Fixture, body: ByteBuffer?)
+        -> PostgresQuery
+    {
+        guard let first = packets.first, let last = packets.last else { return "SELECT 0" }
+        var binds = PostgresBindings(capacity: packets.count * 9 + 12)
+        let move = moveSQL(fixture: fixture, body: body, first: first.seqNum, last: last.seqNum, binds: &binds)
+        let rows = packetRows(packets, binds: &binds)
+        binds.append(channel)
+        binds.append(fixture.id.wire)
+        let notify = "pg_notify($\(binds.count - 1), $\(binds.count))"
+        return PostgresQuery(
+            unsafeSQL: """
+                WITH moved AS (\(move)),
+                stored AS (
+                    INSERT INTO packets (\(packetColumns))
+                    SELECT rows.* FROM moved, (VALUES \(rows)) AS rows (\(packetColumns)) RETURNING 1),
+                woken AS (SELECT \(notify) FROM moved)
+                SELECT (SELECT count(*) FROM moved) + 0 * (SELECT count(*) FROM stored) + 0 * (SELECT count(*) FROM woken)
+                """, binds: binds)
+    }
+
+    /// Why a conditional change of a fixture's row changed nothing, read in the same transaction.
+    private func refusal(fixtureId: UUID, on connection: PostgresConnection, first: Int?) async throws -> StoreError {
+        for try await (last, _) in try await connection.query(
+            "SELECT last_seq, update_count FROM fixtures WHERE id = \(fixtureId)", logger: logger
+        ).decode((Int, Int).self) {
+            if let first, last != first - 1 {
+                return .sequenceConflict(fixtureId: fixtureId, expected: last + 1, got: first)
+            }
+            return .fixtureChanged(fixtureId)
+        }
+        return .unknownFixture(fixtureId)
     }
 
     public func packets(fixtureId: UUID, after seqNum: Int, limit: Int) async throws -> [StoredPacket] {
