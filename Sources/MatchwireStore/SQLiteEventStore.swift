@@ -18,11 +18,13 @@ public final class SQLiteEventStore: EventStore {
     private let reader: SQLiteReaders
     private let writeLock = AsyncSerialLock()
     private let appendQueue = Mutex(AppendQueue())
+    private let logger: Logger
 
     public var description: String { "sqlite \(path)" }
 
-    private init(path: String, writer: SQLiteConnection, reader: SQLiteReaders) {
+    private init(path: String, writer: SQLiteConnection, reader: SQLiteReaders, logger: Logger) {
         self.path = path
+        self.logger = logger
         self.writer = writer
         self.reader = reader
     }
@@ -38,7 +40,7 @@ public final class SQLiteEventStore: EventStore {
             _ = try await writer.query("PRAGMA synchronous = FULL")
             try await migrate(writer)
             let reader = try await SQLiteReaders.open(path: path, logger: logger)
-            return SQLiteEventStore(path: path, writer: writer, reader: reader)
+            return SQLiteEventStore(path: path, writer: writer, reader: reader, logger: logger)
         } catch {
             try? await writer.close()
             throw error
@@ -110,6 +112,19 @@ public final class SQLiteEventStore: EventStore {
         return true
     }
 
+    /// Runs one store operation: its errors leave as `StoreError`, the store's own refusals as they are, anything
+    /// from SQLite (a full disk, an unreadable file) as `unavailable` with our sentence, SQLite's text logged.
+    private func typed<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            logger.error("sqlite: \(what) failed: \(String(reflecting: error))")
+            throw StoreError.unavailable("The database file could not be used (\(what)).")
+        }
+    }
+
     public func close() async throws {
         try await reader.close()
         try await writer.close()
@@ -141,25 +156,29 @@ public final class SQLiteEventStore: EventStore {
     // MARK: Fixtures
 
     public func insertFixture(_ fixture: Fixture) async throws {
-        let binds = try Self.fixtureBinds(fixture)
-        try await transaction { connection in
-            let existing = try await connection.query("SELECT 1 FROM fixtures WHERE id = ?", [binds[0]])
-            guard existing.isEmpty else { throw StoreError.duplicate("fixture \(fixture.id.wire)") }
-            _ = try await connection.query(
-                """
-                INSERT INTO fixtures (id, sport, name, status, start_date, body, update_count)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, binds)
+        try await typed("storing a fixture") {
+            let binds = try Self.fixtureBinds(fixture)
+            try await transaction { connection in
+                let existing = try await connection.query("SELECT 1 FROM fixtures WHERE id = ?", [binds[0]])
+                guard existing.isEmpty else { throw StoreError.duplicate("fixture \(fixture.id.wire)") }
+                _ = try await connection.query(
+                    """
+                    INSERT INTO fixtures (id, sport, name, status, start_date, body, update_count)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """, binds)
+            }
         }
     }
 
     public func updateFixture(_ fixture: Fixture, replacing previous: Fixture) async throws {
-        let binds = try Self.fixtureBinds(fixture)
-        try await transaction { connection in
-            let stored = try await Self.fixtureVersions(of: [fixture.id], on: connection)[fixture.id]
-            guard let stored else { throw StoreError.unknownFixture(fixture.id) }
-            guard stored == FixtureVersion(previous) else { throw StoreError.fixtureChanged(fixture.id) }
-            try await Self.saveFixtures([binds], on: connection)
+        try await typed("changing a fixture") {
+            let binds = try Self.fixtureBinds(fixture)
+            try await transaction { connection in
+                let stored = try await Self.fixtureVersions(of: [fixture.id], on: connection)[fixture.id]
+                guard let stored else { throw StoreError.unknownFixture(fixture.id) }
+                guard stored == FixtureVersion(previous) else { throw StoreError.fixtureChanged(fixture.id) }
+                try await Self.saveFixtures([binds], on: connection)
+            }
         }
     }
 
@@ -183,47 +202,51 @@ public final class SQLiteEventStore: EventStore {
         "id, body, (SELECT MAX(seq) FROM packets WHERE packets.fixture_id = fixtures.id) AS last_seq"
 
     public func fixture(id: UUID) async throws -> Fixture? {
-        let rows = try await reader.query(
-            "SELECT \(Self.fixtureColumns) FROM fixtures WHERE id = ?", [.text(id.wire)])
-        return try rows.first.map(Self.decodeFixture)
+        return try await typed("reading a fixture") {
+            let rows = try await reader.query(
+                "SELECT \(Self.fixtureColumns) FROM fixtures WHERE id = ?", [.text(id.wire)])
+            return try rows.first.map(Self.decodeFixture)
+        }
     }
 
     public func fixtures(_ query: FixtureQuery) async throws -> FixturePage {
-        var conditions = ["sport = ?"]
-        var binds: [SQLiteData] = [.text(query.sport.rawValue)]
-        if let status = query.status {
-            conditions.append("status = ?")
-            binds.append(.integer(status.rawValue))
+        return try await typed("listing fixtures") {
+            var conditions = ["sport = ?"]
+            var binds: [SQLiteData] = [.text(query.sport.rawValue)]
+            if let status = query.status {
+                conditions.append("status = ?")
+                binds.append(.integer(status.rawValue))
+            }
+            if let from = query.dateFrom {
+                conditions.append("start_date >= ?")
+                binds.append(.text(from))
+            }
+            if let to = query.dateTo {
+                conditions.append("start_date < ?")
+                binds.append(.text(to + "T99"))
+            }
+            let filter = conditions.joined(separator: " AND ")
+            let order =
+                query.sort.map { "\($0.field == .name ? "name" : "start_date") \($0.ascending ? "ASC" : "DESC")" }
+                + ["id ASC"]
+            var sql =
+                "SELECT \(Self.fixtureColumns) FROM fixtures WHERE \(filter) ORDER BY \(order.joined(separator: ", "))"
+            var pageBinds = binds
+            if let page = query.page {
+                sql += " LIMIT ? OFFSET ?"
+                pageBinds += [.integer(page.size), .integer(page.number * page.size)]
+            }
+            let rows = try await reader.query(sql, pageBinds)
+            let fixtures = try rows.map(Self.decodeFixture)
+            let total: Int
+            if query.page == nil {
+                total = fixtures.count
+            } else {
+                let count = try await reader.query("SELECT COUNT(*) AS n FROM fixtures WHERE \(filter)", binds)
+                total = count.first?.column("n")?.integer ?? 0
+            }
+            return FixturePage(fixtures: fixtures, totalElements: total)
         }
-        if let from = query.dateFrom {
-            conditions.append("start_date >= ?")
-            binds.append(.text(from))
-        }
-        if let to = query.dateTo {
-            conditions.append("start_date < ?")
-            binds.append(.text(to + "T99"))
-        }
-        let filter = conditions.joined(separator: " AND ")
-        let order =
-            query.sort.map { "\($0.field == .name ? "name" : "start_date") \($0.ascending ? "ASC" : "DESC")" }
-            + ["id ASC"]
-        var sql =
-            "SELECT \(Self.fixtureColumns) FROM fixtures WHERE \(filter) ORDER BY \(order.joined(separator: ", "))"
-        var pageBinds = binds
-        if let page = query.page {
-            sql += " LIMIT ? OFFSET ?"
-            pageBinds += [.integer(page.size), .integer(page.number * page.size)]
-        }
-        let rows = try await reader.query(sql, pageBinds)
-        let fixtures = try rows.map(Self.decodeFixture)
-        let total: Int
-        if query.page == nil {
-            total = fixtures.count
-        } else {
-            let count = try await reader.query("SELECT COUNT(*) AS n FROM fixtures WHERE \(filter)", binds)
-            total = count.first?.column("n")?.integer ?? 0
-        }
-        return FixturePage(fixtures: fixtures, totalElements: total)
     }
 
     // MARK: Packets
@@ -234,17 +257,19 @@ public final class SQLiteEventStore: EventStore {
     /// all (up to `maxAppendsPerCommit`) in one transaction and one flush. Each call still returns only once
     /// its own packets are durable, and an append that does not continue its fixture's sequence fails alone.
     public func append(_ packets: [StoredPacket], fixture: Fixture, recordChanged: Bool) async throws {
-        guard !packets.isEmpty else { return }
-        let fixtureBinds = recordChanged ? try Self.fixtureBinds(fixture) : nil
-        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
-            let startsWriting = appendQueue.withLock { queue in
-                queue.waiting.append(
-                    PendingAppend(
-                        packets: packets, updateCount: fixture.updateCount, fixtureBinds: fixtureBinds, done: done))
-                defer { queue.writing = true }
-                return !queue.writing
+        try await typed("storing actions") {
+            guard !packets.isEmpty else { return }
+            let fixtureBinds = recordChanged ? try Self.fixtureBinds(fixture) : nil
+            try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
+                let startsWriting = appendQueue.withLock { queue in
+                    queue.waiting.append(
+                        PendingAppend(
+                            packets: packets, updateCount: fixture.updateCount, fixtureBinds: fixtureBinds, done: done))
+                    defer { queue.writing = true }
+                    return !queue.writing
+                }
+                if startsWriting { Task { await self.writeWaitingAppends() } }
             }
-            if startsWriting { Task { await self.writeWaitingAppends() } }
         }
     }
 
@@ -390,61 +415,69 @@ public final class SQLiteEventStore: EventStore {
     }
 
     public func packets(fixtureId: UUID, after seqNum: Int, limit: Int) async throws -> [StoredPacket] {
-        let rows = try await reader.query(
-            """
-            SELECT seq, period, action_id, send_type, trace_id, received_at, submission, body FROM packets
-            WHERE fixture_id = ? AND seq > ? ORDER BY seq LIMIT ?
-            """,
-            [.text(fixtureId.wire), .integer(seqNum), .integer(limit)])
-        // A row that cannot be read is an error, never skipped: a stream would pass over its number.
-        return try rows.map { row in
-            guard let seq = row.column("seq")?.integer, let period = row.column("period")?.integer,
-                let actionId = row.column("action_id")?.string.flatMap(UUID.init(uuidString:)),
-                let sendType = row.column("send_type")?.integer.flatMap(SendType.init(rawValue:)),
-                let traceId = row.column("trace_id")?.string, let received = row.column("received_at")?.integer,
-                let submission = row.column("submission")?.blob, let body = row.column("body")?.blob
-            else {
-                throw StoreError.corruptRow(
-                    "packet \(row.column("seq")?.integer.map(String.init) ?? "?") of fixture \(fixtureId.wire)")
+        return try await typed("reading actions") {
+            let rows = try await reader.query(
+                """
+                SELECT seq, period, action_id, send_type, trace_id, received_at, submission, body FROM packets
+                WHERE fixture_id = ? AND seq > ? ORDER BY seq LIMIT ?
+                """,
+                [.text(fixtureId.wire), .integer(seqNum), .integer(limit)])
+            // A row that cannot be read is an error, never skipped: a stream would pass over its number.
+            return try rows.map { row in
+                guard let seq = row.column("seq")?.integer, let period = row.column("period")?.integer,
+                    let actionId = row.column("action_id")?.string.flatMap(UUID.init(uuidString:)),
+                    let sendType = row.column("send_type")?.integer.flatMap(SendType.init(rawValue:)),
+                    let traceId = row.column("trace_id")?.string, let received = row.column("received_at")?.integer,
+                    let submission = row.column("submission")?.blob, let body = row.column("body")?.blob
+                else {
+                    throw StoreError.corruptRow(
+                        "packet \(row.column("seq")?.integer.map(String.init) ?? "?") of fixture \(fixtureId.wire)")
+                }
+                return StoredPacket(
+                    fixtureId: fixtureId, seqNum: seq, period: period, actionId: actionId, sendType: sendType,
+                    traceId: traceId, receivedAt: Timestamp(microseconds: Int64(received)),
+                    submission: Array(submission.readableBytesView), bytes: Array(body.readableBytesView))
             }
-            return StoredPacket(
-                fixtureId: fixtureId, seqNum: seq, period: period, actionId: actionId, sendType: sendType,
-                traceId: traceId, receivedAt: Timestamp(microseconds: Int64(received)),
-                submission: Array(submission.readableBytesView), bytes: Array(body.readableBytesView))
         }
     }
 
     public func packetBytes(fixtureId: UUID, order: PacketOrder) async throws -> [[UInt8]] {
-        let orderBy = order == .seqNum ? "seq" : "period, seq"
-        let rows = try await reader.query(
-            "SELECT body FROM packets WHERE fixture_id = ? ORDER BY \(orderBy)", [.text(fixtureId.wire)])
-        return try rows.map { row in
-            guard let body = row.column("body")?.blob else {
-                throw StoreError.corruptRow("packet body of fixture \(fixtureId.wire)")
+        return try await typed("reading actions") {
+            let orderBy = order == .seqNum ? "seq" : "period, seq"
+            let rows = try await reader.query(
+                "SELECT body FROM packets WHERE fixture_id = ? ORDER BY \(orderBy)", [.text(fixtureId.wire)])
+            return try rows.map { row in
+                guard let body = row.column("body")?.blob else {
+                    throw StoreError.corruptRow("packet body of fixture \(fixtureId.wire)")
+                }
+                return Array(body.readableBytesView)
             }
-            return Array(body.readableBytesView)
         }
     }
 
     public func lastSeqNum(fixtureId: UUID) async throws -> Int {
-        try await reader.withConnection { try await Self.fixtureVersions(of: [fixtureId], on: $0) }[fixtureId]?
-            .lastSeqNum ?? 0
+        return try await typed("reading a fixture") {
+            try await reader.withConnection { try await Self.fixtureVersions(of: [fixtureId], on: $0) }[fixtureId]?
+                .lastSeqNum ?? 0
+        }
     }
 
     // MARK: Tokens
 
     public func insertToken(_ token: TokenRecord) async throws {
-        try await transaction { connection in
-            let existing = try await connection.query(
-                "SELECT 1 FROM tokens WHERE name = ? OR hash = ?", [.text(token.name), .text(token.hash)])
-            guard existing.isEmpty else { throw StoreError.duplicate("token \(token.name)") }
-            let columns = TokenColumns(token)
-            _ = try await connection.query(
-                "INSERT INTO tokens (name, hash, role, feeds, sports, created_at, revoked) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    .text(token.name), .text(token.hash), .text(token.role.rawValue), .text(columns.feeds ?? ""),
-                    .text(columns.sports ?? ""), .text(columns.createdAt ?? ""), .integer(token.revoked ? 1 : 0),
-                ])
+        try await typed("storing a token") {
+            try await transaction { connection in
+                let existing = try await connection.query(
+                    "SELECT 1 FROM tokens WHERE name = ? OR hash = ?", [.text(token.name), .text(token.hash)])
+                guard existing.isEmpty else { throw StoreError.duplicate("token \(token.name)") }
+                let columns = TokenColumns(token)
+                _ = try await connection.query(
+                    "INSERT INTO tokens (name, hash, role, feeds, sports, created_at, revoked) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        .text(token.name), .text(token.hash), .text(token.role.rawValue), .text(columns.feeds ?? ""),
+                        .text(columns.sports ?? ""), .text(columns.createdAt ?? ""), .integer(token.revoked ? 1 : 0),
+                    ])
+            }
         }
     }
 
@@ -457,18 +490,24 @@ public final class SQLiteEventStore: EventStore {
     }
 
     public func token(hash: String) async throws -> TokenRecord? {
-        let rows = try await reader.query("SELECT * FROM tokens WHERE hash = ?", [.text(hash)])
-        return try rows.first.map(Self.decodeToken)
+        return try await typed("reading a token") {
+            let rows = try await reader.query("SELECT * FROM tokens WHERE hash = ?", [.text(hash)])
+            return try rows.first.map(Self.decodeToken)
+        }
     }
 
     public func tokens() async throws -> [TokenRecord] {
-        try await reader.query("SELECT * FROM tokens ORDER BY created_at, name").map(Self.decodeToken)
+        return try await typed("reading tokens") {
+            try await reader.query("SELECT * FROM tokens ORDER BY created_at, name").map(Self.decodeToken)
+        }
     }
 
     public func revokeToken(name: String) async throws -> Bool {
-        try await transaction { connection in
-            !(try await connection.query("UPDATE tokens SET revoked = 1 WHERE name = ? RETURNING name", [.text(name)]))
-                .isEmpty
+        return try await typed("revoking a token") {
+            try await transaction { connection in
+                !(try await connection.query("UPDATE tokens SET revoked = 1 WHERE name = ? RETURNING name", [.text(name)]))
+                    .isEmpty
+            }
         }
     }
 }

@@ -124,7 +124,9 @@ import Testing
     }
 
     @Test func overTheRateLimitIs429WithRetryAfter() async throws {
-        try await TestServer.start(rateLimit: 0.5, rateBurst: 2) { server, client in
+        // A slow refill (a token every 20 s), so that a loaded machine, however slow its three requests, cannot
+        // refill the bucket between them.
+        try await TestServer.start(rateLimit: 0.05, rateBurst: 2) { server, client in
             for _ in 1...2 {
                 #expect(
                     try await client.execute(uri: server.actionsPath, method: .get, headers: server.consumerHeaders())
@@ -133,8 +135,8 @@ import Testing
             let limited = try await client.execute(
                 uri: server.actionsPath, method: .get, headers: server.consumerHeaders())
             #expect(limited.status == .tooManyRequests)
-            // 2 s for a whole token at 0.5/s, less what refilled while the two requests ran on a loaded machine.
-            #expect((1...2).contains(Int(limited.headers[.retryAfter] ?? "") ?? 0), "\(limited.headers)")
+            // 20 s for a whole token at 0.05/s, less what refilled while the two requests ran.
+            #expect((10...20).contains(Int(limited.headers[.retryAfter] ?? "") ?? 0), "\(limited.headers)")
             #expect(limited.errorMessage.contains("Rate limit"))
         }
     }

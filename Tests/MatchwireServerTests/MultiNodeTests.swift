@@ -18,8 +18,8 @@ import Testing
     /// in order; every acknowledged action is stored once; each packet's summary follows from the ones before it.
     @Test func threeNodesDeliverEveryPacketOfConcurrentIngestsExactlyOnceEverywhere() async throws {
         let cluster = try #require(try await PostgresTestCluster.shared())
-        let feed = try SharedFeed.prepare(database: try cluster.createDatabase(), fixtures: 2)
-        let nodes = try (0..<3).map { _ in try feed.startNode() }
+        let feed = try await blocking { try SharedFeed.prepare(database: try cluster.createDatabase(), fixtures: 2) }
+        let nodes = try await blocking { try (0..<3).map { _ in try feed.startNode() } }
         defer { for node in nodes { node.kill9() } }
         for node in nodes { try await node.waitUntilReady() }
         let (main, other) = (feed.fixtures[0], feed.fixtures[1])
@@ -89,9 +89,8 @@ import Testing
     /// resume on another node with `startPosition` and miss nothing; every action it acknowledged is stored.
     @Test func aNodeKilledMidStreamLosesNoAcknowledgedActionAndItsClientsResumeElsewhere() async throws {
         let cluster = try #require(try await PostgresTestCluster.shared())
-        let feed = try SharedFeed.prepare(database: try cluster.createDatabase(), fixtures: 1)
-        let survivor = try feed.startNode()
-        let doomed = try feed.startNode()
+        let feed = try await blocking { try SharedFeed.prepare(database: try cluster.createDatabase(), fixtures: 1) }
+        let (survivor, doomed) = try await blocking { (try feed.startNode(), try feed.startNode()) }
         defer { survivor.kill9() }
         for node in [survivor, doomed] { try await node.waitUntilReady() }
         let fixture = feed.fixtures[0]
@@ -125,11 +124,13 @@ import Testing
     /// listen again, read what they missed, and their subscribers get every number once.
     @Test func listeningConnectionsTerminatedByTheServerMidStreamLoseNothing() async throws {
         let cluster = try #require(try await PostgresTestCluster.shared())
-        let url = try cluster.createDatabase()
+        let url = try await blocking { try cluster.createDatabase() }
         let database = try #require(url.split(separator: "?").first?.split(separator: "/").last.map(String.init))
         // A long poll interval: what the subscribers get comes from the listener, not from the timer.
-        let feed = try SharedFeed.prepare(database: url, fixtures: 1)
-        let nodes = try (0..<2).map { _ in try feed.startNode(arguments: ["--poll-interval", "30"]) }
+        let feed = try await blocking { try SharedFeed.prepare(database: url, fixtures: 1) }
+        let nodes = try await blocking {
+            try (0..<2).map { _ in try feed.startNode(arguments: ["--poll-interval", "30"]) }
+        }
         defer { for node in nodes { node.kill9() } }
         for node in nodes { try await node.waitUntilReady() }
         let fixture = feed.fixtures[0]
@@ -141,11 +142,13 @@ import Testing
         var terminated = 0
         for _ in 0..<4 {
             try await Task.sleep(for: .milliseconds(250))
-            let killed = try cluster.psql(
+            let killed = try await blocking {
+                try cluster.psql(
                 """
                 SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
                 WHERE application_name = 'matchwire-listener' AND datname = '\(database)'
                 """, database: database)
+            }
             terminated += Int(killed.split(separator: "\n").first.map(String.init) ?? "0") ?? 0
         }
         #expect(terminated >= 2, "the listeners were terminated (\(terminated))")
@@ -164,8 +167,10 @@ import Testing
     @Test func theDatabaseStoppedAndStartedUnderLoadLosesNoAcknowledgedAction() async throws {
         let cluster = try #require(try await PostgresTestCluster.makePrivate())
         defer { cluster.remove() }
-        let feed = try SharedFeed.prepare(database: try cluster.createDatabase(), fixtures: 1)
-        let nodes = try (0..<2).map { _ in try feed.startNode(arguments: ["--store-timeout", "2"]) }
+        let feed = try await blocking { try SharedFeed.prepare(database: try cluster.createDatabase(), fixtures: 1) }
+        let nodes = try await blocking {
+            try (0..<2).map { _ in try feed.startNode(arguments: ["--store-timeout", "2"]) }
+        }
         defer { for node in nodes { node.kill9() } }
         for node in nodes { try await node.waitUntilReady() }
         let fixture = feed.fixtures[0]
@@ -178,10 +183,10 @@ import Testing
             try await feed.scout(fixture, via: [nodes[0]], requests: 70, seed: 6, pause: .milliseconds(50), outage: outage)
         }
         try await Task.sleep(for: .milliseconds(700))
-        try cluster.stop()
+        try await blocking { try cluster.stop() }
         outage.set(true)
         try await Task.sleep(for: .seconds(3))
-        try cluster.start()
+        try await blocking { try cluster.start() }
         outage.set(false)
         let sent = try await scout.value
         #expect(sent.unavailable > 0, "ingest answered 503 while the database was down")
@@ -196,6 +201,79 @@ import Testing
         #expect(result.faults.isEmpty, "\(result.faults.prefix(3))")
         #expect(result.received == Array(1...list.count), "the stream stayed open or resumed, and caught up")
         for node in nodes { try await node.waitUntilReady() }
+    }
+}
+
+extension MultiNodeTests {
+    /// A token revoked with the command line (on the shared database) is refused at once by every node for
+    /// REST, and its open streams, on any node, end with an ERROR message and 1008 within the revocation check
+    /// interval (2 s). A scout's retry sent to another node than the first is answered 200 with the stored packet.
+    @Test func aTokenRevokedOnceIsRefusedByEveryNodeAndItsStreamsEnd() async throws {
+        let cluster = try #require(try await PostgresTestCluster.shared())
+        let feed = try await blocking { try SharedFeed.prepare(database: try cluster.createDatabase(), fixtures: 1) }
+        let nodes = try await blocking { try (0..<2).map { _ in try feed.startNode() } }
+        defer { for node in nodes { node.kill9() } }
+        for node in nodes { try await node.waitUntilReady() }
+        let fixture = feed.fixtures[0]
+        #expect(try await feed.post([feed.action(4), feed.action(6)], to: fixture, via: nodes[0]).status == 201)
+
+        let home = try await feed.teamIds(fixture, via: nodes[0])[0]
+        let action = feed.action(15, team: home)
+        let first = try await feed.post([action], to: fixture, via: nodes[0])
+        let retry = try await feed.post([action], to: fixture, via: nodes[1])
+        #expect(first.status == 201)
+        #expect(retry.status == 200, "the other node recognises the retry")
+        #expect(retry.body == first.body, "and answers with the stored packet, byte for byte")
+
+        let transcript = StreamTranscript()
+        let stream = Task {
+            try await StreamClient.run(
+                port: nodes[1].port, path: "/v2/tabletennis/fixtures/\(fixture.wire)/actions",
+                firstFrame: StreamClient.auth(feed.consumer), into: transcript)
+        }
+        try await waitUntil { transcript.seqNums.count == 3 }
+        _ = try await blocking { try ServerProcess.run(["token", "revoke", "customer", "--postgres", feed.database]) }
+        for node in nodes {
+            await #expect(throws: RuleViolation.self, "node \(node.port) refuses the revoked token") {
+                _ = try await feed.actionsList(fixture, via: node)
+            }
+        }
+        try await waitUntil(timeout: .seconds(10)) { transcript.closeCode != nil }
+        #expect(transcript.closeCode == .policyViolation)
+        #expect(transcript.controls.last?.control.hasPrefix("ERROR") == true)
+        _ = try await stream.value
+    }
+
+    /// `serve --postgres` names its store without the password, and `--demo` works on PostgreSQL: a token is
+    /// printed, and live and completed fixtures of every sport are served.
+    @Test func serveOnPostgresNamesTheStoreWithoutItsPasswordAndRunsTheDemo() async throws {
+        let cluster = try #require(try await PostgresTestCluster.shared())
+        let created = try await blocking { try cluster.createDatabase() }
+        let database = try #require(created.split(separator: "?").first?.split(separator: "/").last)
+        // Trust authentication takes any password: this one must not be printed.
+        let url = "postgres://postgres:hunter2@127.0.0.1:\(cluster.port)/\(database)?sslmode=disable"
+        let node = try await blocking {
+            try NodeProcess.start(arguments: ["--postgres", url, "--demo", "--demo-speed", "200"])
+        }
+        defer { node.kill9() }
+        var log = ""
+        try await waitUntil(timeout: .seconds(30), every: .milliseconds(100)) {
+            log = (try? String(contentsOfFile: node.log, encoding: .utf8)) ?? ""
+            return log.contains("export TOKEN=")
+        }
+        #expect(log.contains("store=postgres 127.0.0.1:\(cluster.port)/\(database)"))
+        #expect(!log.contains("hunter2"), "the password is never printed")
+        let line = try #require(log.split(separator: "\n").first { $0.contains("export TOKEN=") })
+        let token = String(line.split(separator: "=").last ?? "")
+        for sport in Sport.allCases {
+            var statuses: [String] = []
+            try await waitUntil(timeout: .seconds(30), every: .milliseconds(200)) {
+                statuses = try await DemoTests.fixtures(sport, port: node.port, token: token)
+                    .compactMap { $0["status"]?.stringValue }
+                return statuses.filter { $0 == "Completed" }.count >= 2 && statuses.contains("Live")
+            }
+            #expect(statuses.contains("Live"), "\(sport): \(statuses)")
+        }
     }
 }
 

@@ -28,7 +28,7 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
         switch self {
         case .postgres:
             let cluster = try #require(try await PostgresTestCluster.shared())
-            let url = try cluster.createDatabase()
+            let url = try await cluster.newDatabase()
             let database = String(url.split(separator: "/").last?.split(separator: "?").first ?? "")
             return TestStore(
                 store: try await Self.runningPostgres(url),
@@ -46,7 +46,7 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
                         try await connection.close()
                     }
                 },
-                runSQL: { sql in _ = try cluster.psql(sql, database: database) })
+                runSQL: { sql in _ = try await cluster.query(sql, database: database) })
         case .sqlite:
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
                 "matchwire-\(UUID().uuidString)")

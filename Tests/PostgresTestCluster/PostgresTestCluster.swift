@@ -578,3 +578,22 @@ extension PostgresTestCluster {
 
     private static let warnedOnce = Mutex(false)
 }
+
+extension PostgresTestCluster {
+    /// `createDatabase()` on a thread of its own: it runs `psql` and waits for it, which must not hold one of the
+    /// few threads that run the tests' tasks.
+    public func newDatabase() async throws -> String {
+        try await Self.onThread { try self.createDatabase() }
+    }
+
+    /// `psql(_:database:)` on a thread of its own.
+    public func query(_ sql: String, database: String = "postgres") async throws -> String {
+        try await Self.onThread { try self.psql(sql, database: database) }
+    }
+
+    private static func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try body() }) }.start()
+        }
+    }
+}
