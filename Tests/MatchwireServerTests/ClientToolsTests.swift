@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import MatchwireCore
 import MatchwireSimulator
+import PostgresTestCluster
 import Testing
 
 /// `simulate`, `tail`, `export` and `import` run as a user runs them, against a real server process.
@@ -226,6 +227,24 @@ import Testing
         #expect(
             try await Self.refusal(of: unfinished, fixtureId: fixtureId)
                 .contains("The last packet is not finished: import takes the actions list of a finished fixture."))
+    }
+
+    /// `import` and `export` on a PostgreSQL database, as on SQLite (`--postgres` instead of `--database`).
+    @Test(.enabled(if: PostgresTestCluster.isInstalled)) func importAndExportWorkOnPostgres() async throws {
+        let cluster = try #require(try await PostgresTestCluster.shared())
+        let url = try await cluster.newDatabase()
+        let (fixtureId, elements) = try Self.generatedList()
+        let file = try ServerProcess.newDatabasePath() + ".json"
+        try Data(JSONValue.array(elements).jsonBytes).write(to: URL(fileURLWithPath: file))
+        let first = try await RunningProgram.run(["import", file, "--postgres", url])
+        #expect(first.status == 0, "\(first.errors)")
+        let second = try await RunningProgram.run(["import", file, "--postgres", url])
+        #expect(second.status == 1)
+        #expect(second.errors.contains("Fixture \(fixtureId.wire) exists already in postgres 127.0.0.1:\(cluster.port)/"))
+        let export = try await RunningProgram.run(["export", fixtureId.wire, "--postgres", url])
+        let exported = try #require(try JSONValue.parse(Array(export.output.utf8)).arrayValue)
+        #expect(exported.count == elements.count)
+        #expect(Set(exported) == Set(elements))
     }
 
     @Test func importRefusesAFixtureThatExistsAlready() async throws {
