@@ -120,6 +120,8 @@ public final class SQLiteEventStore: EventStore {
         } catch let error as StoreError {
             throw error
         } catch {
+            // A cancelled caller (a stream whose client left) is not a store failure.
+            if error is CancellationError || Task.isCancelled { throw CancellationError() }
             logger.error("sqlite: \(what) failed: \(String(reflecting: error))")
             throw StoreError.unavailable("The database file could not be used (\(what)).")
         }

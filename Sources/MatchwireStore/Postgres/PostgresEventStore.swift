@@ -542,6 +542,9 @@ public final class PostgresEventStore: EventStore, Service {
             }
         } catch let error as StoreError {
             throw error
+        } catch let error where error is CancellationError || Task.isCancelled {
+            // A cancelled caller (a stream whose client left) is not a store failure.
+            throw CancellationError()
         } catch is DeadlineExceeded {
             logger.warning("postgres: \(what): no answer within \(operationTimeout)")
             throw StoreError.unavailable(
