@@ -79,9 +79,11 @@ public struct APIError: HTTPResponseError, Sendable {
                 .serviceUnavailable, "Other writers kept storing actions for this fixture at the same time; retry.",
                 headers: [.retryAfter: "1"])
         case StoreError.unavailable(let why):
-            // Nothing is known to be stored: an ingest sent again is idempotent, so the scout retries.
+            // An operation that timed out may still commit: an ingest sent again is idempotent, so the scout
+            // retries, and learns with 200 if it was stored after all.
             return APIError(
-                .serviceUnavailable, "The store is unavailable: \(why) Nothing was stored; retry.",
+                .serviceUnavailable,
+                "The store is unavailable: \(why) Retry: an action that was stored after all is answered 200.",
                 headers: [.retryAfter: "1"])
         case StoreError.corruptRow, StoreError.newerSchema:
             logger.error("store error: \(error)")

@@ -86,7 +86,16 @@ actor FixtureWriter {
         do {
             checked = try check(submissions, into: &draft, receivedAt: receivedAt)
         } catch {
-            engine = before ?? draft
+            let kept = before ?? draft
+            engine = kept
+            // Another node may have stored actions or changed the fixture since this engine was made (a Pending
+            // sent through it, its Confirmed through this one): a refusal stands only once the store says the
+            // engine is current; otherwise the engine is rebuilt and the actions are checked again.
+            if let stored = try? await store.fixture(id: fixtureId),
+                stored.lastSeqNum != kept.lastSeqNum || stored.updateCount != kept.fixture.updateCount
+            {
+                throw StoreError.fixtureChanged(fixtureId)
+            }
             throw error
         }
         if !checked.stored.isEmpty {
@@ -103,7 +112,7 @@ actor FixtureWriter {
                 try? await catchUp.run(fixtureId: fixtureId)
                 throw error
             }
-            try await publish(checked.published)
+            await publish(checked.published)
         }
         engine = draft
         var packets: [[UInt8]] = []
@@ -196,8 +205,10 @@ actor FixtureWriter {
 
     /// Hands new packets to the hub; when another node's packets come before them and were not published here
     /// yet, those are read from the store and published first, with these.
-    private func publish(_ packets: [StreamPacket]) async throws {
-        if !hub.publish(packets, fixtureId: fixtureId) { try await catchUp.run(fixtureId: fixtureId) }
+    private func publish(_ packets: [StreamPacket]) async {
+        // The packets are committed: a failed read here must not fail the ingest. The cross-node delivery's
+        // next poll fills the gap.
+        if !hub.publish(packets, fixtureId: fixtureId) { try? await catchUp.run(fixtureId: fixtureId) }
     }
 
     /// 32 lowercase hex digits, new for every packet.

@@ -15,8 +15,8 @@ public final class AppendNotifications: Sendable {
         case everything
     }
 
-    /// The wake-ups, for one reader (the node's cross-node delivery). Only the newest few are kept: a reader that
-    /// is behind reads everything anyway.
+    /// The wake-ups, for one reader (the node's cross-node delivery). Only the newest 1,024 are kept: the fixtures
+    /// of older ones dropped are read by the next poll, within the poll interval.
     public let wakeUps: AsyncStream<WakeUp>
     private let continuation: AsyncStream<WakeUp>.Continuation
     private let listening = Atomic<Bool>(false)

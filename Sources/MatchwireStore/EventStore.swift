@@ -103,7 +103,8 @@ public enum StoreError: Error, Sendable, Equatable {
     /// by another request or another node: read it again and redo the work.
     case fixtureChanged(UUID)
     /// The store cannot be reached or did not answer in time. The sentence is ours; the driver's error is logged,
-    /// never shown to a client. Nothing is known to be stored: the caller may retry.
+    /// never shown to a client. A write that timed out may still commit later: the caller retries an idempotent
+    /// write.
     case unavailable(String)
 }
 

@@ -18,6 +18,7 @@ import Testing
     @Test func demoPrintsATokenAndServesLiveAndCompletedFixturesOfEverySport() async throws {
         let database = try ServerProcess.newDatabasePath()
         let server = try ServerProcess.start(database: database, arguments: ["--demo", "--demo-speed", "200"])
+        defer { server.kill9() }
         let token = try String(contentsOfFile: database + ".demo-token", encoding: .utf8)
         for sport in Sport.allCases {
             var statuses: [String] = []
@@ -46,6 +47,7 @@ import Testing
         // A second start prints the same token, drops the match the first left unfinished, and stores no more
         // completed fixtures.
         let again = try ServerProcess.start(database: database, arguments: ["--demo", "--demo-speed", "200"])
+        defer { again.kill9() }
         var status: JSONValue?
         try await waitUntil(timeout: .seconds(10), every: .milliseconds(100)) {
             status = try await Self.fixtures(.basketball, port: again.port, token: token)

@@ -91,7 +91,9 @@ struct ServerProcess {
         return (process.terminationStatus, String(decoding: rest, as: UTF8.self))
     }
 
+    /// Kills the process if it still runs (a test that failed half way must not leave its server behind).
     func kill9() {
+        guard process.isRunning else { return }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }

@@ -236,9 +236,11 @@ extension MultiNodeTests {
         _ = try await stream.value
     }
 
-    /// A fixture deleted through one node is deleted for the writer another node already holds: that node's next
-    /// ingest finds the record changed under it, reads it again, and refuses the action as the rules say.
-    @Test func aFixtureDeletedThroughOneNodeRefusesActionsOnEveryNode() async throws {
+    /// A node's writer follows what another node did to its fixture. Actions stored through node 0 after node 1's
+    /// writer was made: node 1 does not refuse an action for a rule only its old state breaks (Start Period before
+    /// a Start Fixture it has not seen), it reads the store again and accepts it. A fixture deleted through node 0
+    /// is deleted for node 1's writer: its next ingest finds the record changed, reads it again, and refuses.
+    @Test func aWriterOnOneNodeFollowsWhatAnotherNodeDid() async throws {
         let cluster = try #require(try await PostgresTestCluster.shared())
         let feed = try await blocking { try SharedFeed.prepare(database: try cluster.createDatabase(), fixtures: 1) }
         let nodes = try await feed.startNodes(2)
@@ -246,6 +248,9 @@ extension MultiNodeTests {
         let fixture = feed.fixtures[0]
         // Node 1's writer reads the fixture and keeps its engine.
         #expect(try await feed.post([feed.action(2)], to: fixture, via: nodes[1]).status == 201)
+        #expect(try await feed.post([feed.action(4)], to: fixture, via: nodes[0]).status == 201)
+        let period = try await feed.post([feed.action(6)], to: fixture, via: nodes[1])
+        #expect(period.status == 201, "Start Period after the Start Fixture stored through node 0: \(period.body)")
 
         var delete = HTTPClientRequest(url: "http://127.0.0.1:\(nodes[0].port)/admin/fixtures/\(fixture.wire)")
         delete.method = .DELETE
@@ -253,7 +258,7 @@ extension MultiNodeTests {
         let deleted = try await HTTPClient.shared.execute(delete, timeout: .seconds(20))
         #expect(deleted.status == .ok)
 
-        let refused = try await feed.post([feed.action(4)], to: fixture, via: nodes[1])
+        let refused = try await feed.post([feed.action(7)], to: fixture, via: nodes[1])
         #expect(refused.status == 422, "\(refused.body)")
         #expect(refused.body.contains("is deleted"), "\(refused.body)")
     }

@@ -53,7 +53,12 @@ enum Deadline {
                 state.clock = clock
                 return (state.continuation == nil, state.cancelled)
             }
-            if ended { clock.cancel() }
+            // Ended before the tasks were kept: the clock stops, and so does the work if the clock ended it (a
+            // work that finished ignores the cancellation).
+            if ended {
+                clock.cancel()
+                work.cancel()
+            }
             if cancelled { work.cancel() }
         }
 

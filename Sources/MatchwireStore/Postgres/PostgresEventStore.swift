@@ -13,7 +13,8 @@ import Synchronization
 /// rather than hang, and no driver error leaves this type untyped (the driver's text goes to the log).
 ///
 /// Numbers: each fixture's row holds `last_seq`. An append updates it from the number before its first packet
-/// to its last, in the same transaction as the packets' insert, so the row stays locked until the commit: two
+/// to its last, in the same transaction as the packets' insert (one statement, between BEGIN and COMMIT: three
+/// round trips), so the row stays locked until the commit: two
 /// nodes appending to one fixture are serialised by PostgreSQL, numbers never repeat or skip, and a fixture's
 /// packets commit in number order (a reader that sees number n sees every number before it). The append then
 /// sends a NOTIFY with the fixture's id, a wake-up for the other nodes, committed with the packets.
@@ -48,7 +49,7 @@ public final class PostgresEventStore: EventStore, Service {
         self.logger = logger
         self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.listener = AppendListener(
-            configuration: location.listenerConfiguration(timeout: operationTimeout), channel: Self.channel,
+            configuration: try location.listenerConfiguration(timeout: operationTimeout), channel: Self.channel,
             logger: logger)
     }
 
@@ -270,15 +271,16 @@ public final class PostgresEventStore: EventStore, Service {
         let body = recordChanged ? ByteBuffer(bytes: try FixtureRecord.encode(fixture)) : nil
         try await bounded("storing actions") {
             if packets.count <= Self.rowsPerInsert {
-                // One statement, so one round trip: PostgreSQL runs it as one transaction, with the row lock held
-                // to its commit.
-                let counts = try await self.client.query(
-                    Self.appendStatement(packets[...], fixture: fixture, body: body), logger: self.logger)
-                var moved = 0
-                for try await count in counts.decode(Int.self) { moved = count }
-                if moved == 0 {
-                    throw try await self.client.withConnection { connection in
-                        try await self.refusal(fixtureId: fixture.id, on: connection, first: first.seqNum)
+                // One statement for the row, the packets and the NOTIFY, inside an explicit transaction, so that
+                // the answer goes out only after a COMMIT that PostgreSQL confirmed (an error at commit cannot
+                // hide behind the statement's own success).
+                try await self.transaction { connection in
+                    let counts = try await connection.query(
+                        Self.appendStatement(packets[...], fixture: fixture, body: body), logger: self.logger)
+                    var moved = 0
+                    for try await count in counts.decode(Int.self) { moved = count }
+                    if moved == 0 {
+                        throw try await self.refusal(fixtureId: fixture.id, on: connection, first: first.seqNum)
                     }
                 }
                 return

@@ -67,19 +67,24 @@ struct PostgresLocation: Sendable {
             host: host, port: port, username: username, password: password, database: database, tls: tls)
     }
 
-    /// The listening connection's configuration, named `matchwire-listener` in `pg_stat_activity`.
-    func listenerConfiguration(timeout: Duration) -> PostgresConnection.Configuration {
+    /// The listening connection's configuration, named `matchwire-listener` in `pg_stat_activity`. With
+    /// `sslmode=require`, TLS that cannot be set up is an error, never a plaintext connection.
+    func listenerConfiguration(timeout: Duration) throws -> PostgresConnection.Configuration {
         var configuration: PostgresConnection.Configuration
         if host.hasPrefix("/") {
             configuration = PostgresConnection.Configuration(
                 unixSocketPath: "\(host)/.s.PGSQL.\(port)", username: username, password: password, database: database)
         } else {
-            let tls: PostgresConnection.Configuration.TLS =
-                switch self.tls {
-                case .disable: .disable
-                case .prefer: sslContext().map { .prefer($0) } ?? .disable
-                case .require: sslContext().map { .require($0) } ?? .disable
+            let tls: PostgresConnection.Configuration.TLS
+            switch self.tls {
+            case .disable: tls = .disable
+            case .prefer: tls = sslContext().map { .prefer($0) } ?? .disable
+            case .require:
+                guard let context = sslContext() else {
+                    throw PostgresLocationError(description: "TLS could not be set up for sslmode=require.")
                 }
+                tls = .require(context)
+            }
             configuration = PostgresConnection.Configuration(
                 host: host, port: port, username: username, password: password, database: database, tls: tls)
         }
