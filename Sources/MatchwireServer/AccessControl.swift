@@ -58,6 +58,7 @@ public struct AccessControl: Sendable {
         guard parts.count == 2, parts[0].lowercased() == "bearer",
             let record = try await token(parts[1].trimmingCharacters(in: .whitespaces))
         else { throw APIError.invalidAuthentication }
+        RequestToken.record(record.name)
         return record
     }
 

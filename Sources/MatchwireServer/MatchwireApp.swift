@@ -11,16 +11,19 @@ public enum MatchwireApp {
     /// The application, ready to run. `onRunning` is called with the bound port once it listens.
     ///
     /// `hub` carries the streams. To close them with 1001 on shutdown before the HTTP server stops, run it as a
-    /// service after the application in one service group (`matchwire serve` does). `writers`, when given, is
+    /// service after the application in one service group (`matchwire serve` does). `requestLogger` writes the
+    /// line per HTTP request (at info; `logger` when nil). `writers`, when given, is
     /// shared with other writers of the same store (the demo's simulated scouts). `readiness` is what `/ready`
     /// answers from: mark it shutting down first when the server stops.
     public static func build(
         configuration: ServerConfiguration, store: any EventStore, hub: StreamHub, writers: FixtureWriters? = nil,
-        readiness: Readiness = Readiness(), logger: Logger,
+        readiness: Readiness = Readiness(), logger: Logger, requestLogger: Logger? = nil,
         onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         // HEAD is answered on every GET path, as RFC 9110 §9.3.2 asks (the connection guard drops the body).
         let router = Router(context: BasicRequestContext.self, options: .autoGenerateHeadEndpoints)
+        // The request log is outside the error middleware, so that it sees the status every error became.
+        router.add(middleware: RequestLogMiddleware(logger: requestLogger ?? logger))
         router.add(middleware: ErrorMiddleware())
         let access = AccessControl(store: store, rateLimit: configuration.rateLimit, rateBurst: configuration.rateBurst)
         Routes(

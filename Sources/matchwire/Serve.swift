@@ -32,6 +32,8 @@ struct Serve: AsyncParsableCommand {
     @Option(
         help: "With --postgres: seconds between reads of other nodes' actions, besides notifications. Default: 1")
     var pollInterval: Double?
+    @Option(help: "Log lines as text or json (one JSON object per line, for log shippers). Default: text")
+    var logFormat: String?
     @Flag(help: "Keep one simulated live fixture per sport running, and a few completed ones to replay.")
     var demo = false
     @Option(help: "How many times faster than real time demo matches are played. Default: 1")
@@ -70,7 +72,11 @@ struct Serve: AsyncParsableCommand {
         let demoSpeed = try Environment.setting(self.demoSpeed, "demo-speed", default: 1.0)
         guard demoSpeed > 0 else { throw ValidationError("--demo-speed must be above 0.") }
 
-        LoggingSystem.bootstrap(StreamLogHandler.standardOutput)
+        switch try Environment.setting(logFormat, "log-format", default: "text") {
+        case "text": LoggingSystem.bootstrap(StreamLogHandler.standardOutput)
+        case "json": LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
+        case let other: throw ValidationError("--log-format must be text or json, not \(other).")
+        }
         let logger = Logger(label: "matchwire")
         var frameworkLogger = Logger(label: "matchwire.http")
         frameworkLogger.logLevel = .warning
@@ -81,7 +87,7 @@ struct Serve: AsyncParsableCommand {
         let readiness = Readiness()
         let app = MatchwireApp.build(
             configuration: settings, store: eventStore, hub: hub, writers: writers, readiness: readiness,
-            logger: frameworkLogger
+            logger: frameworkLogger, requestLogger: logger
         ) { port in
             logger.info(
                 "matchwire listening on http://\(settings.host):\(port) store=\(eventStore.description) \(settings.summary)"

@@ -1,0 +1,57 @@
+import Hummingbird
+import Logging
+import Synchronization
+
+/// One log line per HTTP request, once it is answered: method, route (the router's pattern, such as
+/// `/v2/tabletennis/fixtures/{fixtureId}/actions`, so that ids stay out of the field an operator groups by),
+/// status, duration in milliseconds and the name of the token that authenticated it. Never the token itself.
+///
+/// The token's name is learnt where the token is checked (`AccessControl`), through a task-local box that this
+/// middleware puts around the request.
+struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        let started = ContinuousClock.now
+        let token = RequestToken()
+        do {
+            let response = try await RequestToken.$current.withValue(token) { try await next(request, context) }
+            log(request, context: context, status: response.status.code, started: started, token: token.name)
+            return response
+        } catch {
+            // The error middleware (inside this one) has made an APIError of anything else.
+            let status = (error as? any HTTPResponseError)?.status.code ?? 500
+            log(request, context: context, status: status, started: started, token: token.name)
+            throw error
+        }
+    }
+
+    private func log(_ request: Request, context: Context, status: Int, started: ContinuousClock.Instant, token: String?) {
+        let elapsed = ContinuousClock.now - started
+        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        var metadata: Logger.Metadata = [
+            "method": .string(request.method.rawValue),
+            "route": .string(context.endpointPath ?? "unmatched"),
+            "status": .stringConvertible(status),
+            "durationMs": .string(String(format: "%.3f", milliseconds)),
+        ]
+        if let token { metadata["token"] = .string(token) }
+        logger.info("request", metadata: metadata)
+    }
+}
+
+/// The name of the token that authenticated the current request, when one did.
+final class RequestToken: Sendable {
+    @TaskLocal static var current: RequestToken?
+
+    private let value = Mutex<String?>(nil)
+
+    var name: String? { value.withLock { $0 } }
+
+    /// Called where a request's token is checked: the token's name, never its text.
+    static func record(_ name: String) {
+        current?.value.withLock { $0 = name }
+    }
+}
