@@ -59,7 +59,8 @@ public struct APIError: HTTPResponseError, Sendable {
         case is CancellationError:
             // The shutdown ran out of time while this request was in flight (its body never came, say).
             return APIError(
-                .serviceUnavailable, "The server is shutting down: send the request again, to another node if there is one.")
+                .serviceUnavailable,
+                "The server is shutting down: send the request again, to another node if there is one.")
         case is NIOTooManyBytesError:
             return APIError(.contentTooLarge, "The request body is larger than the limit of 1 MiB.")
         case let error as HTTPError where error.status == .notFound:

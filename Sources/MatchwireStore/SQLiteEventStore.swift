@@ -195,7 +195,8 @@ public final class SQLiteEventStore: EventStore {
 
     private static func decodeFixture(_ row: SQLiteRow) throws -> Fixture {
         try FixtureRecord.decode(
-            body: row.column("body")?.blob.map { Array($0.readableBytesView) }, lastSeqNum: row.column("last_seq")?.integer,
+            body: row.column("body")?.blob.map { Array($0.readableBytesView) },
+            lastSeqNum: row.column("last_seq")?.integer,
             id: row.column("id")?.string)
     }
 
@@ -507,7 +508,8 @@ public final class SQLiteEventStore: EventStore {
     public func revokeToken(name: String) async throws -> Bool {
         return try await typed("revoking a token") {
             try await transaction { connection in
-                !(try await connection.query("UPDATE tokens SET revoked = 1 WHERE name = ? RETURNING name", [.text(name)]))
+                !(try await connection.query(
+                    "UPDATE tokens SET revoked = 1 WHERE name = ? RETURNING name", [.text(name)]))
                     .isEmpty
             }
         }

@@ -122,7 +122,7 @@ struct Serve: AsyncParsableCommand {
         let group = ServiceGroup(configuration: groupConfiguration)
         do {
             try await group.run()
-        } catch where shutdown.requested {
+        } catch  where shutdown.requested {
             // The shutdown ran out of time: what was still open was cancelled and dropped. That is the promised
             // bound, not a failure of the service.
             logger.warning(
@@ -150,7 +150,9 @@ struct Serve: AsyncParsableCommand {
             ("idle-timeout", configuration.idleTimeout), ("send-timeout", configuration.sendTimeout),
             ("shutdown-timeout", configuration.shutdownTimeout), ("poll-interval", configuration.pollInterval),
         ] {
-            guard value > 0, value <= 86_400 else { throw ValidationError("--\(name) must be above 0 and at most 86400.") }
+            guard value > 0, value <= 86_400 else {
+                throw ValidationError("--\(name) must be above 0 and at most 86400.")
+            }
         }
         guard configuration.maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1.") }
         guard configuration.subscriberQueue >= 1 else {

@@ -30,7 +30,9 @@ struct StoreOptions: ParsableArguments {
             throw ValidationError("--database and --postgres name two stores: give one.")
         }
         let seconds = try Environment.setting(storeTimeout, "store-timeout", default: 5.0)
-        guard seconds > 0, seconds <= 3600 else { throw ValidationError("--store-timeout must be above 0 and at most 3600.") }
+        guard seconds > 0, seconds <= 3600 else {
+            throw ValidationError("--store-timeout must be above 0 and at most 3600.")
+        }
         return .postgres(url: postgres, timeout: .milliseconds(Int64(seconds * 1000)))
     }
 

@@ -240,7 +240,8 @@ import Testing
         #expect(first.status == 0, "\(first.errors)")
         let second = try await RunningProgram.run(["import", file, "--postgres", url])
         #expect(second.status == 1)
-        #expect(second.errors.contains("Fixture \(fixtureId.wire) exists already in postgres 127.0.0.1:\(cluster.port)/"))
+        #expect(
+            second.errors.contains("Fixture \(fixtureId.wire) exists already in postgres 127.0.0.1:\(cluster.port)/"))
         let export = try await RunningProgram.run(["export", fixtureId.wire, "--postgres", url])
         let exported = try #require(try JSONValue.parse(Array(export.output.utf8)).arrayValue)
         #expect(exported.count == elements.count)

@@ -241,7 +241,8 @@ struct ServerProcess {
             return try await HTTPClient.shared.execute(request, timeout: .seconds(5)).status.code
         }
         #expect(try await ready() == 200)
-        let stream = try await RawWebSocket.connect(port: server.port, path: "/v2/tabletennis/fixtures/\(fixture)/actions")
+        let stream = try await RawWebSocket.connect(
+            port: server.port, path: "/v2/tabletennis/fixtures/\(fixture)/actions")
         try stream.send(.text, Array(StreamClient.auth(token).utf8))
         #expect(try await stream.receive()?.text.contains("Authorisation accepted") == true)
         // terminate() blocks until the process exits: on a thread of its own, so that the polls below run.
@@ -292,7 +293,8 @@ struct ServerProcess {
         try halfBody.write(
             "POST /ingest/v2/tabletennis/fixtures/\(fixture)/actions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                 + "Authorization: Bearer \(token)\r\nContent-Length: 100\r\n\r\n[{\"actionId\"")
-        let stream = try await RawWebSocket.connect(port: server.port, path: "/v2/tabletennis/fixtures/\(fixture)/actions")
+        let stream = try await RawWebSocket.connect(
+            port: server.port, path: "/v2/tabletennis/fixtures/\(fixture)/actions")
         try stream.send(.text, Array(StreamClient.auth(token).utf8))
         #expect(try await stream.receive()?.text.contains("Authorisation accepted") == true)
         try await Task.sleep(for: .milliseconds(200))  // the ingest request has reached its handler

@@ -97,7 +97,10 @@ import Testing
 
         let total = IngestTotal()
         let followers = [false, true].map { media in
-            Task { try await feed.follow(fixture, media: media, from: [doomed.port, survivor.port], until: { total.value }) }
+            Task {
+                try await feed.follow(
+                    fixture, media: media, from: [doomed.port, survivor.port], until: { total.value })
+            }
         }
         let scout = Task {
             try await feed.scout(fixture, via: [doomed, survivor], requests: 60, seed: 4, pause: .milliseconds(20))
@@ -133,17 +136,21 @@ import Testing
         try await feed.startMatch(fixture, via: nodes[0])
 
         let total = IngestTotal()
-        let follower = Task { try await feed.follow(fixture, media: false, from: [nodes[1].port], until: { total.value }) }
-        let scout = Task { try await feed.scout(fixture, via: [nodes[0]], requests: 40, seed: 5, pause: .milliseconds(30)) }
+        let follower = Task {
+            try await feed.follow(fixture, media: false, from: [nodes[1].port], until: { total.value })
+        }
+        let scout = Task {
+            try await feed.scout(fixture, via: [nodes[0]], requests: 40, seed: 5, pause: .milliseconds(30))
+        }
         var terminated = 0
         for _ in 0..<4 {
             try await Task.sleep(for: .milliseconds(250))
             let killed = try await blocking {
                 try cluster.psql(
-                """
-                SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-                WHERE application_name = 'matchwire-listener' AND datname = '\(database)'
-                """, database: database)
+                    """
+                    SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+                    WHERE application_name = 'matchwire-listener' AND datname = '\(database)'
+                    """, database: database)
             }
             terminated += Int(killed.split(separator: "\n").first.map(String.init) ?? "0") ?? 0
         }
@@ -170,10 +177,13 @@ import Testing
         try await feed.startMatch(fixture, via: nodes[0])
 
         let total = IngestTotal()
-        let follower = Task { try await feed.follow(fixture, media: false, from: [nodes[1].port], until: { total.value }) }
+        let follower = Task {
+            try await feed.follow(fixture, media: false, from: [nodes[1].port], until: { total.value })
+        }
         let outage = Outage()
         let scout = Task {
-            try await feed.scout(fixture, via: [nodes[0]], requests: 70, seed: 6, pause: .milliseconds(50), outage: outage)
+            try await feed.scout(
+                fixture, via: [nodes[0]], requests: 70, seed: 6, pause: .milliseconds(50), outage: outage)
         }
         try await Task.sleep(for: .milliseconds(700))
         try await blocking { try cluster.stop() }
@@ -521,7 +531,8 @@ final class NodeProcess: Sendable {
     }
 
     static func start(arguments: [String]) throws -> NodeProcess {
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("matchwire-node-\(UUID().uuidString).log")
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "matchwire-node-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
         let output = try FileHandle(forWritingTo: log)
         let process = Process()

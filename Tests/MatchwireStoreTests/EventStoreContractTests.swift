@@ -162,7 +162,9 @@ func makePacket(_ fixture: Fixture, seq: Int, period: Int = 1) -> StoredPacket {
         let store = try await kind.make().store
         var fixture = makeFixture()
         try await store.insertFixture(fixture)
-        try await store.append([makePacket(fixture, seq: 1, period: 0), makePacket(fixture, seq: 2)], fixture: fixture, recordChanged: true)
+        try await store.append(
+            [makePacket(fixture, seq: 1, period: 0), makePacket(fixture, seq: 2)], fixture: fixture, recordChanged: true
+        )
         fixture.status = .completed
         try await store.append([makePacket(fixture, seq: 3, period: 0)], fixture: fixture, recordChanged: true)
         #expect(try await store.lastSeqNum(fixtureId: fixture.id) == 3)
@@ -204,7 +206,8 @@ func makePacket(_ fixture: Fixture, seq: Int, period: Int = 1) -> StoredPacket {
             try await store.append([makePacket(fixture, seq: 1)], fixture: fixture, recordChanged: true)
         }
         await #expect(throws: StoreError.sequenceConflict(fixtureId: fixture.id, expected: 3, got: 4)) {
-            try await store.append([makePacket(fixture, seq: 2), makePacket(fixture, seq: 4)], fixture: fixture, recordChanged: true)
+            try await store.append(
+                [makePacket(fixture, seq: 2), makePacket(fixture, seq: 4)], fixture: fixture, recordChanged: true)
         }
         #expect(try await store.lastSeqNum(fixtureId: fixture.id) == 1, "a failed array leaves nothing behind")
         try await store.close()
@@ -233,7 +236,9 @@ func makePacket(_ fixture: Fixture, seq: Int, period: Int = 1) -> StoredPacket {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for fixture in fixtures {
                 group.addTask {
-                    for seq in 1...20 { try await store.append([makePacket(fixture, seq: seq)], fixture: fixture, recordChanged: true) }
+                    for seq in 1...20 {
+                        try await store.append([makePacket(fixture, seq: seq)], fixture: fixture, recordChanged: true)
+                    }
                 }
             }
             try await group.waitForAll()
@@ -295,7 +300,9 @@ func makePacket(_ fixture: Fixture, seq: Int, period: Int = 1) -> StoredPacket {
             // Another writer holds the store while one append waits for it and the others queue behind, so that they
             // are written together once it lets go.
             let release = try await made.holdWrites()
-            let waiting = Task { try await store.append([makePacket(opening, seq: 1)], fixture: opening, recordChanged: true) }
+            let waiting = Task {
+                try await store.append([makePacket(opening, seq: 1)], fixture: opening, recordChanged: true)
+            }
             try await Task.sleep(for: .milliseconds(200))
             let started = {
                 var fixture = fixtures[0]
@@ -435,7 +442,8 @@ func makePacket(_ fixture: Fixture, seq: Int, period: Int = 1) -> StoredPacket {
                     while stored < perWriter {
                         let next = try await store.lastSeqNum(fixtureId: fixture.id) + 1
                         do {
-                            try await store.append([makePacket(fixture, seq: next)], fixture: fixture, recordChanged: false)
+                            try await store.append(
+                                [makePacket(fixture, seq: next)], fixture: fixture, recordChanged: false)
                             stored += 1
                         } catch StoreError.sequenceConflict {
                             conflicts += 1
@@ -461,7 +469,9 @@ func makePacket(_ fixture: Fixture, seq: Int, period: Int = 1) -> StoredPacket {
         try await store.insertFixture(fixture)
         try await store.append((1...3).map { makePacket(fixture, seq: $0) }, fixture: fixture, recordChanged: false)
         try await made.runSQL("UPDATE packets SET send_type = 99 WHERE seq = 2")
-        await #expect(throws: StoreError.self) { _ = try await store.packets(fixtureId: fixture.id, after: 0, limit: 10) }
+        await #expect(throws: StoreError.self) {
+            _ = try await store.packets(fixtureId: fixture.id, after: 0, limit: 10)
+        }
         do {
             _ = try await store.packets(fixtureId: fixture.id, after: 0, limit: 10)
         } catch let error as StoreError {

@@ -40,7 +40,8 @@ public struct JSONLogHandler: LogHandler {
         writer.string(label)
         writer.key("message")
         writer.string(event.message.description)
-        for (key, value) in fields.sorted(by: { $0.key < $1.key }) where !["time", "level", "label", "message"].contains(key) {
+        for (key, value) in fields.sorted(by: { $0.key < $1.key })
+        where !["time", "level", "label", "message"].contains(key) {
             writer.key(key)
             writer.string(value.description)
         }

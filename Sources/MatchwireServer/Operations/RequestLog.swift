@@ -28,7 +28,9 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 
-    private func log(_ request: Request, context: Context, status: Int, started: ContinuousClock.Instant, token: String?) {
+    private func log(
+        _ request: Request, context: Context, status: Int, started: ContinuousClock.Instant, token: String?
+    ) {
         let elapsed = ContinuousClock.now - started
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         var metadata: Logger.Metadata = [

@@ -221,7 +221,9 @@ public final class PostgresEventStore: EventStore, Service {
         let filter = conditions.joined(separator: " AND ")
         // Byte order for names, as SQLite sorts, whatever the database's collation.
         let order =
-            query.sort.map { "\($0.field == .name ? "name COLLATE \"C\"" : "start_date") \($0.ascending ? "ASC" : "DESC")" }
+            query.sort.map {
+                "\($0.field == .name ? "name COLLATE \"C\"" : "start_date") \($0.ascending ? "ASC" : "DESC")"
+            }
             + ["id ASC"]
         var sql = "SELECT id, body, last_seq FROM fixtures WHERE \(filter) ORDER BY \(order.joined(separator: ", "))"
         var pageBinds = binds
@@ -410,7 +412,9 @@ public final class PostgresEventStore: EventStore, Service {
             {
                 // A row that cannot be read is an error, never skipped: a stream would pass over its number.
                 let what = "packet after \(packets.last?.seqNum ?? seqNum) of fixture \(fixtureId.wire)"
-                let (seq, period, actionId, sendType, traceId, received, submission, body) = try Self.decoding(what) { try row.decode((Int, Int, UUID, Int, String, Int, ByteBuffer, ByteBuffer).self) }
+                let (seq, period, actionId, sendType, traceId, received, submission, body) = try Self.decoding(what) {
+                    try row.decode((Int, Int, UUID, Int, String, Int, ByteBuffer, ByteBuffer).self)
+                }
                 guard let type = SendType(rawValue: sendType) else { throw StoreError.corruptRow(what) }
                 packets.append(
                     StoredPacket(
@@ -429,7 +433,9 @@ public final class PostgresEventStore: EventStore, Service {
             for try await row in try await self.client.query(
                 PostgresQuery(
                     unsafeSQL: "SELECT body FROM packets WHERE fixture_id = $1 ORDER BY \(orderBy)",
-                    binds: { var binds = PostgresBindings(); binds.append(fixtureId); return binds }()),
+                    binds: {
+                        var binds = PostgresBindings(); binds.append(fixtureId); return binds
+                    }()),
                 logger: self.logger)
             {
                 let body = try Self.decoding("packet body of fixture \(fixtureId.wire)") {
@@ -494,7 +500,9 @@ public final class PostgresEventStore: EventStore, Service {
     private func tokens(in rows: PostgresRowSequence) async throws -> [TokenRecord] {
         var tokens: [TokenRecord] = []
         for try await row in rows {
-            let (name, hash, role, feeds, sports, created, revoked) = try Self.decoding("token") { try row.decode((String?, String?, String?, String?, String?, String?, Bool?).self) }
+            let (name, hash, role, feeds, sports, created, revoked) = try Self.decoding("token") {
+                try row.decode((String?, String?, String?, String?, String?, String?, Bool?).self)
+            }
             tokens.append(
                 try TokenColumns(
                     name: name, hash: hash, role: role, feeds: feeds, sports: sports, createdAt: created,

@@ -20,7 +20,8 @@ final class SchemaGate: Sendable {
 
     /// Opens the gate: nil when the schema is up to date, the error otherwise.
     func open(_ error: StoreError?) {
-        let (outcome, waiting) = state.withLock { state -> (Result<Void, StoreError>, [CheckedContinuation<Void, any Error>]) in
+        let (outcome, waiting) = state.withLock {
+            state -> (Result<Void, StoreError>, [CheckedContinuation<Void, any Error>]) in
             let outcome: Result<Void, StoreError> = error.map { .failure($0) } ?? .success(())
             state.outcome = outcome
             defer { state.waiting = [:] }
