@@ -18,7 +18,8 @@ import Testing
     /// in order; every acknowledged action is stored once; each packet's summary follows from the ones before it.
     @Test func threeNodesDeliverEveryPacketOfConcurrentIngestsExactlyOnceEverywhere() async throws {
         let cluster = try #require(try await PostgresTestCluster.shared())
-        let feed = try await blocking { try SharedFeed.prepare(database: try cluster.createDatabase(), fixtures: 2) }
+        let database = try await cluster.newDatabase()
+        let feed = try await blocking { try SharedFeed.prepare(database: database, fixtures: 2) }
         let nodes = try await feed.startNodes(3)
         defer { for node in nodes { node.kill9() } }
         let (main, other) = (feed.fixtures[0], feed.fixtures[1])
@@ -88,7 +89,8 @@ import Testing
     /// resume on another node with `startPosition` and miss nothing; every action it acknowledged is stored.
     @Test func aNodeKilledMidStreamLosesNoAcknowledgedActionAndItsClientsResumeElsewhere() async throws {
         let cluster = try #require(try await PostgresTestCluster.shared())
-        let feed = try await blocking { try SharedFeed.prepare(database: try cluster.createDatabase(), fixtures: 1) }
+        let database = try await cluster.newDatabase()
+        let feed = try await blocking { try SharedFeed.prepare(database: database, fixtures: 1) }
         let nodes = try await feed.startNodes(2)
         let (survivor, doomed) = (nodes[0], nodes[1])
         defer { for node in nodes { node.kill9() } }
@@ -126,8 +128,8 @@ import Testing
     /// listen again, read what they missed, and their subscribers get every number once.
     @Test func listeningConnectionsTerminatedByTheServerMidStreamLoseNothing() async throws {
         let cluster = try #require(try await PostgresTestCluster.shared())
-        let url = try await blocking { try cluster.createDatabase() }
-        let database = try #require(url.split(separator: "?").first?.split(separator: "/").last.map(String.init))
+        let url = try await cluster.newDatabase()
+        let database = PostgresTestCluster.databaseName(in: url)
         // A long poll interval: what the subscribers get comes from the listener, not from the timer.
         let feed = try await blocking { try SharedFeed.prepare(database: url, fixtures: 1) }
         let nodes = try await feed.startNodes(2, arguments: ["--poll-interval", "30"])
@@ -145,13 +147,11 @@ import Testing
         var terminated = 0
         for _ in 0..<4 {
             try await Task.sleep(for: .milliseconds(250))
-            let killed = try await blocking {
-                try cluster.psql(
-                    """
-                    SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-                    WHERE application_name = 'matchwire-listener' AND datname = '\(database)'
-                    """, database: database)
-            }
+            let killed = try await cluster.query(
+                """
+                SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+                WHERE application_name = 'matchwire-listener' AND datname = '\(database)'
+                """, database: database)
             terminated += Int(killed.split(separator: "\n").first.map(String.init) ?? "0") ?? 0
         }
         #expect(terminated >= 2, "the listeners were terminated (\(terminated))")
@@ -170,7 +170,8 @@ import Testing
     @Test func theDatabaseStoppedAndStartedUnderLoadLosesNoAcknowledgedAction() async throws {
         let cluster = try #require(try await PostgresTestCluster.makePrivate())
         defer { cluster.remove() }
-        let feed = try await blocking { try SharedFeed.prepare(database: try cluster.createDatabase(), fixtures: 1) }
+        let database = try await cluster.newDatabase()
+        let feed = try await blocking { try SharedFeed.prepare(database: database, fixtures: 1) }
         let nodes = try await feed.startNodes(2, arguments: ["--store-timeout", "2"])
         defer { for node in nodes { node.kill9() } }
         let fixture = feed.fixtures[0]
@@ -213,7 +214,8 @@ extension MultiNodeTests {
     /// interval (2 s). A scout's retry sent to another node than the first is answered 200 with the stored packet.
     @Test func aTokenRevokedOnceIsRefusedByEveryNodeAndItsStreamsEnd() async throws {
         let cluster = try #require(try await PostgresTestCluster.shared())
-        let feed = try await blocking { try SharedFeed.prepare(database: try cluster.createDatabase(), fixtures: 1) }
+        let database = try await cluster.newDatabase()
+        let feed = try await blocking { try SharedFeed.prepare(database: database, fixtures: 1) }
         let nodes = try await feed.startNodes(2)
         defer { for node in nodes { node.kill9() } }
         let fixture = feed.fixtures[0]
@@ -252,7 +254,8 @@ extension MultiNodeTests {
     /// is deleted for node 1's writer: its next ingest finds the record changed, reads it again, and refuses.
     @Test func aWriterOnOneNodeFollowsWhatAnotherNodeDid() async throws {
         let cluster = try #require(try await PostgresTestCluster.shared())
-        let feed = try await blocking { try SharedFeed.prepare(database: try cluster.createDatabase(), fixtures: 1) }
+        let database = try await cluster.newDatabase()
+        let feed = try await blocking { try SharedFeed.prepare(database: database, fixtures: 1) }
         let nodes = try await feed.startNodes(2)
         defer { for node in nodes { node.kill9() } }
         let fixture = feed.fixtures[0]
@@ -277,8 +280,7 @@ extension MultiNodeTests {
     /// printed, and live and completed fixtures of every sport are served.
     @Test func serveOnPostgresNamesTheStoreWithoutItsPasswordAndRunsTheDemo() async throws {
         let cluster = try #require(try await PostgresTestCluster.shared())
-        let created = try await blocking { try cluster.createDatabase() }
-        let database = try #require(created.split(separator: "?").first?.split(separator: "/").last)
+        let database = PostgresTestCluster.databaseName(in: try await cluster.newDatabase())
         // Trust authentication takes any password: this one must not be printed.
         let url = "postgres://postgres:hunter2@127.0.0.1:\(cluster.port)/\(database)?sslmode=disable"
         let node = try await blocking {

@@ -29,7 +29,7 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
         case .postgres:
             let cluster = try #require(try await PostgresTestCluster.shared())
             let url = try await cluster.newDatabase()
-            let database = String(url.split(separator: "/").last?.split(separator: "?").first ?? "")
+            let database = PostgresTestCluster.databaseName(in: url)
             return TestStore(
                 store: try await Self.runningPostgres(url),
                 reopen: { try await Self.runningPostgres(url) },

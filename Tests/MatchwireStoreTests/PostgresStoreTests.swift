@@ -17,7 +17,7 @@ import Testing
     @Test func nodesStartingTogetherMigrateOnceAndAllWork() async throws {
         let cluster = try #require(try await PostgresTestCluster.shared())
         let url = try await cluster.newDatabase()
-        let database = try #require(url.split(separator: "?").first?.split(separator: "/").last.map(String.init))
+        let database = PostgresTestCluster.databaseName(in: url)
         let stores = try (0..<6).map { _ in
             try PostgresEventStore(url: url, logger: Self.quietLogger())
         }
@@ -45,7 +45,7 @@ import Testing
     @Test func aDatabaseOfANewerSchemaIsRefusedWithASentence() async throws {
         let cluster = try #require(try await PostgresTestCluster.shared())
         let url = try await cluster.newDatabase()
-        let database = try #require(url.split(separator: "?").first?.split(separator: "/").last.map(String.init))
+        let database = PostgresTestCluster.databaseName(in: url)
         try await PostgresEventStore(url: url, logger: Self.quietLogger()).whileRunning { _ in }
         _ = try await cluster.query("UPDATE matchwire_schema SET version = 99", database: database)
         let newer = try PostgresEventStore(url: url, logger: Self.quietLogger())

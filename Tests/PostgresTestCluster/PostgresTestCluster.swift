@@ -187,6 +187,11 @@ public final class PostgresTestCluster: Sendable {
         "postgres://\(user)@\(host):\(port)/\(database)?sslmode=disable"
     }
 
+    /// The database a URL of `url(database:)` names: what `psql(_:database:)` takes.
+    public static func databaseName(in url: String) -> String {
+        String(url.split(separator: "?").first?.split(separator: "/").last ?? "")
+    }
+
     /// Runs SQL through `psql` on the named database, to set up or inspect what the code under test cannot.
     /// Returns psql's stdout unchanged: unaligned, tuples only, one row a line, columns separated by `|`, with the
     /// final newline. Statements that return no rows print their command tag (`CREATE TABLE`, `INSERT 0 2`), so a
