@@ -108,6 +108,17 @@ public enum StoreError: Error, Sendable, Equatable {
     case unavailable(String)
 }
 
+extension StoreError {
+    /// What a failed store operation throws as it is: the store's own refusals, and a cancellation (a cancelled
+    /// caller, such as a stream whose client left, is not a store failure). Nil for anything else, the driver's
+    /// errors, which each store logs and turns into `unavailable` with a sentence of its own.
+    static func passingThrough(_ error: any Error) -> (any Error)? {
+        if error is StoreError { return error }
+        if error is CancellationError || Task.isCancelled { return CancellationError() }
+        return nil
+    }
+}
+
 extension StoreError: CustomStringConvertible {
     public var description: String {
         switch self {

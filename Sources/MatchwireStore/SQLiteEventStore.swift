@@ -117,11 +117,8 @@ public final class SQLiteEventStore: EventStore {
     private func typed<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
-        } catch let error as StoreError {
-            throw error
         } catch {
-            // A cancelled caller (a stream whose client left) is not a store failure.
-            if error is CancellationError || Task.isCancelled { throw CancellationError() }
+            if let passing = StoreError.passingThrough(error) { throw passing }
             logger.error("sqlite: \(what) failed: \(String(reflecting: error))")
             throw StoreError.unavailable("The database file could not be used (\(what)).")
         }

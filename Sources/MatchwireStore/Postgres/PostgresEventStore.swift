@@ -553,16 +553,13 @@ public final class PostgresEventStore: EventStore, Service {
                 if afterMigration { try await self.schema.wait() }
                 return try await body()
             }
-        } catch let error as StoreError {
-            throw error
-        } catch let error where error is CancellationError || Task.isCancelled {
-            // A cancelled caller (a stream whose client left) is not a store failure.
-            throw CancellationError()
-        } catch is DeadlineExceeded {
-            logger.warning("postgres: \(what): no answer within \(limit)")
-            throw StoreError.unavailable(
-                "The database did not answer within \(limit.components.seconds) seconds (\(what)).")
         } catch {
+            if let passing = StoreError.passingThrough(error) { throw passing }
+            if error is DeadlineExceeded {
+                logger.warning("postgres: \(what): no answer within \(limit)")
+                throw StoreError.unavailable(
+                    "The database did not answer within \(limit.components.seconds) seconds (\(what)).")
+            }
             logger.warning("postgres: \(what) failed: \(String(reflecting: error))")
             throw StoreError.unavailable("The database could not be reached (\(what)).")
         }

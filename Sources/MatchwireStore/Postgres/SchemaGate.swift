@@ -39,29 +39,17 @@ final class SchemaGate: Sendable {
         }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let outcome = state.withLock { state -> Result<Void, StoreError>? in
-                    if let outcome = state.outcome { return outcome }
-                    if Task.isCancelled { return .failure(.unavailable("cancelled")) }
+                let outcome = state.withLock { state -> Result<Void, any Error>? in
+                    if let outcome = state.outcome { return outcome.mapError { $0 } }
+                    // Cancelled before it was kept: the cancellation handler found nothing to resume.
+                    if Task.isCancelled { return .failure(CancellationError()) }
                     state.waiting[id] = continuation
                     return nil
                 }
-                if let outcome {
-                    if Task.isCancelled, outcome.isFailure {
-                        continuation.resume(throwing: CancellationError())
-                    } else {
-                        continuation.resume(with: outcome.mapError { $0 as any Error })
-                    }
-                }
+                if let outcome { continuation.resume(with: outcome) }
             }
         } onCancel: {
             state.withLock { $0.waiting.removeValue(forKey: id) }?.resume(throwing: CancellationError())
         }
-    }
-}
-
-extension Result {
-    fileprivate var isFailure: Bool {
-        if case .failure = self { return true }
-        return false
     }
 }
