@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Hummingbird
+import Metrics
 import MatchwireCore
 import MatchwireStore
 import Synchronization
@@ -11,8 +12,13 @@ public struct AccessControl: Sendable {
     let limiter: RateLimiter
 
     public init(store: any EventStore, rateLimit: Double, rateBurst: Int) {
+        self.init(store: store, rateLimit: rateLimit, rateBurst: rateBurst, refusals: nil)
+    }
+
+    /// `refusals` counts the requests refused by the rate limit.
+    init(store: any EventStore, rateLimit: Double, rateBurst: Int, refusals: Counter?) {
         self.store = store
-        self.limiter = RateLimiter(rate: rateLimit, burst: rateBurst)
+        self.limiter = RateLimiter(rate: rateLimit, burst: rateBurst, refusals: refusals)
     }
 
     /// A new random token (256 bits) and the record to store for it. The token is shown once and never stored.
@@ -119,10 +125,12 @@ final class RateLimiter: Sendable {
     let rate: Double
     let burst: Int
     private let buckets = Mutex<[String: Bucket]>([:])
+    private let refusals: Counter?
 
-    init(rate: Double, burst: Int) {
+    init(rate: Double, burst: Int, refusals: Counter? = nil) {
         self.rate = rate
         self.burst = burst
+        self.refusals = refusals
     }
 
     /// Takes one request from the token's bucket, or throws 429 with the seconds to wait.
@@ -141,6 +149,7 @@ final class RateLimiter: Sendable {
             return (1 - bucket.tokens) / rate
         }
         if let wait {
+            refusals?.increment()
             let seconds = max(1, Int(wait.rounded(.up)))
             throw APIError(
                 .tooManyRequests, "Rate limit of \(rate) requests per second exceeded; retry in \(seconds) s.",

@@ -35,10 +35,12 @@ actor FixtureWriter {
         self.catchUp = StoreCatchUp(store: store, hub: hub)
     }
 
-    /// What an ingest stored: the packet bytes in submission order, and whether any of them is new.
+    /// What an ingest stored: the packet bytes in submission order, and how many of them are new (the others
+    /// answer retries of actions stored before).
     struct Result: Sendable {
         var packets: [[UInt8]]
-        var storedNew: Bool
+        var storedCount: Int
+        var storedNew: Bool { storedCount > 0 }
     }
 
     /// Checks and stores an array of submissions, all or none. Answers once the packets are durable.
@@ -127,7 +129,7 @@ actor FixtureWriter {
                 packets.append(packet.bytes)
             }
         }
-        return Result(packets: packets, storedNew: !checked.stored.isEmpty)
+        return Result(packets: packets, storedCount: checked.stored.count)
     }
 
     /// What the engine made of a request's submissions: the new packets to store and publish, and an answer

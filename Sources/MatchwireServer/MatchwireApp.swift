@@ -14,7 +14,8 @@ public enum MatchwireApp {
     /// service after the application in one service group (`matchwire serve` does). `requestLogger` writes the
     /// line per HTTP request (at info; `logger` when nil). `writers`, when given, is
     /// shared with other writers of the same store (the demo's simulated scouts). `readiness` is what `/ready`
-    /// answers from: mark it shutting down first when the server stops.
+    /// answers from: mark it shutting down first when the server stops. The metrics are the hub's
+    /// (``StreamHub/init(logger:metrics:)``): `/metrics` is routed unless they are switched off.
     public static func build(
         configuration: ServerConfiguration, store: any EventStore, hub: StreamHub, writers: FixtureWriters? = nil,
         readiness: Readiness = Readiness(), logger: Logger, requestLogger: Logger? = nil,
@@ -23,13 +24,16 @@ public enum MatchwireApp {
         // HEAD is answered on every GET path, as RFC 9110 §9.3.2 asks (the connection guard drops the body).
         let router = Router(context: BasicRequestContext.self, options: .autoGenerateHeadEndpoints)
         // The request log is outside the error middleware, so that it sees the status every error became.
-        router.add(middleware: RequestLogMiddleware(logger: requestLogger ?? logger))
+        let metrics = hub.metrics
+        router.add(middleware: RequestLogMiddleware(logger: requestLogger ?? logger, metrics: metrics.http))
         router.add(middleware: ErrorMiddleware())
-        let access = AccessControl(store: store, rateLimit: configuration.rateLimit, rateBurst: configuration.rateBurst)
+        let access = AccessControl(
+            store: store, rateLimit: configuration.rateLimit, rateBurst: configuration.rateBurst,
+            refusals: metrics.rateLimited)
         Routes(
             store: store, access: access, writers: writers ?? FixtureWriters(store: store, hub: hub),
             configuration: configuration, finishedLists: FinishedListCache(capacityBytes: FinishedListCache.capacity),
-            readiness: readiness
+            readiness: readiness, metrics: metrics
         )
         .register(on: router)
         let streams = StreamEndpoint(configuration: configuration, store: store, access: access, hub: hub)

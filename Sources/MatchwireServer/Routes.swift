@@ -16,6 +16,7 @@ struct Routes: Sendable {
     let configuration: ServerConfiguration
     let finishedLists: FinishedListCache
     let readiness: Readiness
+    let metrics: ServerMetrics
 
     func register(on router: Router<BasicRequestContext>) {
         var methods = AllowedMethods()
@@ -51,6 +52,16 @@ struct Routes: Sendable {
                 body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
         }
         add(.get, "ready") { _, _ in await readiness.response(store: store) }
+        // The API's OpenAPI document, from the binary: no token, as any other published API description.
+        add(.get, "openapi.json") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-cache"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: PackageResources.openapi_json)))
+        }
+        // For Prometheus: no token (docs/operations.md, "Monitoring"); absent with --no-metrics.
+        if metrics.registry != nil {
+            add(.get, "metrics") { _, context in await metricsExposition(context: context) }
+        }
         add(.post, "admin/fixtures") { request, _ in try await createFixture(request) }
         add(.patch, "admin/fixtures/:fixtureId") { request, context in
             try await patchFixture(request, context: context)
@@ -123,19 +134,52 @@ struct Routes: Sendable {
 
     // MARK: Ingestion
 
+    /// Stores a scout's action or array of actions. Counted in the ingest metrics by action: stored, a retry
+    /// answered with its stored packet, or refused (a 4xx answer, all of the request's actions).
     private func ingest(_ request: Request, context: BasicRequestContext, sport: Sport) async throws -> Response {
-        _ = try await access.authorizeIngest(request, sport: sport)
-        var request = request
-        let body = try await request.collectBody(upTo: configuration.maxBodyBytes)
-        let writer = try await writers.writer(forPath: context.parameters.get("fixtureId"), sport: sport)
-        let json = try parseJSON(body, of: request)
-        let submissions = try ActionSubmission.batch(from: json)
-        let result = try await writer.ingest(submissions, receivedAt: .now)
-        let buffer = ByteBuffer(
-            bytes: json.arrayValue != nil ? JSONWriter.array(of: result.packets) : result.packets[0])
+        let started = ContinuousClock.now
+        var actions = 1
+        defer { metrics.ingest.duration.record(duration: ContinuousClock.now - started) }
+        do {
+            _ = try await access.authorizeIngest(request, sport: sport)
+            var request = request
+            let body = try await request.collectBody(upTo: configuration.maxBodyBytes)
+            let writer = try await writers.writer(forPath: context.parameters.get("fixtureId"), sport: sport)
+            let json = try parseJSON(body, of: request)
+            let submissions = try ActionSubmission.batch(from: json)
+            actions = submissions.count
+            let result = try await writer.ingest(submissions, receivedAt: .now)
+            metrics.ingest.count(result.storedCount, sport: sport, .stored)
+            metrics.ingest.count(submissions.count - result.storedCount, sport: sport, .retry)
+            let buffer = ByteBuffer(
+                bytes: json.arrayValue != nil ? JSONWriter.array(of: result.packets) : result.packets[0])
+            return Response(
+                status: result.storedNew ? .created : .ok, headers: [.contentType: vendorMediaType],
+                body: ResponseBody(byteBuffer: buffer))
+        } catch {
+            // Made the answer here (the error middleware passes an APIError on as it is), to count a refusal.
+            let answer = APIError.from(error, logger: context.logger)
+            if (400..<500).contains(answer.status.code) { metrics.ingest.count(actions, sport: sport, .refused) }
+            throw answer
+        }
+    }
+
+    // MARK: Metrics
+
+    /// The Prometheus text exposition. The live fixtures are counted from the store first (all nodes' fixtures,
+    /// since the store is shared); when the store does not answer, the figures of the last scrape stay.
+    private func metricsExposition(context: BasicRequestContext) async -> Response {
+        for sport in Sport.allCases {
+            do {
+                let live = try await store.fixtures(FixtureQuery(sport: sport, status: .live, page: (0, 1)))
+                metrics.fixturesLive[sport]?.set(live.totalElements)
+            } catch {
+                context.logger.warning("metrics: live fixtures of \(sport.rawValue) not counted: \(error)")
+            }
+        }
         return Response(
-            status: result.storedNew ? .created : .ok, headers: [.contentType: vendorMediaType],
-            body: ResponseBody(byteBuffer: buffer))
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.exposition() ?? [])))
     }
 
     // MARK: Fixture administration

@@ -22,17 +22,20 @@ public final class SQLiteEventStore: EventStore {
 
     public var description: String { "sqlite \(path)" }
 
-    private init(path: String, writer: SQLiteConnection, reader: SQLiteReaders, logger: Logger) {
+    private let metrics: StoreMetrics
+
+    private init(path: String, writer: SQLiteConnection, reader: SQLiteReaders, metrics: StoreMetrics, logger: Logger) {
         self.path = path
+        self.metrics = metrics
         self.logger = logger
         self.writer = writer
         self.reader = reader
     }
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
-    public static func open(path: String, logger: Logger = Logger(label: "matchwire.sqlite")) async throws
-        -> SQLiteEventStore
-    {
+    public static func open(
+        path: String, metrics: StoreMetrics = .disabled, logger: Logger = Logger(label: "matchwire.sqlite")
+    ) async throws -> SQLiteEventStore {
         let writer = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
         do {
             _ = try await writer.query("PRAGMA busy_timeout = 10000")
@@ -40,7 +43,7 @@ public final class SQLiteEventStore: EventStore {
             _ = try await writer.query("PRAGMA synchronous = FULL")
             try await migrate(writer)
             let reader = try await SQLiteReaders.open(path: path, logger: logger)
-            return SQLiteEventStore(path: path, writer: writer, reader: reader, logger: logger)
+            return SQLiteEventStore(path: path, writer: writer, reader: reader, metrics: metrics, logger: logger)
         } catch {
             try? await writer.close()
             throw error
@@ -325,6 +328,7 @@ public final class SQLiteEventStore: EventStore {
     /// refused on its own; the others are answered once the commit is durable. Throws when the transaction
     /// fails, having answered none.
     private func commit(_ group: [PendingAppend]) async throws {
+        let started = ContinuousClock.now
         let (accepted, refused) = try await transaction { connection in
             let versions = try await Self.fixtureVersions(of: Set(group.map(\.fixtureId)), on: connection)
             var last = versions.mapValues(\.lastSeqNum)
@@ -346,6 +350,7 @@ public final class SQLiteEventStore: EventStore {
             try await Self.saveFixtures(accepted.compactMap(\.fixtureBinds), on: connection)
             return (accepted, refused)
         }
+        metrics.committed(group.count, in: ContinuousClock.now - started)
         for (append, error) in refused { append.done.resume(throwing: error) }
         for append in accepted { append.done.resume() }
     }

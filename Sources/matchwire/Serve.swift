@@ -34,6 +34,10 @@ struct Serve: AsyncParsableCommand {
     var pollInterval: Double?
     @Option(help: "Log lines as text or json (one JSON object per line, for log shippers). Default: text")
     var logFormat: String?
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Serve Prometheus metrics at /metrics, without a token (MATCHWIRE_METRICS=false to switch off).")
+    var metrics: Bool?
     @Flag(help: "Keep one simulated live fixture per sport running, and a few completed ones to replay.")
     var demo = false
     @Option(help: "How many times faster than real time demo matches are played. Default: 1")
@@ -80,8 +84,9 @@ struct Serve: AsyncParsableCommand {
         let logger = Logger(label: "matchwire")
         var frameworkLogger = Logger(label: "matchwire.http")
         frameworkLogger.logLevel = .warning
-        let eventStore = try await store.open(logger: frameworkLogger)
-        let hub = StreamHub(logger: logger)
+        let metrics = ServerMetrics(enabled: try Environment.setting(self.metrics, "metrics", default: true))
+        let eventStore = try await store.open(metrics: metrics.store, logger: frameworkLogger)
+        let hub = StreamHub(logger: logger, metrics: metrics)
         let writers = FixtureWriters(store: eventStore, hub: hub)
         let listening = ListeningPort()
         let readiness = Readiness()

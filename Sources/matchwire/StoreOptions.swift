@@ -38,13 +38,13 @@ struct StoreOptions: ParsableArguments {
 
     /// The store, opened: a SQLite file is ready at once; a PostgreSQL store connects when its service runs
     /// (``PostgresEventStore/run()``), which `serve` adds to its service group.
-    func open(logger: Logger) async throws -> any EventStore {
+    func open(metrics: StoreMetrics = .disabled, logger: Logger) async throws -> any EventStore {
         switch try location() {
         case .sqlite(let path):
-            return try await SQLiteEventStore.open(path: path, logger: logger)
+            return try await SQLiteEventStore.open(path: path, metrics: metrics, logger: logger)
         case .postgres(let url, let timeout):
             do {
-                return try PostgresEventStore(url: url, operationTimeout: timeout, logger: logger)
+                return try PostgresEventStore(url: url, operationTimeout: timeout, metrics: metrics, logger: logger)
             } catch let invalid as PostgresLocationError {
                 throw ValidationError("--postgres: \(invalid.description)")
             }

@@ -162,6 +162,13 @@ import Testing
         #expect(result.faults.isEmpty, "\(result.faults.prefix(3))")
         #expect(result.received == Array(1...(total.value ?? 0)))
         try await nodes[1].waitUntilReady()
+        // What an operator sees of it: the listener is up again after reconnecting, and it woke the node.
+        let metrics = try await nodes[1].metrics()
+        #expect(metrics.value("matchwire_postgres_listener_up") == 1, "\(metrics.text)")
+        #expect((metrics.value("matchwire_postgres_listener_reconnects_total") ?? 0) >= 1)
+        #expect((metrics.value("matchwire_crossnode_wakeups_total", ["cause": "notify"]) ?? 0) >= 1)
+        let writer = try await nodes[0].metrics()
+        #expect((writer.value("matchwire_store_commit_duration_seconds_count") ?? 0) >= 40, "a commit per request")
     }
 
     /// PostgreSQL stops under load and starts again: while it is down ingest answers 503 with Retry-After (never a
@@ -574,6 +581,14 @@ final class NodeProcess: Sendable {
             try await Task.sleep(for: .milliseconds(100))
         }
         throw RuleViolation("node on \(port) not ready within 30 s: \(last)")
+    }
+
+    /// A scrape of the node's `/metrics`.
+    func metrics() async throws -> Exposition {
+        let response = try await HTTPClient.shared.execute(
+            HTTPClientRequest(url: "http://127.0.0.1:\(port)/metrics"), timeout: .seconds(10))
+        #expect(response.status == .ok)
+        return Exposition(String(buffer: try await response.body.collect(upTo: 1 << 22)))
     }
 
     func kill9() {

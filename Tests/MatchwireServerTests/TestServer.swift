@@ -31,7 +31,10 @@ struct TestServer {
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("matchwire-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let store = try await SQLiteEventStore.open(path: directory.appendingPathComponent("test.sqlite").path)
+        // The server's metrics, made first: the store records its commits in them too.
+        let metrics = ServerMetrics()
+        let store = try await SQLiteEventStore.open(
+            path: directory.appendingPathComponent("test.sqlite").path, metrics: metrics.store)
         var configuration = ServerConfiguration()
         configuration.port = 0
         configuration.rateLimit = rateLimit
@@ -53,7 +56,7 @@ struct TestServer {
         try await store.insertFixture(fixture)
         var logger = Logger(label: "test")
         logger.logLevel = .warning
-        let hub = StreamHub(logger: logger)
+        let hub = StreamHub(logger: logger, metrics: metrics)
         // What the server reads and writes through: the store itself, or a wrapper a test puts around it.
         let served = serving(store)
         let writers = FixtureWriters(store: served, hub: hub)

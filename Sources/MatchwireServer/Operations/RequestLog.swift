@@ -5,11 +5,13 @@ import Synchronization
 /// One log line per HTTP request, once it is answered: method, route (the router's pattern, such as
 /// `/v2/tabletennis/fixtures/{fixtureId}/actions`, so that ids stay out of the field an operator groups by),
 /// status, duration in milliseconds and the name of the token that authenticated it. Never the token itself.
+/// The same method, route, status and duration are counted in the HTTP metrics (``HTTPMetrics``).
 ///
 /// The token's name is learnt where the token is checked (`AccessControl`), through a task-local box that this
 /// middleware puts around the request.
 struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
     let logger: Logger
+    let metrics: HTTPMetrics
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
@@ -32,10 +34,12 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
         _ request: Request, context: Context, status: Int, started: ContinuousClock.Instant, token: String?
     ) {
         let elapsed = ContinuousClock.now - started
+        let route = context.endpointPath ?? "NotFound"
+        metrics.answered(method: request.method.rawValue, route: route, status: status, duration: elapsed)
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         var metadata: Logger.Metadata = [
             "method": .string(request.method.rawValue),
-            "route": .string(context.endpointPath ?? "unmatched"),
+            "route": .string(route),
             "status": .stringConvertible(status),
             "durationMs": .string(String(format: "%.3f", milliseconds)),
         ]

@@ -25,6 +25,7 @@ struct CrossNodeDelivery: Service {
             await withDiscardingTaskGroup { group in
                 group.addTask {
                     for await wakeUp in notifications.wakeUps {
+                        hub.metrics.crossNodeWakeUps.notify.increment()
                         switch wakeUp {
                         case .everything: await readSubscribed(nil)
                         case .fixtures(let ids): await readSubscribed(ids)
@@ -33,6 +34,7 @@ struct CrossNodeDelivery: Service {
                 }
                 group.addTask {
                     while (try? await Task.sleep(for: pollInterval)) != nil {
+                        hub.metrics.crossNodeWakeUps.timer.increment()
                         await readSubscribed(nil)
                     }
                 }

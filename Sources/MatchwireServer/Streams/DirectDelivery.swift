@@ -1,3 +1,4 @@
+import MatchwireCore
 import NIOCore
 import NIOWebSocket
 
@@ -37,20 +38,30 @@ final class DirectDelivery: Sendable {
     }
 
     /// Writes the packets to every delivery, given in groups of one event loop each: one task per event loop,
-    /// which writes to all of that loop's.
-    static func write(_ packets: [StreamPacket], to groups: some Collection<[Int: DirectDelivery]>) {
+    /// which writes to all of that loop's, then counts the frames and measures each one's lag (betting feed).
+    static func write(
+        _ packets: [StreamPacket], to groups: some Collection<[Int: DirectDelivery]>, metrics: StreamMetrics
+    ) {
         guard !groups.isEmpty else { return }
         let frames = packets.map(\.textFrame)
         for group in groups {
             guard let eventLoop = group.first?.value.channel.eventLoop else { continue }
             eventLoop.execute {
-                for delivery in group.values { delivery.write(packets, frames) }
+                var written = [Int](repeating: 0, count: packets.count)
+                for delivery in group.values { delivery.write(packets, frames, written: &written) }
+                // One clock reading per hop: every frame of it was written within this loop iteration.
+                let now = Timestamp.now
+                for (packet, count) in zip(packets, written) where count > 0 {
+                    metrics.sent.data.increment(by: count)
+                    for _ in 0..<count { metrics.delivered(receivedAt: packet.receivedAt, now: now, feed: .betting) }
+                }
             }
         }
     }
 
-    /// On the event loop: writes the packets not yet sent, in order, and flushes once.
-    private func write(_ packets: [StreamPacket], _ frames: [ByteBuffer]) {
+    /// On the event loop: writes the packets not yet sent, in order, and flushes once. Adds one to `written` at
+    /// each packet's index that it wrote.
+    private func write(_ packets: [StreamPacket], _ frames: [ByteBuffer], written: inout [Int]) {
         var state = self.state.value
         defer { self.state.value = state }
         // A stream that is ending (its close frame is written, or about to be on this same loop) gets nothing more.
@@ -61,7 +72,7 @@ final class DirectDelivery: Sendable {
         // No encoder: the connection is closed and its handlers gone.
         guard let pastEncoder = state.pastEncoder else { return }
         defer { pastEncoder.flush() }
-        for (packet, frame) in zip(packets, frames) where packet.seqNum >= state.next {
+        for (index, (packet, frame)) in zip(packets, frames).enumerated() where packet.seqNum >= state.next {
             guard packet.seqNum == state.next else {
                 // The hub publishes every stored packet in order: a gap is a fault, never expected.
                 return end(.serverError)
@@ -69,6 +80,7 @@ final class DirectDelivery: Sendable {
             state.backlogged = channel.isWritable ? 0 : state.backlogged + 1
             guard state.backlogged <= capacity else { return end(.tooSlow) }
             pastEncoder.write(NIOAny(frame), promise: nil)
+            written[index] += 1
             state.next += 1
             if packet.finished { return end(.finished) }
         }

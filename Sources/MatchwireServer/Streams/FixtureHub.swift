@@ -1,3 +1,4 @@
+import CoreMetrics
 import NIOCore
 import Synchronization
 
@@ -58,6 +59,11 @@ final class FixtureHub: Sendable {
     }
 
     private let state = Mutex(State())
+    private let metrics: StreamMetrics
+
+    init(metrics: StreamMetrics = StreamMetrics(factory: NOOPMetricsHandler.instance)) {
+        self.metrics = metrics
+    }
 
     var count: Int { state.withLock { $0.count } }
 
@@ -141,7 +147,7 @@ final class FixtureHub: Sendable {
                 }
                 state.queued[id]?.queued = queued
             }
-            DirectDelivery.write(packets, to: state.direct.values)
+            DirectDelivery.write(packets, to: state.direct.values, metrics: metrics)
             return (true, overflowed)
         }
         for (id, ending) in overflowed { drop(id, because: .tooSlow, ending: ending) }

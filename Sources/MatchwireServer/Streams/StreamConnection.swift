@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import MatchwireCore
 import NIOCore
 import NIOWebSocket
@@ -44,6 +45,9 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
     private var heartbeats: RepeatedTask?
     private var delivery: Task<Void, Never>?
     private var closeWait: Scheduled<Void>?
+    /// Why the stream ended, as counted in the metrics when the handler goes.
+    private var endReason: StreamEnd?
+    private var metrics: StreamMetrics { endpoint.hub.metrics.streams }
 
     init(request: StreamRequest, endpoint: StreamEndpoint, logger: Logger) {
         self.request = request
@@ -68,6 +72,7 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        metrics.open[request.feed]?.increment()
         try? context.channel.syncOptions?.setOption(.socketOption(.so_sndbuf), value: Self.socketSendBuffer)
         let connection = NIOLoopBound(self, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
@@ -85,6 +90,7 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
         switch frame.opcode {
         case .ping:
             guard phase != .closing else { return }
+            metrics.sent.control.increment()
             context.writeAndFlush(
                 wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
         case .connectionClose:
@@ -135,6 +141,8 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+        metrics.open[request.feed]?.decrement()
+        metrics.closed(endReason ?? .clientClosed)
     }
 
     // MARK: Auth exchange
@@ -181,7 +189,7 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
         guard phase == .authenticating, let context, let stream else { return }
         if let refusal { return refuse(refusal) }
         phase = .streaming
-        write(ControlMessage.accepted, context: context)
+        write(ControlMessage.accepted, kind: metrics.sent.control, context: context)
         let connection = NIOLoopBound(self, eventLoop: context.eventLoop)
         let interval = TimeAmount(seconds: endpoint.configuration.heartbeatInterval)
         heartbeats = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
@@ -198,7 +206,7 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
     /// Sends the ERROR message, then closes with 1008.
     private func refuse(_ message: String) {
         guard let context else { return }
-        write(message, context: context)
+        write(message, kind: metrics.sent.control, context: context)
         end(.authentication)
     }
 
@@ -208,10 +216,12 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
     /// up for a client that reads nothing would only hold memory.
     private func heartbeat() {
         guard phase == .streaming, let context, context.channel.isWritable else { return }
-        write(ControlMessage.heartbeat(at: .now), context: context)
+        write(ControlMessage.heartbeat(at: .now), kind: metrics.sent.heartbeat, context: context)
     }
 
-    private func write(_ message: String, context: ChannelHandlerContext) {
+    /// Writes a text message, counted as `kind` of message sent.
+    private func write(_ message: String, kind: Counter, context: ChannelHandlerContext) {
+        kind.increment()
         let frame = WebSocketFrame(fin: true, opcode: .text, data: context.channel.allocator.buffer(string: message))
         context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
     }
@@ -231,11 +241,13 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
     private func close(because reason: StreamEnd, frameSent: Bool = false, failing: Bool = false) {
         guard phase != .closing, let context else { return }
         stop()
+        endReason = reason
         logger.debug("stream of \(request.fixtureId.wire) ends: \(reason)")
         guard let frame = reason.closeFrame else { return context.close(promise: nil) }
         let channel = context.channel
         if !frameSent {
-            if let message = reason.errorMessage { write(message, context: context) }
+            if let message = reason.errorMessage { write(message, kind: metrics.sent.control, context: context) }
+            metrics.sent.control.increment()
             var data = context.channel.allocator.buffer(capacity: 2 + frame.reason.utf8.count)
             data.write(webSocketErrorCode: frame.code)
             data.writeString(frame.reason)
@@ -258,6 +270,8 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
         guard phase != .closing else { return context.close(promise: nil) }
         stream?.ending.end(.clientClosed)
         stop()
+        endReason = .clientClosed
+        metrics.sent.control.increment()
         var data = frame.unmaskedData
         let status = data.readSlice(length: min(2, data.readableBytes)) ?? ByteBuffer()
         context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: status)))

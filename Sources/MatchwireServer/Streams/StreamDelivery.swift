@@ -17,6 +17,8 @@ struct StreamDelivery: Sendable {
     let stream: OpenStream
     let output: StreamOutput
     let logger: Logger
+    /// When the stream subscribed: packets received since are live.
+    let subscribedAt = Timestamp.now
 
     /// Stored packets read at once for a backlog or a replay.
     static let backlogBatch = 500
@@ -135,7 +137,9 @@ struct StreamDelivery: Sendable {
     }
 
     /// The waits before reading again packets that were published but not returned by the store.
-    static let missingPacketRetries: [Duration] = [.milliseconds(5), .milliseconds(20), .milliseconds(100), .seconds(1)]
+    static let missingPacketRetries: [Duration] = [
+        .milliseconds(5), .milliseconds(20), .milliseconds(100), .seconds(1),
+    ]
 
     /// Published packets the store did not return.
     struct MissingPackets: Error, CustomStringConvertible {
@@ -145,7 +149,8 @@ struct StreamDelivery: Sendable {
     }
 
     /// Sends one packet, after the media delay on the media feed. Returns how the stream ends when this was the
-    /// fixture's last packet.
+    /// fixture's last packet. A live packet (received by the server after the stream subscribed, whether it
+    /// comes from the queue or the store) has its delivery lag measured; a backlog's or a replay's has none.
     private func send(_ packet: StreamPacket) async throws -> StreamEnd? {
         if request.feed == .media {
             let due = packet.receivedAt.microseconds + Int64(configuration.mediaDelay * 1_000_000)
@@ -156,6 +161,13 @@ struct StreamDelivery: Sendable {
             try await output.write(packet.bytes)
         } catch {
             throw ConnectionGone(underlying: error)
+        }
+        let metrics = hub.metrics.streams
+        metrics.sent.data.increment()
+        if packet.receivedAt >= subscribedAt {
+            metrics.delivered(
+                receivedAt: packet.receivedAt, now: .now, feed: request.feed,
+                delay: request.feed == .media ? configuration.mediaDelay : 0)
         }
         return packet.finished ? .finished : nil
     }

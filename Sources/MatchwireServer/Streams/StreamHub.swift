@@ -33,9 +33,12 @@ public final class StreamHub: Service, Sendable {
 
     private let state = Mutex(State())
     private let logger: Logger
+    /// The server's metrics: the hub's direct writes count the frames and measure the delivery lag.
+    let metrics: ServerMetrics
 
-    public init(logger: Logger) {
+    public init(logger: Logger, metrics: ServerMetrics = ServerMetrics()) {
         self.logger = logger
+        self.metrics = metrics
     }
 
     // MARK: Publishing
@@ -48,7 +51,7 @@ public final class StreamHub: Service, Sendable {
         let hub = state.withLock { state in
             state.published.insert(fixtureId)
             if let hub = state.fixtures[fixtureId] { return hub }
-            let hub = FixtureHub()
+            let hub = FixtureHub(metrics: metrics.streams)
             state.fixtures[fixtureId] = hub
             return hub
         }
@@ -105,7 +108,7 @@ public final class StreamHub: Service, Sendable {
                 continuation.finish()
                 return nil
             }
-            let hub = state.fixtures[fixtureId] ?? FixtureHub()
+            let hub = state.fixtures[fixtureId] ?? FixtureHub(metrics: metrics.streams)
             state.fixtures[fixtureId] = hub
             return hub.add(
                 stream.id, FixtureHub.Subscriber(packets: continuation, ending: stream.ending, capacity: capacity))

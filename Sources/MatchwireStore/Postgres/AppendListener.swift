@@ -14,14 +14,19 @@ final class AppendListener: Sendable {
     let notifications = AppendNotifications()
     private let configuration: PostgresConnection.Configuration
     private let channel: String
+    private let metrics: ListenerMetrics
     private let logger: Logger
 
     /// The longest wait between two attempts to listen again.
     static let maximumBackoff = Duration.seconds(2)
 
-    init(configuration: PostgresConnection.Configuration, channel: String, logger: Logger) {
+    init(
+        configuration: PostgresConnection.Configuration, channel: String,
+        metrics: ListenerMetrics = StoreMetrics.disabled.listener(), logger: Logger
+    ) {
         self.configuration = configuration
         self.channel = channel
+        self.metrics = metrics
         self.logger = logger
     }
 
@@ -29,6 +34,8 @@ final class AppendListener: Sendable {
     func run() async {
         var delay = Duration.milliseconds(100)
         var attempt = 0
+        var listenedBefore = false
+        metrics.up.set(0)
         while !Task.isCancelled {
             attempt += 1
             do {
@@ -37,6 +44,9 @@ final class AppendListener: Sendable {
                 do {
                     try await connection.listen(on: channel) { notifications in
                         self.notifications.setListening(true)
+                        self.metrics.up.set(1)
+                        if listenedBefore { self.metrics.reconnects.increment() }
+                        listenedBefore = true
                         delay = .milliseconds(100)
                         for try await notification in notifications {
                             self.notifications.wake(Self.wakeUp(notification.payload))
@@ -53,10 +63,12 @@ final class AppendListener: Sendable {
                 }
             }
             notifications.setListening(false)
+            metrics.up.set(0)
             guard (try? await Task.sleep(for: delay)) != nil else { break }
             delay = min(delay * 2, Self.maximumBackoff)
         }
         notifications.setListening(false)
+        metrics.up.set(0)
         notifications.finish()
     }
 

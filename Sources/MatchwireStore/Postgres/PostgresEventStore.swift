@@ -26,6 +26,7 @@ public final class PostgresEventStore: EventStore, Service {
     private let client: PostgresClient
     private let listener: AppendListener
     private let schema = SchemaGate()
+    private let metrics: StoreMetrics
     private let logger: Logger
 
     public var appendNotifications: AppendNotifications? { listener.notifications }
@@ -35,7 +36,9 @@ public final class PostgresEventStore: EventStore, Service {
 
     /// A store on the database the URL names (`postgres://user:password@host:port/database`, with
     /// `?sslmode=disable|prefer|require`, default `prefer`). Connects nothing until ``run()`` runs.
-    public init(url: String, operationTimeout: Duration = .seconds(5), logger: Logger) throws {
+    public init(
+        url: String, operationTimeout: Duration = .seconds(5), metrics: StoreMetrics = .disabled, logger: Logger
+    ) throws {
         let location = try PostgresLocation(url: url)
         var configuration = location.clientConfiguration
         // The ingest answer goes out after the commit: the commit must be durable, whatever the server's default.
@@ -46,11 +49,12 @@ public final class PostgresEventStore: EventStore, Service {
         configuration.options.connectTimeout = operationTimeout
         self.description = "postgres \(location.displayName)"
         self.operationTimeout = operationTimeout
+        self.metrics = metrics
         self.logger = logger
         self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.listener = AppendListener(
             configuration: try location.listenerConfiguration(timeout: operationTimeout), channel: Self.channel,
-            logger: logger)
+            metrics: metrics.listener(), logger: logger)
     }
 
     /// Runs the connection pool, brings the schema up to date (retrying while the database cannot be reached),
@@ -273,6 +277,8 @@ public final class PostgresEventStore: EventStore, Service {
         let body = recordChanged ? ByteBuffer(bytes: try FixtureRecord.encode(fixture)) : nil
         // A large append (an import) gets a millisecond more per packet: 12,000 packets, 12 s more.
         try await bounded("storing actions", extra: .milliseconds(packets.count)) {
+            // Measured from the wait for a pooled connection to the confirmed commit: what an ingest waits.
+            let started = ContinuousClock.now
             if packets.count <= Self.rowsPerInsert {
                 // One statement for the row, the packets and the NOTIFY, inside an explicit transaction, so that
                 // the answer goes out only after a COMMIT that PostgreSQL confirmed (an error at commit cannot
@@ -286,6 +292,7 @@ public final class PostgresEventStore: EventStore, Service {
                         throw try await self.refusal(fixtureId: fixture.id, on: connection, first: first.seqNum)
                     }
                 }
+                self.metrics.committed(1, in: ContinuousClock.now - started)
                 return
             }
             try await self.transaction { connection in
@@ -305,6 +312,7 @@ public final class PostgresEventStore: EventStore, Service {
                 try await connection.query(
                     "SELECT pg_notify(\(Self.channel), \(fixture.id.wire))", logger: self.logger)
             }
+            self.metrics.committed(1, in: ContinuousClock.now - started)
         }
     }
 
