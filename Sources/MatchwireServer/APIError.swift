@@ -39,7 +39,9 @@ public struct APIError: HTTPResponseError, Sendable {
         return ByteBuffer(bytes: writer.bytes)
     }
 
-    static let invalidAuthentication = APIError(.unauthorized, "The supplied authentication is invalid")
+    /// 401, with the challenge RFC 9110 §11.6.1 requires of every 401: a bearer token (RFC 6750 §3).
+    static let invalidAuthentication = APIError(
+        .unauthorized, "The supplied authentication is invalid", headers: [.wwwAuthenticate: #"Bearer realm="matchwire""#])
     static let missingAccept = APIError(.badRequest, "Request is missing required HTTP header 'Accept'")
 
     /// 404 for a fixture id of a path that is not a stored fixture of `sport` (of any sport when nil).
@@ -60,7 +62,8 @@ public struct APIError: HTTPResponseError, Sendable {
             // The shutdown ran out of time while this request was in flight (its body never came, say).
             return APIError(
                 .serviceUnavailable,
-                "The server is shutting down: send the request again, to another node if there is one.")
+                "The server is shutting down: send the request again, to another node if there is one.",
+                headers: [.retryAfter: "1"])
         case is NIOTooManyBytesError:
             return APIError(.contentTooLarge, "The request body is larger than the limit of 1 MiB.")
         case let error as HTTPError where error.status == .notFound:

@@ -6,9 +6,12 @@ import Hummingbird
 struct AllowedMethods {
     /// The methods refused with 405 on known paths; any other method a client may send is refused as unknown
     /// (501) by the connection guard or not routed (404).
-    static let refusable: [HTTPRequest.Method] = [.get, .head, .post, .put, .patch, .delete, .options]
+    static let refusable: [HTTPRequest.Method] = [.get, .head, .post, .put, .patch, .delete, .options, .trace]
 
     private var paths: [(path: String, methods: [HTTPRequest.Method])] = []
+
+    /// The paths and the methods registered for each (HEAD not included: the router answers it from GET).
+    var routes: [(path: String, methods: [HTTPRequest.Method])] { paths }
 
     mutating func add(_ method: HTTPRequest.Method, _ path: String) {
         if let index = paths.firstIndex(where: { $0.path == path }) {

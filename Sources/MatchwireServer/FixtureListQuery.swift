@@ -52,6 +52,11 @@ struct FixtureListQuery {
                 }
                 return (field, parts.count == 1 || parts[1].lowercased() == "asc")
             }
+            if query.sort.count == 2, query.sort[0].field == query.sort[1].field {
+                throw APIError(
+                    .badRequest,
+                    "Query parameter 'sort' may be given at most twice: once for name, once for startTime.")
+            }
         }
         if request.headers.first(where: { $0.name.canonicalName == "paged" })?.value.lowercased() == "true" {
             let page = try QueryParameter.integer(parameters, "page", range: 0...1_000_000) ?? 0

@@ -18,7 +18,10 @@ struct Routes: Sendable {
     let readiness: Readiness
     let metrics: ServerMetrics
 
-    func register(on router: Router<BasicRequestContext>) {
+    /// Registers every route; returns each path (in the router's `:parameter` form) with its methods, as the
+    /// OpenAPI drift test reads them.
+    @discardableResult
+    func register(on router: Router<BasicRequestContext>) -> [(path: String, methods: [HTTPRequest.Method])] {
         var methods = AllowedMethods()
         func add(
             _ method: HTTPRequest.Method, _ path: String,
@@ -70,6 +73,7 @@ struct Routes: Sendable {
             try await deleteFixture(request, context: context)
         }
         methods.refuseOthers(on: router)
+        return methods.routes
     }
 
     // MARK: Consumer REST
@@ -113,10 +117,7 @@ struct Routes: Sendable {
         _ = try await access.authorizeRead(request, feed: nil, sport: sport)
         let fixture = try await requireFixture(context, sport: sport)
         let etag = "\"\(fixture.lastSeqNum)-\(fixture.finished ? "final" : "live")\""
-        if let match = request.headers[.ifNoneMatch],
-            match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag || $0 == "*" }
-            )
-        {
+        if let header = request.headers[.ifNoneMatch], Self.ifNoneMatch(header, matches: etag) {
             return Response(status: .notModified, headers: [.eTag: etag])
         }
         let body: ByteBuffer
@@ -247,6 +248,15 @@ struct Routes: Sendable {
             }
             throw APIError(
                 error.kind == .malformed ? .badRequest : .unprocessableContent, error.sentence(about: "The body"))
+        }
+    }
+
+    /// Whether an `If-None-Match` value matches the current entity tag (RFC 9110 §13.1.2): `*`, or a tag equal to
+    /// it by the weak comparison (`W/"3-live"` matches `"3-live"`).
+    static func ifNoneMatch(_ header: String, matches etag: String) -> Bool {
+        header.split(separator: ",").contains { entry in
+            let tag = entry.trimmingCharacters(in: .whitespaces)
+            return tag == "*" || (tag.hasPrefix("W/") ? String(tag.dropFirst(2)) : tag) == etag
         }
     }
 

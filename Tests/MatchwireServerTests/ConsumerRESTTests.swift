@@ -54,6 +54,13 @@ import Testing
             let unchanged = try await client.execute(uri: server.actionsPath, method: .get, headers: conditional)
             #expect(unchanged.status == .notModified)
             #expect(unchanged.body.readableBytes == 0)
+            // If-None-Match compares weakly, and `*` matches wherever it stands in the list (RFC 9110 §13.1.2).
+            for value in ["W/\(etag)", "\"other\", \(etag)", "\"other\", *"] {
+                var header = server.consumerHeaders()
+                header[.ifNoneMatch] = value
+                let answer = try await client.execute(uri: server.actionsPath, method: .get, headers: header)
+                #expect(answer.status == .notModified, "If-None-Match: \(value)")
+            }
             _ = try await client.execute(
                 uri: server.ingestPath, method: .post, headers: server.bearer(server.scout),
                 body: server.action(2).buffer)
@@ -88,6 +95,8 @@ import Testing
                 uri: server.actionsPath, method: .get, headers: [.accept: "application/json"])
             #expect(none.status == .unauthorized)
             #expect(none.errorMessage == "The supplied authentication is invalid")
+            // RFC 9110 §11.6.1: every 401 names the scheme to use.
+            #expect(none.headers[.wwwAuthenticate] == #"Bearer realm="matchwire""#)
             let unknown = try await client.execute(
                 uri: server.actionsPath, method: .get, headers: server.consumerHeaders("mw_nope"))
             #expect(unknown.status == .unauthorized)
@@ -201,6 +210,7 @@ import Testing
             for (query, name) in [
                 ("page=%2B5", "page"), ("page=1&page=2", "page"), ("size=%205", "size"), ("size=5.0", "size"),
                 ("live=true&live=false", "live"), ("sort=name&sort=startTime&sort=name", "sort"),
+                ("sort=name,desc&sort=name", "sort"),
             ] {
                 let response = try await client.execute(
                     uri: "/v2/tabletennis/fixtures?\(query)", method: .get, headers: paged)
@@ -215,7 +225,7 @@ import Testing
             for (method, path, allow) in [
                 (HTTPRequest.Method.post, "/v2/tabletennis/fixtures", "GET, HEAD"),
                 (.delete, server.actionsPath, "GET, HEAD"), (.get, server.ingestPath, "POST"),
-                (.put, "/admin/fixtures/\(server.fixture.id.wire)", "PATCH, DELETE"),
+                (.put, "/admin/fixtures/\(server.fixture.id.wire)", "PATCH, DELETE"), (.trace, "/health", "GET, HEAD"),
             ] {
                 let response = try await client.execute(uri: path, method: method, headers: server.consumerHeaders())
                 #expect(response.status == .methodNotAllowed, "\(method) \(path)")
