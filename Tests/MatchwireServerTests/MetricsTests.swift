@@ -132,6 +132,7 @@ import Testing
             }
             let packets = Double(actions.count)
             #expect(metrics.value("matchwire_stream_messages_sent_total", ["kind": "data"]) == packets)
+            // One stream: one observation per packet, whichever path wrote it.
             #expect(metrics.value("matchwire_delivery_lag_seconds_count", ["feed": "betting"]) == packets)
             #expect(metrics.value("matchwire_delivery_lag_seconds_count", ["feed": "media"]) == 0)
             // The INFO of the auth exchange and the close frame.
