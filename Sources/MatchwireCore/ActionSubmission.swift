@@ -5,10 +5,12 @@ import Foundation
 /// Kept as sent, without defaults filled in, so that a retry of the same request compares equal to the
 /// stored one whatever time it arrives.
 public struct ActionSubmission: Sendable, Hashable {
-    /// The action type named by id or by name.
+    /// The action type named by id, by name, or by both (which must then name the same action: checked against
+    /// the sport's catalogue when the action is resolved).
     public enum TypeReference: Sendable, Hashable {
         case id(Int)
         case name(String)
+        case both(id: Int, name: String)
     }
 
     public var actionId: UUID
@@ -59,8 +61,12 @@ public struct ActionSubmission: Sendable, Hashable {
         switch (object["fixtureActionTypeId"], object["fixtureActionType"]) {
         case (nil, nil):
             throw RuleViolation("fixtureActionTypeId or fixtureActionType is required.")
-        case (let id?, _):
+        case (let id?, nil):
             actionType = .id(try Self.integer(id, rule: "fixtureActionTypeId must be an integer"))
+        case (let id?, let name?):
+            let number = try Self.integer(id, rule: "fixtureActionTypeId must be an integer")
+            guard let value = name.stringValue else { throw RuleViolation("fixtureActionType must be a string.") }
+            actionType = .both(id: number, name: value)
         case (nil, let name?):
             guard let value = name.stringValue else { throw RuleViolation("fixtureActionType must be a string.") }
             actionType = .name(value)
@@ -69,17 +75,19 @@ public struct ActionSubmission: Sendable, Hashable {
         switch (object["sendTypeId"], object["sendType"]) {
         case (nil, nil):
             sendType = .confirmed
-        case (let id?, _):
-            guard let value = id.intValue, let type = SendType(rawValue: value) else {
-                throw RuleViolation("sendTypeId must be 1 (Pending) to 6 (Restored).")
-            }
-            sendType = type
-        case (nil, let name?):
-            guard let value = name.stringValue, let type = SendType(name: value) else {
+        case (let id?, nil):
+            sendType = try Self.sendType(id: id)
+        case (let id?, let name?):
+            let byId = try Self.sendType(id: id)
+            let byName = try Self.sendType(name: name)
+            guard byId == byName else {
                 throw RuleViolation(
-                    "sendType must be one of Pending, Updated, Cancelled, Deleted, Confirmed, Restored.")
+                    "sendTypeId \(byId.rawValue) (\(byId.name)) and sendType '\(byName.name)' contradict each other: "
+                        + "send one of them, or both naming the same send type.")
             }
-            sendType = type
+            sendType = byId
+        case (nil, let name?):
+            sendType = try Self.sendType(name: name)
         }
 
         if let value = object["fixtureActionSubTypeId"] {
@@ -133,6 +141,20 @@ public struct ActionSubmission: Sendable, Hashable {
         }
     }
 
+    private static func sendType(id: JSONValue) throws(RuleViolation) -> SendType {
+        guard let value = id.intValue, let type = SendType(rawValue: value) else {
+            throw RuleViolation("sendTypeId must be 1 (Pending) to 6 (Restored).")
+        }
+        return type
+    }
+
+    private static func sendType(name: JSONValue) throws(RuleViolation) -> SendType {
+        guard let value = name.stringValue, let type = SendType(name: value) else {
+            throw RuleViolation("sendType must be one of Pending, Updated, Cancelled, Deleted, Confirmed, Restored.")
+        }
+        return type
+    }
+
     /// The value of an integer field, or `rule` as the refusal. A whole number too large for 64 bits (`1e308`, an
     /// integer of 400 digits) is refused with `rule` too, and says it is out of range, since it is whole.
     private static func integer(_ value: JSONValue, rule: String) throws(RuleViolation) -> Int {
@@ -159,6 +181,9 @@ public struct ActionSubmission: Sendable, Hashable {
         switch actionType {
         case .id(let id): object["fixtureActionTypeId"] = .number(id)
         case .name(let name): object["fixtureActionType"] = .string(name)
+        case .both(let id, let name):
+            object["fixtureActionTypeId"] = .number(id)
+            object["fixtureActionType"] = .string(name)
         }
         if let subTypeId { object["fixtureActionSubTypeId"] = .number(subTypeId) }
         if let teamId { object["team"] = .object(["id": .string(teamId.wire)]) }

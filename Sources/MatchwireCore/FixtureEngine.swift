@@ -155,22 +155,31 @@ public struct FixtureEngine: Sendable {
 
     // MARK: Resolving a submission against the catalogue and the fixture
 
-    private func resolve(
-        _ submission: ActionSubmission, receivedAt: Timestamp, current: ResolvedAction?
-    ) throws(RuleViolation) -> ResolvedAction {
-        let definition: ActionDefinition
-        switch submission.actionType {
-        case .id(let id):
+    /// The catalogue's action a submission names: by id, by name, or by both when they agree.
+    private func definition(of reference: ActionSubmission.TypeReference) throws(RuleViolation) -> ActionDefinition {
+        switch reference {
+        case .id(let id), .both(let id, _):
             guard let found = catalogue.definition(id: id) else {
                 throw RuleViolation("fixtureActionTypeId \(id) is not an action of \(fixture.sport.rawValue).")
             }
-            definition = found
+            if case .both(_, let name) = reference, catalogue.definition(name: name) != found {
+                throw RuleViolation(
+                    "fixtureActionTypeId \(id) is \(found.name), but fixtureActionType says '\(name)': "
+                        + "send one of them, or both naming the same action.")
+            }
+            return found
         case .name(let name):
             guard let found = catalogue.definition(name: name) else {
                 throw RuleViolation("fixtureActionType '\(name)' is not an action of \(fixture.sport.rawValue).")
             }
-            definition = found
+            return found
         }
+    }
+
+    private func resolve(
+        _ submission: ActionSubmission, receivedAt: Timestamp, current: ResolvedAction?
+    ) throws(RuleViolation) -> ResolvedAction {
+        let definition = try self.definition(of: submission.actionType)
         if let current, [.cancelled, .deleted, .restored].contains(submission.sendType),
             current.definition != definition
         {

@@ -22,13 +22,15 @@ struct Routes: Sendable {
     /// OpenAPI drift test reads them.
     @discardableResult
     func register(on router: Router<BasicRequestContext>) -> [(path: String, methods: [HTTPRequest.Method])] {
-        var methods = AllowedMethods()
+        // The routes are listed first and registered at the end, so that the middleware answering other methods
+        // on their paths knows them all and runs before each.
+        var routes: [(HTTPRequest.Method, String, @Sendable (Request, BasicRequestContext) async throws -> Response)] =
+            []
         func add(
             _ method: HTTPRequest.Method, _ path: String,
             _ handler: @escaping @Sendable (Request, BasicRequestContext) async throws -> Response
         ) {
-            router.on(RouterPath(path), method: method, use: handler)
-            methods.add(method, path)
+            routes.append((method, path, handler))
         }
         for sport in Sport.allCases {
             let base = sport.pathSegment
@@ -72,6 +74,10 @@ struct Routes: Sendable {
         add(.delete, "admin/fixtures/:fixtureId") { request, context in
             try await deleteFixture(request, context: context)
         }
+        var methods = AllowedMethods()
+        for (method, path, _) in routes { methods.add(method, path) }
+        router.add(middleware: methods.unlistedMethodRefusal)
+        for (method, path, handler) in routes { router.on(RouterPath(path), method: method, use: handler) }
         methods.refuseOthers(on: router)
         return methods.routes
     }
@@ -200,6 +206,9 @@ struct Routes: Sendable {
         let body = try parseJSON(try await request.collectBody(upTo: configuration.maxBodyBytes), of: request)
         let writer = try await writers.writer(forPath: context.parameters.get("fixtureId"), sport: nil)
         let fixture = try await writer.updateFixture { fixture in
+            guard !fixture.fixtureDeleted else {
+                throw APIError(.conflict, "Fixture \(fixture.id.wire) is deleted: it can no longer be changed.")
+            }
             guard fixture.status == .scheduled || fixture.status == .postponed, !fixture.finished else {
                 throw APIError(
                     .conflict,
@@ -244,7 +253,8 @@ struct Routes: Sendable {
             if let type = request.headers[.contentType], !Self.namesJSON(type) {
                 throw APIError(
                     .unsupportedMediaType,
-                    "The body must be JSON (Content-Type: application/json); it was sent as \(Self.mediaType(type)) and is not JSON.")
+                    "The body must be JSON (Content-Type: application/json); it was sent as \(Self.mediaType(type)) and is not JSON."
+                )
             }
             throw APIError(
                 error.kind == .malformed ? .badRequest : .unprocessableContent, error.sentence(about: "The body"))

@@ -334,6 +334,28 @@ import Testing
         #expect(submission.sendType == .confirmed)
     }
 
+    @Test func anActionTypeAndASendTypeNamedBothWaysMustAgree() throws {
+        let both = try Self.submission(
+            #""fixtureActionTypeId": 1102, "fixtureActionType": "Point Scored", "sendTypeId": 1, "sendType": "pending""#
+        )
+        #expect(both.actionType == .both(id: 1102, name: "Point Scored"))
+        #expect(both.sendType == .pending)
+        #expect(try ActionSubmission(json: JSONValue.parse(both.json.jsonBytes)) == both)
+        #expect(throws: RuleViolation("fixtureActionType must be a string.")) {
+            try Self.submission(#""fixtureActionTypeId": 1102, "fixtureActionType": null"#)
+        }
+        #expect(
+            throws: RuleViolation(
+                "sendTypeId 1 (Pending) and sendType 'Confirmed' contradict each other: "
+                    + "send one of them, or both naming the same send type.")
+        ) {
+            try Self.submission(#""fixtureActionTypeId": 1102, "sendTypeId": 1, "sendType": "Confirmed""#)
+        }
+        #expect(throws: RuleViolation("sendTypeId must be 1 (Pending) to 6 (Restored).")) {
+            try Self.submission(#""fixtureActionTypeId": 1102, "sendTypeId": 9, "sendType": "Confirmed""#)
+        }
+    }
+
     @Test func metadataNumbersAreKeptByteForByteIntoThePacket() throws {
         let metadata = #"{"big":\#(Self.hugeInteger),"max":1e308,"min":5e-324,"price":1.50,"zero":-0}"#
         let submission = try Self.submission(#""fixtureActionTypeId": 2, "metadata": "# + metadata)

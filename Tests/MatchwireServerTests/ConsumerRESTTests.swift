@@ -226,11 +226,20 @@ import Testing
                 (HTTPRequest.Method.post, "/v2/tabletennis/fixtures", "GET, HEAD"),
                 (.delete, server.actionsPath, "GET, HEAD"), (.get, server.ingestPath, "POST"),
                 (.put, "/admin/fixtures/\(server.fixture.id.wire)", "PATCH, DELETE"), (.trace, "/health", "GET, HEAD"),
+                // Methods the parser knows that no route names (OpenAPI 3.2's QUERY, WebDAV's, caches').
+                (HTTPRequest.Method("QUERY")!, "/v2/tabletennis/fixtures", "GET, HEAD"),
+                (HTTPRequest.Method("PROPFIND")!, server.actionsPath, "GET, HEAD"),
+                (HTTPRequest.Method("PURGE")!, "/admin/fixtures/\(server.fixture.id.wire)", "PATCH, DELETE"),
             ] {
                 let response = try await client.execute(uri: path, method: method, headers: server.consumerHeaders())
                 #expect(response.status == .methodNotAllowed, "\(method) \(path)")
                 #expect(response.headers[.allow] == allow, "\(method) \(path)")
                 #expect(response.errorMessage == "\(method.rawValue) is not allowed here; this path takes \(allow).")
+            }
+            // On a path that is not known the method does not matter: 404.
+            for path in ["/v2/tabletennis/fixture", "/v2/tabletennis/fixtures/\(server.fixture.id.wire)/actions/1"] {
+                let response = try await client.execute(uri: path, method: HTTPRequest.Method("QUERY")!)
+                #expect(response.status == .notFound, "QUERY \(path)")
             }
         }
     }

@@ -74,6 +74,34 @@ import Testing
                     ]),
                     "Unknown field 'colour'"
                 ),
+                (
+                    .object([
+                        "actionId": .string(UUID().uuidString), "fixtureActionTypeId": .number(1104),
+                        "fixtureActionType": .string("Point Scored"),
+                    ]),
+                    "fixtureActionTypeId 1104 is Let, but fixtureActionType says 'Point Scored'"
+                ),
+                (
+                    .object([
+                        "actionId": .string(UUID().uuidString), "fixtureActionTypeId": .number(1104),
+                        "fixtureActionType": .number(1104),
+                    ]),
+                    "fixtureActionType must be a string."
+                ),
+                (
+                    .object([
+                        "actionId": .string(UUID().uuidString), "fixtureActionTypeId": .number(1104),
+                        "sendTypeId": .number(5), "sendType": .string("Pending"),
+                    ]),
+                    "sendTypeId 5 (Confirmed) and sendType 'Pending' contradict each other"
+                ),
+                (
+                    .object([
+                        "actionId": .string(UUID().uuidString), "fixtureActionTypeId": .number(1104),
+                        "sendTypeId": .number(5), "sendType": .bool(true),
+                    ]),
+                    "sendType must be one of Pending"
+                ),
             ]
             for (body, expected) in cases {
                 let response = try await client.execute(
@@ -255,6 +283,11 @@ import Testing
                 body: server.action(4).buffer)
             #expect(ingestDeleted.status == .unprocessableContent)
             #expect(ingestDeleted.errorMessage.contains("is deleted"))
+            let patchDeleted = try await client.execute(
+                uri: "/admin/fixtures/\(id.wire)", method: .patch, headers: server.bearer(server.admin),
+                body: patch.buffer)
+            #expect(patchDeleted.status == .conflict)
+            #expect(patchDeleted.errorMessage == "Fixture \(id.wire) is deleted: it can no longer be changed.")
         }
     }
 
