@@ -74,8 +74,14 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            // The OpenAPI document, compiled into the binary (served at /openapi.json, never read from disk).
-            resources: [.embedInCode("Resources/openapi.json")]
+            // The OpenAPI document and the match centre's files, compiled into the binary (never read from disk).
+            resources: [
+                .embedInCode("Resources/openapi.json"),
+                .embedInCode("Resources/web/index.html"), .embedInCode("Resources/web/match.html"),
+                .embedInCode("Resources/web/matchcentre.css"), .embedInCode("Resources/web/common.js"),
+                .embedInCode("Resources/web/index.js"), .embedInCode("Resources/web/match.js"),
+                .embedInCode("Resources/web/model.js"),
+            ]
         ),
         .executableTarget(
             name: "matchwire",

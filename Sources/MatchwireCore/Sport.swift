@@ -13,6 +13,32 @@ public enum Sport: String, Sendable, CaseIterable, Codable {
         }
     }
 
+    /// The sport's name for people (the match centre, scoreboards).
+    public var displayName: String {
+        switch self {
+        case .tableTennis: "Table tennis"
+        case .soccer: "Soccer"
+        case .basketball: "Basketball"
+        }
+    }
+
+    /// What the side about to play is said to have: the serve or possession.
+    public var possessionWord: String {
+        switch self {
+        case .tableTennis: "serve"
+        case .soccer, .basketball: "possession"
+        }
+    }
+
+    /// What a period of play is called.
+    public var periodWord: String {
+        switch self {
+        case .tableTennis: "game"
+        case .soccer: "half"
+        case .basketball: "quarter"
+        }
+    }
+
     public var rulesType: any SportRules.Type {
         switch self {
         case .tableTennis: TableTennisRules.self

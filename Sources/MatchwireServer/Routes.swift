@@ -67,6 +67,14 @@ struct Routes: Sendable {
         if metrics.registry != nil {
             add(.get, "metrics") { _, context in await metricsExposition(context: context) }
         }
+        // The web match centre (docs/matchcentre.md): pages and assets from the binary, no token.
+        add(.get, "/") { request, _ in MatchCentre.page("index.html", request) }
+        add(.get, "match/:sport/:fixtureId") { request, context in
+            try MatchCentre.matchPage(request, sport: context.parameters.get("sport"))
+        }
+        add(.get, "assets/:file") { request, context in
+            try MatchCentre.asset(request, name: context.parameters.get("file"))
+        }
         add(.post, "admin/fixtures") { request, _ in try await createFixture(request) }
         add(.patch, "admin/fixtures/:fixtureId") { request, context in
             try await patchFixture(request, context: context)

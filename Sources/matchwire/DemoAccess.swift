@@ -5,34 +5,49 @@ import MatchwireServer
 import MatchwireStore
 import ServiceLifecycle
 
-/// The demo's admin token. With SQLite it is created on the first `serve --demo` and kept beside the database
-/// (`matchwire.sqlite.demo-token`), so that later starts can print it again. A PostgreSQL database has no folder
-/// of ours to keep it in (and the database keeps only tokens' hashes): each start issues a new one, and the
+/// The demo's tokens: an admin token for the commands it prints, and a read-only consumer token for the match
+/// centre's URL (a URL ends up in browser histories and screenshots: it must not carry an admin token). With
+/// SQLite they are created on the first `serve --demo` and kept beside the database (`matchwire.sqlite.demo-token`
+/// and `.demo-viewer-token`), so that later starts can print them again. A PostgreSQL database has no folder of
+/// ours to keep them in (and the database keeps only tokens' hashes): each start issues new ones, and the
 /// completed demo fixtures are stored by the first start only (the one that finds no demo token).
 struct DemoAccess {
     let token: String
+    /// Reads every sport and feed, nothing more.
+    let viewerToken: String
     /// Created by this start: the completed demo fixtures are stored too.
     let isNew: Bool
     /// Kept in the `.demo-token` file beside the database.
     var keptInFile = true
 
     static func prepare(store: any EventStore, tokenFile: URL?) async throws -> DemoAccess {
-        if let file = tokenFile,
+        let seeded = tokenFile == nil ? try await store.tokens().contains { $0.name.hasPrefix("demo-") } : false
+        let admin = try await token(store: store, file: tokenFile, role: .admin, name: "demo")
+        let viewerFile = tokenFile?.deletingPathExtension().appendingPathExtension("demo-viewer-token")
+        let viewer = try await token(store: store, file: viewerFile, role: .consumer, name: "demo-viewer")
+        return DemoAccess(
+            token: admin.token, viewerToken: viewer.token, isNew: admin.isNew && !seeded, keptInFile: tokenFile != nil)
+    }
+
+    /// The token kept in `file` when it is still valid, otherwise a new one (written to `file`).
+    private static func token(
+        store: any EventStore, file: URL?, role: Role, name: String
+    ) async throws -> (token: String, isNew: Bool) {
+        if let file,
             let saved = try? String(contentsOf: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
             let record = try await store.token(hash: AccessControl.hash(saved)), !record.revoked
         {
-            return DemoAccess(token: saved, isNew: false)
+            return (saved, false)
         }
-        let seeded = tokenFile == nil ? try await store.tokens().contains { $0.name.hasPrefix("demo-") } : false
-        let name = "demo-\(Timestamp.now.microseconds)"
         let issued = AccessControl.issue(
-            name: name, role: .admin, feeds: Set(Feed.allCases), sports: Set(Sport.allCases), now: .now)
+            name: "\(name)-\(Timestamp.now.microseconds)", role: role, feeds: Set(Feed.allCases),
+            sports: Set(Sport.allCases), now: .now)
         try await store.insertToken(issued.record)
-        if let file = tokenFile {
+        if let file {
             try issued.token.write(to: file, atomically: true, encoding: .utf8)
             try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
         }
-        return DemoAccess(token: issued.token, isNew: !seeded, keptInFile: tokenFile != nil)
+        return (issued.token, true)
     }
 
     /// What a new user pastes next.
@@ -55,7 +70,11 @@ struct DemoAccess {
               # The same stream as a live scoreboard:
               matchwire tail soccer FIXTURE_ID --server \(base) --token $TOKEN
 
-            Sports: v2/tabletennis, soccer, basketball.
+            Sports: \(Sport.allCases.map(\.pathSegment).joined(separator: ", ")).
+
+            Match centre (read-only viewer token in the URL fragment, which the browser never sends):
+
+              \(base)/#token=\(viewerToken)
 
             """
     }

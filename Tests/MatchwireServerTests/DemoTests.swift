@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import MatchwireCore
 import MatchwireServer
+import NIOCore
 import Testing
 
 /// `matchwire serve --demo`, run as a new user runs it.
@@ -43,6 +44,11 @@ import Testing
         #expect(stopped.status == 0)
         // The banner may come in the same read as the start-up line.
         #expect((server.startLine + stopped.output).contains(token), "the banner shows the token")
+        // The banner ends with the match centre's URL, carrying a read-only viewer token in its fragment.
+        let viewer = try String(contentsOfFile: database + ".demo-viewer-token", encoding: .utf8)
+        #expect(viewer != token)
+        let banner = (server.startLine + stopped.output).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(banner.hasSuffix("http://127.0.0.1:\(server.port)/#token=\(viewer)"), "\(banner.suffix(200))")
 
         // A second start prints the same token, drops the match the first left unfinished, and stores no more
         // completed fixtures.
@@ -55,8 +61,19 @@ import Testing
             return status == "Abandoned"
         }
         #expect(status == "Abandoned")
+        // The viewer token reads every sport, and does nothing else.
+        for sport in Sport.allCases {
+            #expect(try await !Self.fixtures(sport, port: again.port, token: viewer).isEmpty, "\(sport)")
+        }
+        var ingest = HTTPClientRequest(url: "http://127.0.0.1:\(again.port)/ingest/basketball/fixtures/\(id)/actions")
+        ingest.method = .POST
+        ingest.headers.add(name: "Authorization", value: "Bearer \(viewer)")
+        ingest.body = .bytes(ByteBuffer(string: #"{"actionId":"\#(UUID().uuidString)","fixtureActionTypeId":2}"#))
+        let refused = try await HTTPClient.shared.execute(ingest, timeout: .seconds(10))
+        #expect(refused.status == .forbidden)
         let second = again.terminate()
         #expect((again.startLine + second.output).contains(token))
+        #expect((again.startLine + second.output).contains("/#token=\(viewer)"))
         #expect(second.output.contains("left unfinished is dropped"))
         #expect(!second.output.contains("demo: completed"))
     }

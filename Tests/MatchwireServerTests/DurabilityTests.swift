@@ -59,13 +59,13 @@ struct ServerProcess {
         return (database, token, fixture)
     }
 
-    /// Starts `matchwire serve --port 0` and waits for its start-up line to learn the port.
+    /// Starts `matchwire serve` on `port` (0: any free one) and waits for its start-up line to learn the port.
     static func start(
-        database: String, arguments: [String] = [], environment: [String: String] = [:]
+        database: String, arguments: [String] = [], environment: [String: String] = [:], port: Int = 0
     ) throws -> ServerProcess {
         let process = Process()
         process.executableURL = executable
-        process.arguments = ["serve", "--port", "0", "--database", database] + arguments
+        process.arguments = ["serve", "--port", "\(port)", "--database", database] + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let output = Pipe()
         process.standardOutput = output

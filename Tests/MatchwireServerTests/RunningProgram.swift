@@ -32,10 +32,11 @@ final class RunningProgram {
         }
     }
 
-    init(_ arguments: [String]) throws {
+    /// Starts `executable` (by default the built `matchwire`) with `arguments`.
+    init(_ arguments: [String], executable: URL = ServerProcess.executable) throws {
         self.arguments = arguments
         process = Process()
-        process.executableURL = ServerProcess.executable
+        process.executableURL = executable
         process.arguments = arguments
         let stdout = Pipe()
         let stderr = Pipe()
@@ -64,8 +65,10 @@ final class RunningProgram {
     }
 
     /// Runs a command to its end.
-    static func run(_ arguments: [String]) async throws -> (status: Int32, output: String, errors: String) {
-        let program = try RunningProgram(arguments)
+    static func run(
+        _ arguments: [String], executable: URL = ServerProcess.executable
+    ) async throws -> (status: Int32, output: String, errors: String) {
+        let program = try RunningProgram(arguments, executable: executable)
         let status = try await program.finish()
         return (status, program.output, program.errors)
     }

@@ -25,6 +25,14 @@ import Testing
             #expect(noAccept.message == "Request is missing required HTTP header 'Accept'")
             let wrongAccept = try await upgradeAttempt(port, server.streamPath(), accept: "text/html")
             #expect(wrongAccept.status == 406)
+            // A browser page cannot send Accept on a websocket: with Origin, a missing one is no refusal (the
+            // unknown fixture is what is refused), but a wrong one still is.
+            let unknownPath = "/v2/tabletennis/fixtures/\(UUID().wire)/actions"
+            let browser = try await upgradeAttempt(port, unknownPath, accept: nil, origin: "http://127.0.0.1:\(port)")
+            #expect(browser.status == 404, "\(browser.message)")
+            let browserWrong = try await upgradeAttempt(
+                port, server.streamPath(), accept: "text/html", origin: "http://127.0.0.1:\(port)")
+            #expect(browserWrong.status == 406)
             let badPosition = try await upgradeAttempt(port, server.streamPath(query: "startPosition=-1"))
             #expect(badPosition.status == 400)
             #expect(badPosition.message == "Query parameter 'startPosition' must be a whole number from 0 to 10000000.")
@@ -47,15 +55,16 @@ import Testing
     }
 
     /// A websocket handshake request over plain HTTP, expected to be refused before the upgrade.
-    private func upgradeAttempt(_ port: Int, _ path: String, accept: String? = "application/json") async throws
-        -> (status: UInt, message: String)
-    {
+    private func upgradeAttempt(
+        _ port: Int, _ path: String, accept: String? = "application/json", origin: String? = nil
+    ) async throws -> (status: UInt, message: String) {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         request.headers.add(name: "Upgrade", value: "websocket")
         request.headers.add(name: "Connection", value: "Upgrade")
         request.headers.add(name: "Sec-WebSocket-Version", value: "13")
         request.headers.add(name: "Sec-WebSocket-Key", value: "dGhlIHNhbXBsZSBub25jZQ==")
         if let accept { request.headers.add(name: "Accept", value: accept) }
+        if let origin { request.headers.add(name: "Origin", value: origin) }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 1 << 16)
         let json = try? JSONValue.parse(body.readableBytesView)

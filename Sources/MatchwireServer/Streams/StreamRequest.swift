@@ -27,7 +27,13 @@ struct StreamRequest: Sendable {
     static func check(
         _ request: Request, fixtureId text: String?, feed: Feed, sport: Sport, store: any EventStore
     ) async throws -> StreamRequest {
-        try requireAcceptable(request)
+        // A browser cannot set headers on a websocket (Chromium sends no Accept at all), so an upgrade from a
+        // browser page, which always carries Origin, is taken as accepting anything (docs/streams.md). Any other
+        // client must send Accept as the feed's documentation says. No ambient credential is read on a stream
+        // (the token is the first frame), so a page of another origin gains nothing it could not do itself.
+        if !(request.headers[.accept] == nil && request.headers[.origin] != nil) {
+            try requireAcceptable(request)
+        }
         let parameters = request.uri.queryParameters
         let startPosition =
             try QueryParameter.integer(parameters, "startPosition", range: 0...maximumStartPosition) ?? 0
