@@ -259,11 +259,16 @@ struct ServerProcess {
         let body = #"[{"actionId":"\#(UUID().uuidString)","fixtureActionType":"Start Fixture"}]"#
         let head =
             "POST /ingest/v2/tabletennis/fixtures/\(fixture)/actions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            + "Authorization: Bearer \(token)\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n"
-        // Connected, and half the body sent, before the server is told to stop; then the rest arrives.
+            + "Authorization: Bearer \(token)\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n"
+            + "Expect: 100-continue\r\n\r\n"
+        // The head is with the application (its 100 Continue came back: no guess at how long a loaded machine takes),
+        // and half the body sent, before the server is told to stop; then the rest arrives.
         let connection = try RawConnection(port: server.port)
-        try connection.write(head + String(body.prefix(20)))
-        try await Task.sleep(for: .seconds(1))  // the head has reached the server, even on a loaded machine
+        connection.setReceiveTimeout(seconds: 30)
+        try connection.write(head)
+        let interim = try await blocking { try connection.receiveHead() }
+        #expect(interim.hasPrefix("HTTP/1.1 100 Continue"), "\(interim)")
+        try connection.write(String(body.prefix(20)))
         let stopping = Task { try await blocking { server.terminate() } }
         try await Task.sleep(for: .milliseconds(300))
         try connection.write(String(body.dropFirst(20)))
@@ -290,14 +295,19 @@ struct ServerProcess {
         let halfHead = try RawConnection(port: server.port)
         try halfHead.write("GET /v2/tabletennis/fixtures HTTP/1.1\r\nHost: 127.0.0.1\r\n")
         let halfBody = try RawConnection(port: server.port)
+        halfBody.setReceiveTimeout(seconds: 30)
         try halfBody.write(
             "POST /ingest/v2/tabletennis/fixtures/\(fixture)/actions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                + "Authorization: Bearer \(token)\r\nContent-Length: 100\r\n\r\n[{\"actionId\"")
+                + "Authorization: Bearer \(token)\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n")
+        // Its 100 Continue says the request has reached the application, which now waits for the body.
+        let interim = try await blocking { try halfBody.receiveHead() }
+        #expect(interim.hasPrefix("HTTP/1.1 100 Continue"), "\(interim)")
+        try halfBody.write("[{\"actionId\"")
         let stream = try await RawWebSocket.connect(
             port: server.port, path: "/v2/tabletennis/fixtures/\(fixture)/actions")
         try stream.send(.text, Array(StreamClient.auth(token).utf8))
-        #expect(try await stream.receive()?.text.contains("Authorisation accepted") == true)
-        try await Task.sleep(for: .milliseconds(200))  // the ingest request has reached its handler
+        let accepted = try await stream.receive()
+        #expect(accepted?.text.contains("Authorisation accepted") == true, "\(String(describing: accepted?.text))")
 
         let signalled = ContinuousClock.now
         // Should it not stop at all, the test fails rather than hangs: the process is killed after 20 s.

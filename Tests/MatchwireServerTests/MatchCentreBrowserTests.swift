@@ -164,6 +164,22 @@ import Testing
             let periods = "return document.querySelectorAll('[data-mw=\"period-score\"]').length"
             #expect(try await browser.run(periods) == .number(2))
 
+            // The score is announced to screen readers.
+            #expect(
+                try await browser.run("return document.querySelector('[aria-live] [data-mw=\"home-score\"]') !== null")
+                    == true)
+
+            // The finished match replayed fast from the start: every packet once more, exactly once, and finished.
+            let cleared = try await browser.run(
+                "document.querySelector('[data-mw=\"replay-fast\"]').click();"
+                    + " return document.querySelectorAll('[data-mw=\"action\"]').length")
+            #expect(cleared == .number(0), "the replay starts from an empty timeline")
+            #expect(try await Self.waitFor(browser, seqs, toBe: expected, within: .seconds(20)) == expected)
+            #expect(
+                try await Self.waitFor(browser, Self.connectionState, toBe: "finished", within: .seconds(20))
+                    == "finished")
+            #expect(try await browser.run(Self.text("away-score")) == "1")
+
             // No errors in the console, but the refused connections while the server was down.
             let errors = try await browser.consoleMessages().filter { entry in
                 entry.level == "SEVERE" && !entry.message.contains("ERR_CONNECTION_REFUSED")

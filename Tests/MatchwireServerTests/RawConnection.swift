@@ -43,6 +43,16 @@ final class RawConnection: @unchecked Sendable {
         return received
     }
 
+    /// One response head (an interim 100 Continue, say), up to its blank line; "" when the server closes first.
+    func receiveHead() throws -> String {
+        var head: [UInt8] = []
+        while !head.suffix(4).elementsEqual("\r\n\r\n".utf8) {
+            guard let byte = try receive(exactly: 1) else { break }
+            head += byte
+        }
+        return String(decoding: head, as: UTF8.self)
+    }
+
     /// Everything the server sends until it closes the connection.
     func receiveAll() throws -> String {
         var received: [UInt8] = []

@@ -113,14 +113,8 @@ final class RawWebSocket: Sendable {
             "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                 + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                 + "Accept: application/json\r\n\r\n")
-        var head: [UInt8] = []
-        while !head.suffix(4).elementsEqual("\r\n\r\n".utf8) {
-            guard let byte = try connection.receive(exactly: 1) else { throw RuleViolation("no upgrade answer") }
-            head += byte
-        }
-        guard String(decoding: head, as: UTF8.self).hasPrefix("HTTP/1.1 101") else {
-            throw RuleViolation("upgrade refused: \(String(decoding: head, as: UTF8.self))")
-        }
+        let head = try connection.receiveHead()
+        guard head.hasPrefix("HTTP/1.1 101") else { throw RuleViolation("upgrade refused or unanswered: \(head)") }
     }
 
     /// Sends one frame (payloads under 126 bytes): masked unless `masked` is false, with the reserved bits `rsv`

@@ -287,7 +287,8 @@ function actionItem(item) {
   const what = [item.type, item.subType && `(${item.subType})`, item.team && `· ${item.team}`].filter(Boolean).join(' ');
   li.append(
     part('span', 'seq', `#${item.seq}`),
-    part('span', 'when', `${item.period} ${item.clockTime}`.trim()),
+    // A sport without a clock sends 00:00 on every action: show the period only.
+    part('span', 'when', (sport?.clock === 'none' ? item.period : `${item.period} ${item.clockTime}`).trim()),
     part(item.state === 'deleted' || item.state === 'cancelled' ? 'del' : 'span', 'what', what),
     part('span', 'send', item.sendType),
     part('span', 'note', ''),
