@@ -115,26 +115,8 @@ matchwire ingest --fixtures 50 --duration 10
 python3 Benchmarks/sqlite_floor.py "$WORK/floor.sqlite" "$WORK/packet.json" 10 | tee -a "$RESULTS"
 
 echo "PostgreSQL: a throwaway cluster (fsync on, synchronous_commit on), two nodes on it"
-PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
-if [ -z "$PGBIN" ]; then
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
-    PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-fi
 PGPORT=18432
-PGDIR=$WORK/pg
-mkdir -p "$PGDIR"
-AS_PG=()
-if [ "$(id -u)" -eq 0 ]; then
-    chown postgres "$PGDIR"
-    chmod 755 "$WORK"
-    AS_PG=(runuser -u postgres --)
-fi
-"${AS_PG[@]}" "$PGBIN/initdb" -D "$PGDIR/data" -U postgres --auth=trust -E UTF8 --locale=C >/dev/null
-"${AS_PG[@]}" "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/log" -w start \
-    -o "-p $PGPORT -k $PGDIR -c listen_addresses=127.0.0.1 -c max_connections=300" >/dev/null
-PG_STOP() { "${AS_PG[@]}" "$PGBIN/pg_ctl" -D "$PGDIR/data" -m fast stop >/dev/null 2>&1 || true; }
-PSQL_ARGS=(-h 127.0.0.1 -p $PGPORT -U postgres)
+source Benchmarks/lib/postgres.sh
 psql -X -q "${PSQL_ARGS[@]}" -c "CREATE DATABASE matchwire" -c "CREATE DATABASE floor"
 PG_URL="postgres://postgres@127.0.0.1:$PGPORT/matchwire?sslmode=disable"
 PG_TOKEN=$("$M" token create --name bench --role admin --postgres "$PG_URL" | tail -1)

@@ -17,7 +17,7 @@ public final class SQLiteEventStore: EventStore {
     private let writer: SQLiteConnection
     private let reader: SQLiteReaders
     private let writeLock = AsyncSerialLock()
-    private let appendQueue = Mutex(AppendQueue())
+    private let appends = GroupCommit<PendingAppend>(maxWrites: maxAppendsPerCommit)
     private let logger: Logger
 
     public var description: String { "sqlite \(path)" }
@@ -263,16 +263,9 @@ public final class SQLiteEventStore: EventStore {
         try await typed("storing actions") {
             guard !packets.isEmpty else { return }
             let fixtureBinds = recordChanged ? try Self.fixtureBinds(fixture) : nil
-            try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
-                let startsWriting = appendQueue.withLock { queue in
-                    queue.waiting.append(
-                        PendingAppend(
-                            packets: packets, updateCount: fixture.updateCount, fixtureBinds: fixtureBinds, done: done))
-                    defer { queue.writing = true }
-                    return !queue.writing
-                }
-                if startsWriting { Task { await self.writeWaitingAppends() } }
-            }
+            try await appends.submit(
+                PendingAppend(packets: packets, updateCount: fixture.updateCount, fixtureBinds: fixtureBinds)
+            ) { group in await self.commit(group) }
         }
     }
 
@@ -281,78 +274,54 @@ public final class SQLiteEventStore: EventStore {
     /// Rows per multi-row INSERT: 9 values each, well under SQLite's limit of 32,766 bound values.
     private static let rowsPerInsert = 1000
 
-    private struct PendingAppend: Sendable {
+    struct PendingAppend: Sendable {
         let packets: [StoredPacket]
         /// The fixture's `updateCount` the packets were made under.
         let updateCount: Int
         /// The fixture's new record, when the packets changed it.
         let fixtureBinds: [SQLiteData]?
-        let done: CheckedContinuation<Void, any Error>
         var fixtureId: UUID { packets[0].fixtureId }
     }
 
-    private struct AppendQueue {
-        var waiting: [PendingAppend] = []
-        /// Whether a task is writing groups; it goes on until `waiting` is empty.
-        var writing = false
-    }
-
-    private func writeWaitingAppends() async {
-        while true {
-            let group: [PendingAppend] = appendQueue.withLock { queue in
-                let group = Array(queue.waiting.prefix(Self.maxAppendsPerCommit))
-                queue.waiting.removeFirst(group.count)
-                if group.isEmpty { queue.writing = false }
-                return group
-            }
-            guard !group.isEmpty else { return }
-            do {
-                try await commit(group)
-            } catch  where group.count > 1 {
-                // The transaction failed as a whole (a full disk, say): each append is tried alone, so that one
-                // cannot make another fail.
-                for append in group {
-                    do {
-                        try await commit([append])
-                    } catch {
-                        append.done.resume(throwing: error)
-                    }
+    /// Commits a group and answers each append. When the transaction fails as a whole (a full disk, say), each
+    /// append is tried alone, so that one cannot make another fail.
+    private func commit(_ group: [PendingAppend]) async -> [(any Error)?] {
+        do {
+            return try await commitTogether(group)
+        } catch  where group.count > 1 {
+            var outcomes: [(any Error)?] = []
+            for append in group {
+                do {
+                    outcomes += try await commitTogether([append])
+                } catch {
+                    outcomes.append(error)
                 }
-            } catch {
-                group[0].done.resume(throwing: error)
             }
+            return outcomes
+        } catch {
+            return [error]
         }
     }
 
     /// Writes a group of appends in one transaction. An append that does not continue its fixture's sequence is
-    /// refused on its own; the others are answered once the commit is durable. Throws when the transaction
-    /// fails, having answered none.
-    private func commit(_ group: [PendingAppend]) async throws {
+    /// refused on its own; the others are committed. Throws when the transaction fails, having written none.
+    private func commitTogether(_ group: [PendingAppend]) async throws -> [(any Error)?] {
         let started = ContinuousClock.now
-        let (accepted, refused) = try await transaction { connection in
+        let refusals = try await transaction { connection in
             let versions = try await Self.fixtureVersions(of: Set(group.map(\.fixtureId)), on: connection)
-            var last = versions.mapValues(\.lastSeqNum)
-            var accepted: [PendingAppend] = []
-            var refused: [(PendingAppend, StoreError)] = []
-            for append in group {
-                let expected = (last[append.fixtureId] ?? 0) + 1
-                if let version = versions[append.fixtureId], version.updateCount != append.updateCount {
-                    refused.append((append, .fixtureChanged(append.fixtureId)))
-                } else if let gap = zip(expected..., append.packets).first(where: { $0 != $1.seqNum }) {
-                    refused.append(
-                        (append, .sequenceConflict(fixtureId: append.fixtureId, expected: gap.0, got: gap.1.seqNum)))
-                } else {
-                    accepted.append(append)
-                    last[append.fixtureId] = expected + append.packets.count - 1
-                }
-            }
+            let refusals = AppendCheck.refusals(
+                of: group.map { ($0.fixtureId, $0.updateCount, $0.packets) }, versions: versions)
+            let accepted = zip(group, refusals).filter { $0.1 == nil }.map(\.0)
             try await Self.insert(accepted.flatMap(\.packets), on: connection)
-            try await Self.saveFixtures(accepted.compactMap(\.fixtureBinds), on: connection)
-            return (accepted, refused)
+            // One record per fixture: the last of the group's that changed it.
+            let records = Dictionary(
+                accepted.compactMap { append in append.fixtureBinds.map { (append.fixtureId, $0) } },
+                uniquingKeysWith: { $1 })
+            try await Self.saveFixtures(Array(records.values), on: connection)
+            return refusals
         }
         metrics.committed(group.count, in: ContinuousClock.now - started)
-        for (append, error) in refused { append.done.resume(throwing: error) }
-        for append in accepted { append.done.resume() }
+        return refusals.map { $0 as (any Error)? }
     }
 
     /// The update count and last `fixtureSeqNum` of each stored fixture among these. One index seek per fixture

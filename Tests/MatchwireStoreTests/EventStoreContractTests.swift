@@ -421,6 +421,69 @@ func makePacket(_ fixture: Fixture, seq: Int, period: Int = 1) -> StoredPacket {
         try await store.close()
     }
 
+    /// A row the database itself refuses (here a packet number taken behind the store's back) fails its own append
+    /// only: the others that were committed with it in a group land, each answered on its own.
+    @Test(arguments: StoreKind.allCases) func anAppendTheDatabaseRefusesInAGroupFailsAlone(kind: StoreKind)
+        async throws
+    {
+        let made = try await kind.make()
+        let store = made.store
+        do {
+            try await refusedRowFailsAlone(made)
+        } catch {
+            try? await store.close()  // an open store must be closed, even when the test fails
+            throw error
+        }
+        try await store.close()
+    }
+
+    private func refusedRowFailsAlone(_ made: TestStore) async throws {
+        let store = made.store
+        let fixtures = (0..<10).map { _ in makeFixture() }
+        let spoiled = makeFixture()
+        let opening = makeFixture()
+        for fixture in fixtures + [spoiled, opening] { try await store.insertFixture(fixture) }
+        let bytes = store is PostgresEventStore ? "decode('00', 'hex')" : "X'00'"
+        try await made.runSQL(
+            """
+            INSERT INTO packets (fixture_id, seq, period, action_id, send_type, trace_id, received_at, submission, body)
+            VALUES ('\(spoiled.id.wire)', 1, 1, '\(UUID().wire)', \(SendType.confirmed.rawValue), 'stray', 0, \(bytes), \(bytes))
+            """)
+        // The store's writes are held while one append waits for them and the others queue behind it: they are
+        // committed together once it lets go.
+        let release = try await made.holdWrites()
+        let waiting = Task {
+            try await store.append([makePacket(opening, seq: 1)], fixture: opening, recordChanged: false)
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        let outcomes = await withTaskGroup(of: (UUID, (any Error)?).self) { group in
+            for fixture in fixtures + [spoiled] {
+                group.addTask {
+                    do {
+                        try await store.append([makePacket(fixture, seq: 1)], fixture: fixture, recordChanged: false)
+                        return (fixture.id, nil)
+                    } catch {
+                        return (fixture.id, error)
+                    }
+                }
+            }
+            try? await Task.sleep(for: .milliseconds(200))
+            try? await release()
+            return await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+        }
+        try await waiting.value
+        let kept = try await store.packets(fixtureId: spoiled.id, after: 0, limit: 10)
+        #expect(kept.map(\.traceId) == ["stray"], "the stray row stays, alone")
+        let refusal = try #require(outcomes[spoiled.id] ?? nil, "the append whose number was taken is refused")
+        #expect(refusal is StoreError, "\(refusal)")
+        for fixture in fixtures {
+            #expect(
+                outcomes[fixture.id] ?? nil == nil,
+                "every other append landed: \(String(describing: outcomes[fixture.id]))")
+            #expect(try await store.packets(fixtureId: fixture.id, after: 0, limit: 10).map(\.seqNum) == [1])
+        }
+    }
+
     /// Two writers (two store instances on one database, as two nodes have) race for the numbers of one fixture:
     /// each reads the last number, appends the next and, when refused, reads again. Every number is taken once.
     ///

@@ -14,7 +14,8 @@ import Synchronization
 ///
 /// Numbers: each fixture's row holds `last_seq`. An append updates it from the number before its first packet
 /// to its last, in the same transaction as the packets' insert (one statement, between BEGIN and COMMIT: three
-/// round trips), so the row stays locked until the commit: two
+/// round trips; appends that wait for each other go in one transaction, see ``append(_:fixture:recordChanged:)``),
+/// so the row stays locked until the commit: two
 /// nodes appending to one fixture are serialised by PostgreSQL, numbers never repeat or skip, and a fixture's
 /// packets commit in number order (a reader that sees number n sees every number before it). The append then
 /// sends a NOTIFY with the fixture's id, a wake-up for the other nodes, committed with the packets.
@@ -26,6 +27,8 @@ public final class PostgresEventStore: EventStore, Service {
     private let client: PostgresClient
     private let listener: AppendListener
     private let schema = SchemaGate()
+    private let appends = GroupCommit<PendingAppend>(
+        maxWrites: PostgresEventStore.maxAppendsPerCommit, maxWeight: PostgresEventStore.rowsPerInsert)
     private let metrics: StoreMetrics
     private let logger: Logger
 
@@ -42,8 +45,15 @@ public final class PostgresEventStore: EventStore, Service {
         let location = try PostgresLocation(url: url)
         var configuration = location.clientConfiguration
         // The ingest answer goes out after the commit: the commit must be durable, whatever the server's default.
+        // The server bounds each statement, each lock wait and each pause inside a transaction by the operation's
+        // time limit too: postgres-nio does not cancel a query whose task is cancelled, so without these a
+        // transaction abandoned at its limit would go on holding its connection and its fixtures' row locks.
+        let milliseconds = String(
+            operationTimeout.components.seconds * 1000 + operationTimeout.components.attoseconds / 1_000_000_000_000_000
+        )
         configuration.options.additionalStartupParameters = [
-            ("synchronous_commit", "on"), ("application_name", "matchwire"),
+            ("synchronous_commit", "on"), ("application_name", "matchwire"), ("statement_timeout", milliseconds),
+            ("lock_timeout", milliseconds), ("idle_in_transaction_session_timeout", milliseconds),
         ]
         configuration.options.maximumConnections = 20
         configuration.options.connectTimeout = operationTimeout
@@ -141,7 +151,9 @@ public final class PostgresEventStore: EventStore, Service {
     /// Brings the database to `schemaVersion` in one transaction, under the advisory lock.
     private func migrate() async throws {
         try await transaction { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: self.logger)
+            _ = try await connection.query(
+                "SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: self.logger
+            ).collect()
             try await connection.query(
                 "CREATE TABLE IF NOT EXISTS matchwire_schema (version integer NOT NULL)", logger: self.logger)
             var version = 0
@@ -266,54 +278,221 @@ public final class PostgresEventStore: EventStore, Service {
     // MARK: Packets
 
     /// Rows per INSERT: 9 values each, well under PostgreSQL's 65,535 bound values. An append of at most this
-    /// many packets is one statement.
+    /// many packets is one statement, and so is a group of appends of at most this many in all.
     private static let rowsPerInsert = 5000
+    /// The most appends one group transaction takes; the rest wait for the next.
+    static let maxAppendsPerCommit = 256
 
+    struct PendingAppend: Sendable {
+        let packets: [StoredPacket]
+        /// The fixture as the packets leave it.
+        let fixture: Fixture
+        /// Its new record, when the packets changed it.
+        let body: ByteBuffer?
+    }
+
+    /// Group commit, as on SQLite: appends that arrive while this node commits a group wait for the next, which
+    /// takes them together (up to ``maxAppendsPerCommit`` appends and ``rowsPerInsert`` packets): one
+    /// transaction, one flush and four round trips for all of them. A group of one goes as one statement.
+    /// Each call returns once its own packets are durable (or refused alone). Each group's transaction is
+    /// bounded by `operationTimeout` (a millisecond more per packet), and so is a call's whole wait, queue
+    /// included, at twice that: past it the call answers `unavailable`, and its append may still commit with its
+    /// group (an outcome unknown, as for any write that timed out; the scout's retry is idempotent).
     public func append(_ packets: [StoredPacket], fixture: Fixture, recordChanged: Bool) async throws {
-        guard let first = packets.first, let last = packets.last else { return }
-        if let gap = zip(first.seqNum..., packets).first(where: { $0 != $1.seqNum }) {
-            throw StoreError.sequenceConflict(fixtureId: fixture.id, expected: gap.0, got: gap.1.seqNum)
-        }
-        let body = recordChanged ? ByteBuffer(bytes: try FixtureRecord.encode(fixture)) : nil
-        // A large append (an import) gets a millisecond more per packet: 12,000 packets, 12 s more.
-        try await bounded("storing actions", extra: .milliseconds(packets.count)) {
-            // Measured from the wait for a pooled connection to the confirmed commit: what an ingest waits.
-            let started = ContinuousClock.now
-            if packets.count <= Self.rowsPerInsert {
-                // One statement for the row, the packets and the NOTIFY, inside an explicit transaction, so that
-                // the answer goes out only after a COMMIT that PostgreSQL confirmed (an error at commit cannot
-                // hide behind the statement's own success).
-                try await self.transaction { connection in
-                    let counts = try await connection.query(
-                        Self.appendStatement(packets[...], fixture: fixture, body: body), logger: self.logger)
-                    var moved = 0
-                    for try await count in counts.decode(Int.self) { moved = count }
-                    if moved == 0 {
-                        throw try await self.refusal(fixtureId: fixture.id, on: connection, first: first.seqNum)
-                    }
-                }
-                self.metrics.committed(1, in: ContinuousClock.now - started)
-                return
+        guard !packets.isEmpty else { return }
+        if let gap = AppendCheck.consecutive(packets, fixtureId: fixture.id) { throw gap }
+        let append = PendingAppend(
+            packets: packets, fixture: fixture,
+            body: recordChanged ? ByteBuffer(bytes: try FixtureRecord.encode(fixture)) : nil)
+        guard packets.count <= Self.rowsPerInsert else {
+            // A large append (an import) goes alone, with a millisecond more per packet: 12,000 packets, 12 s more.
+            return try await bounded("storing actions", extra: .milliseconds(packets.count)) {
+                try await self.appendLarge(append)
             }
-            try await self.transaction { connection in
-                // Locks the fixture's row to the commit: the next append of this fixture, on any node, waits here
-                // and then finds the new last number.
-                let moved = try await connection.query(
-                    Self.moveStatement(fixture: fixture, body: body, first: first.seqNum, last: last.seqNum),
-                    logger: self.logger)
-                if try await moved.collect().isEmpty {
-                    throw try await self.refusal(fixtureId: fixture.id, on: connection, first: first.seqNum)
+        }
+        // The queue's wait and the group's own transaction: two operations' time at most.
+        try await bounded("storing actions", extra: operationTimeout + .milliseconds(packets.count)) {
+            try await self.appends.submit(append, weight: packets.count) { group in await self.commit(group) }
+        }
+    }
+
+    /// Commits a group and answers each append: a refusal to the append it concerns; when a statement of the
+    /// group fails (a row the database refuses), each append is tried alone, so that one cannot fail the
+    /// others; when the database cannot be reached or does not answer in time, every append gets that error.
+    private func commit(_ group: [PendingAppend]) async -> [(any Error)?] {
+        let packets = group.reduce(0) { $0 + $1.packets.count }
+        do {
+            return try await bounded("storing actions", extra: .milliseconds(packets)) {
+                // Measured from the wait for a pooled connection to the confirmed commit: what an ingest waits.
+                let started = ContinuousClock.now
+                if group.count > 1, let refusals = try await self.appendTogether(group) {
+                    self.metrics.committed(group.count, in: ContinuousClock.now - started)
+                    return refusals.map { $0 as (any Error)? }
                 }
-                for start in stride(from: 0, to: packets.count, by: Self.rowsPerInsert) {
-                    try await connection.query(
-                        Self.insertStatement(packets[start..<min(start + Self.rowsPerInsert, packets.count)]),
-                        logger: self.logger)
+                var outcomes: [(any Error)?] = []
+                for append in group {
+                    let started = ContinuousClock.now
+                    outcomes.append(try await self.appendAlone(append))
+                    self.metrics.committed(1, in: ContinuousClock.now - started)
                 }
+                return outcomes
+            }
+        } catch {
+            return group.map { _ in error }
+        }
+    }
+
+    /// One append in one statement, inside an explicit transaction, so that the answer goes out only after a
+    /// COMMIT that PostgreSQL confirmed (an error at commit cannot hide behind the statement's own success).
+    /// Answers its refusal, or `unavailable` when the database refused a statement; throws when the database
+    /// cannot be reached.
+    private func appendAlone(_ append: PendingAppend) async throws -> StoreError? {
+        let (packets, fixture) = (append.packets, append.fixture)
+        do {
+            try await transaction { connection in
+                let counts = try await connection.query(
+                    Self.appendStatement(packets[...], fixture: fixture, body: append.body), logger: self.logger)
+                var moved = 0
+                for try await count in counts.decode(Int.self) { moved = count }
+                if moved == 0 {
+                    throw try await self.refusal(fixtureId: fixture.id, on: connection, first: packets[0].seqNum)
+                }
+            }
+            return nil
+        } catch let refusal as StoreError {
+            return refusal
+        } catch let error as PSQLError where error.code == .server {
+            logger.warning(
+                "postgres: storing actions of fixture \(fixture.id.wire) failed: \(String(reflecting: error))")
+            return .unavailable("The database could not store the actions (storing actions).")
+        }
+    }
+
+    /// Several appends in one transaction: their fixtures' rows read and locked in id order (two nodes' groups
+    /// never wait for each other in a circle), each append checked against them as SQLite checks its groups,
+    /// then the accepted ones written in one statement: the rows moved on, the packets inserted, a NOTIFY per
+    /// fixture. Answers each append's refusal, or nil when the database refused a statement (nothing written: the
+    /// appends are to be tried alone); throws, having written nothing, when the database cannot be reached.
+    private func appendTogether(_ group: [PendingAppend]) async throws -> [StoreError?]? {
+        do {
+            return try await appendTogetherOrFail(group)
+        } catch let error as PSQLError where error.code == .server {
+            logger.warning(
+                "postgres: a group of \(group.count) appends failed (\(String(reflecting: error))); each is tried alone"
+            )
+            return nil
+        }
+    }
+
+    private func appendTogetherOrFail(_ group: [PendingAppend]) async throws -> [StoreError?] {
+        try await transaction { connection in
+            let ids = Array(Set(group.map(\.fixture.id)))
+            var versions: [UUID: FixtureVersion] = [:]
+            for try await (id, last, updateCount) in try await connection.query(
+                "SELECT id, last_seq, update_count FROM fixtures WHERE id = ANY(\(ids)) ORDER BY id FOR NO KEY UPDATE",
+                logger: self.logger
+            ).decode((UUID, Int, Int).self) {
+                versions[id] = FixtureVersion(updateCount: updateCount, lastSeqNum: last)
+            }
+            let refusals = AppendCheck.refusals(
+                of: group.map { ($0.fixture.id, $0.fixture.updateCount, $0.packets) }, versions: versions)
+            let accepted = zip(group, refusals).filter { $0.1 == nil }.map(\.0)
+            if !accepted.isEmpty {
+                // The rows are read to the end: postgres-nio hands over a statement that returns rows before it has
+                // run, and its error (a duplicate key, say) comes with the rows. Unread, the error would be lost
+                // and the COMMIT would end the failed transaction as a ROLLBACK, without an error.
+                var moved = 0
+                for try await count in try await connection.query(Self.groupStatement(accepted), logger: self.logger)
+                    .decode(Int.self)
+                {
+                    moved = count
+                }
+                guard moved == Set(accepted.map(\.fixture.id)).count else {
+                    throw StoreError.unavailable(
+                        "The database did not move every fixture of a group (storing actions).")
+                }
+            }
+            return refusals
+        }
+    }
+
+    /// The accepted appends of a group in one statement: each fixture's row moved to its last number (with the
+    /// record of its last append that changed it), every packet inserted, one NOTIFY per fixture.
+    private static func groupStatement(_ appends: [PendingAppend]) -> PostgresQuery {
+        // Per fixture, in the group's order: the last number, and the last record that changed.
+        var order: [UUID] = []
+        var moves: [UUID: (last: Int, fixture: Fixture, body: ByteBuffer?)] = [:]
+        for append in appends {
+            let id = append.fixture.id
+            if moves[id] == nil { order.append(id) }
+            let body = append.body ?? moves[id]?.body
+            let fixture = append.body != nil ? append.fixture : (moves[id]?.fixture ?? append.fixture)
+            moves[id] = (append.packets[append.packets.count - 1].seqNum, fixture, body)
+        }
+        let packetCount = appends.reduce(0) { $0 + $1.packets.count }
+        var binds = PostgresBindings(capacity: order.count * 6 + packetCount * 9 + 2)
+        var values: [String] = []
+        for id in order {
+            guard let move = moves[id] else { continue }
+            let base = binds.count
+            binds.append(id)
+            binds.append(move.last)
+            if let body = move.body {
+                binds.append(move.fixture.status.rawValue)
+                binds.append(move.fixture.name)
+                binds.append(move.fixture.startDate.dateTimeText)
+                binds.append(body)
+            } else {
+                for _ in 0..<4 { binds.appendNull() }
+            }
+            values.append(
+                "($\(base + 1)::uuid, $\(base + 2)::bigint, $\(base + 3)::integer, $\(base + 4)::text, "
+                    + "$\(base + 5)::text, $\(base + 6)::bytea)")
+        }
+        let rows = packetRows(appends.flatMap(\.packets)[...], binds: &binds)
+        binds.append(channel)
+        binds.append(order.map(\.wire))
+        return PostgresQuery(
+            unsafeSQL: """
+                WITH moved AS (
+                    UPDATE fixtures SET last_seq = v.last, status = COALESCE(v.status, fixtures.status),
+                        name = COALESCE(v.name, fixtures.name), start_date = COALESCE(v.start_date, fixtures.start_date),
+                        body = COALESCE(v.body, fixtures.body)
+                    FROM (VALUES \(values.joined(separator: ", "))) AS v (id, last, status, name, start_date, body)
+                    WHERE fixtures.id = v.id RETURNING 1),
+                stored AS (INSERT INTO packets (\(packetColumns)) VALUES \(rows) RETURNING 1),
+                woken AS (SELECT pg_notify($\(binds.count - 1), f) FROM unnest($\(binds.count)::text[]) AS f)
+                SELECT (SELECT count(*) FROM moved) + 0 * (SELECT count(*) FROM stored) + 0 * (SELECT count(*) FROM woken)
+                """, binds: binds)
+    }
+
+    /// An append of more packets than one statement takes, alone in its transaction: the row moved on and locked
+    /// first, then the packets in statements of ``rowsPerInsert``, then the NOTIFY.
+    private func appendLarge(_ append: PendingAppend) async throws {
+        let (packets, fixture) = (append.packets, append.fixture)
+        let started = ContinuousClock.now
+        try await transaction { connection in
+            // Locks the fixture's row to the commit: the next append of this fixture, on any node, waits here
+            // and then finds the new last number.
+            let moved = try await connection.query(
+                Self.moveStatement(
+                    fixture: fixture, body: append.body, first: packets[0].seqNum,
+                    last: packets[packets.count - 1].seqNum),
+                logger: self.logger)
+            if try await moved.collect().isEmpty {
+                throw try await self.refusal(fixtureId: fixture.id, on: connection, first: packets[0].seqNum)
+            }
+            for start in stride(from: 0, to: packets.count, by: Self.rowsPerInsert) {
                 try await connection.query(
-                    "SELECT pg_notify(\(Self.channel), \(fixture.id.wire))", logger: self.logger)
+                    Self.insertStatement(packets[start..<min(start + Self.rowsPerInsert, packets.count)]),
+                    logger: self.logger)
             }
-            self.metrics.committed(1, in: ContinuousClock.now - started)
+            // Read to the end, as every statement that returns rows: its error comes with them.
+            _ = try await connection.query(
+                "SELECT pg_notify(\(Self.channel), \(fixture.id.wire))", logger: self.logger
+            ).collect()
         }
+        self.metrics.committed(1, in: ContinuousClock.now - started)
     }
 
     /// `UPDATE fixtures ... RETURNING id`: the fixture's last number moved from the one before the packets to
