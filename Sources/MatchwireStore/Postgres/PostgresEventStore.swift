@@ -317,29 +317,41 @@ public final class PostgresEventStore: EventStore, Service {
     }
 
     /// Commits a group and answers each append: a refusal to the append it concerns; when a statement of the
-    /// group fails (a row the database refuses), each append is tried alone, so that one cannot fail the
-    /// others; when the database cannot be reached or does not answer in time, every append gets that error.
+    /// group fails (a row the database refuses), each append is tried alone, each within its own time limit, so
+    /// that one cannot fail the others; when the database cannot be reached or does not answer in time, every
+    /// append of the group gets that error.
     private func commit(_ group: [PendingAppend]) async -> [(any Error)?] {
-        let packets = group.reduce(0) { $0 + $1.packets.count }
-        do {
-            return try await bounded("storing actions", extra: .milliseconds(packets)) {
-                // Measured from the wait for a pooled connection to the confirmed commit: what an ingest waits.
-                let started = ContinuousClock.now
-                if group.count > 1, let refusals = try await self.appendTogether(group) {
-                    self.metrics.committed(group.count, in: ContinuousClock.now - started)
-                    return refusals.map { $0 as (any Error)? }
-                }
-                var outcomes: [(any Error)?] = []
-                for append in group {
+        if group.count > 1 {
+            let packets = group.reduce(0) { $0 + $1.packets.count }
+            do {
+                let together = try await bounded("storing actions", extra: .milliseconds(packets)) {
+                    // Measured from the wait for a pooled connection to the confirmed commit: what an ingest waits.
                     let started = ContinuousClock.now
-                    outcomes.append(try await self.appendAlone(append))
-                    self.metrics.committed(1, in: ContinuousClock.now - started)
+                    let refusals = try await self.appendTogether(group)
+                    if refusals != nil { self.metrics.committed(group.count, in: ContinuousClock.now - started) }
+                    return refusals
                 }
-                return outcomes
+                if let together { return together.map { $0 as (any Error)? } }
+            } catch {
+                return group.map { _ in error }
             }
-        } catch {
-            return group.map { _ in error }
         }
+        // Alone, in order (two appends of one fixture must keep theirs), each within its own time limit.
+        var outcomes: [(any Error)?] = []
+        for append in group {
+            do {
+                outcomes.append(
+                    try await bounded("storing actions", extra: .milliseconds(append.packets.count)) {
+                        let started = ContinuousClock.now
+                        let refusal = try await self.appendAlone(append)
+                        self.metrics.committed(1, in: ContinuousClock.now - started)
+                        return refusal
+                    })
+            } catch {
+                outcomes.append(error)
+            }
+        }
+        return outcomes
     }
 
     /// One append in one statement, inside an explicit transaction, so that the answer goes out only after a
