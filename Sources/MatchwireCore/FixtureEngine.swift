@@ -15,6 +15,14 @@ public struct FixtureEngine: Sendable {
     private let catalogue: ActionCatalogue
     public private(set) var state: MatchState
     public private(set) var lastSeqNum = 0
+    /// The running totals of the counting actions per team (protocol.md §5), after the last packet.
+    public private(set) var statistics = FixtureStatistics()
+    /// The `seqNum` of the last statistics packet made: one per packet that changed the totals or finished the
+    /// fixture, so it follows from the action packets alone (a rebuilt engine finds the same numbers).
+    public private(set) var statisticsSeqNum = 0
+    /// The statistics packet the last stored action packet made, nil when it changed nothing. It shares the
+    /// action packet's `traceId`: one ingest, one trace.
+    public private(set) var lastStatisticsPacket: StatisticsPacket?
     private var records: [UUID: ActionRecord] = [:]
     /// Action ids in order of first appearance.
     private var order: [UUID] = []
@@ -112,11 +120,23 @@ public struct FixtureEngine: Sendable {
             team: content.team, player: content.player, metadata: content.metadata,
             relatedActionIds: content.relatedActionIds)
         let packet = Packet(traceId: traceId, action: action, summary: FixtureSummary(newState, at: content.timestamp))
+        // The action's share of the totals before and after this packet: when they differ, the totals changed.
+        let counted = record.flatMap { FixtureStatistics.Entry(latest: $0.latest, content: $0.content) }
+        let counts = FixtureStatistics.Entry(latest: updatedRecord.latest, content: updatedRecord.content)
+        let newStatistics = statistics.replacing(counted, with: counts)
+        let statisticsPacket =
+            counted != counts || (newState.finished && !state.finished)
+            ? StatisticsPacket(
+                seqNum: statisticsSeqNum + 1, traceId: traceId, finished: newState.finished, fixtureId: fixture.id,
+                timestamp: content.timestamp, fixtureSeqNum: seqNum, statistics: newStatistics) : nil
 
         if record == nil { order.append(submission.actionId) }
         records[submission.actionId] = updatedRecord
         state = newState
         lastSeqNum = seqNum
+        statistics = newStatistics
+        lastStatisticsPacket = statisticsPacket
+        if let statisticsPacket { statisticsSeqNum = statisticsPacket.seqNum }
         return .stored(packet)
     }
 

@@ -3,7 +3,8 @@ import MatchwireCore
 import Testing
 
 /// For random sequences of actions and corrections, in every sport, the summary after each packet is exactly
-/// what a fresh fold of the counting actions gives (sports.md §2), and a refused packet changes nothing.
+/// what a fresh fold of the counting actions gives (sports.md §2), the statistics exactly a fresh count of every
+/// action's latest state (protocol.md §5), and a refused packet changes nothing.
 @Suite struct FoldPropertyTests {
     /// What the test knows of one action: its latest content and its latest send type.
     struct ModelAction {
@@ -74,6 +75,7 @@ import Testing
         for step in 0..<Self.steps {
             let moves = step < Self.steps - 40 ? playing : playing + Self.ending
             let before = match.engine.state
+            let statisticsBefore = (match.engine.statistics, match.engine.statisticsSeqNum)
             let lastSeqNum = match.engine.lastSeqNum
             let correcting = !order.isEmpty && random.next() % 3 == 0
             let id = correcting ? order[Int(random.next() % UInt64(order.count))] : UUID()
@@ -123,10 +125,21 @@ import Testing
                 #expect(
                     match.engine.state == fresh, "seed \(seed), step \(step): \(sendType.name) of \(action.type)")
                 #expect(packet.summary == FixtureSummary(fresh, at: packet.action.timestamp))
-                if match.engine.state != fresh { return }
+                // The statistics too: the incremental totals equal a fresh count of every action's latest state.
+                let counted = FixtureStatistics(
+                    counting: order.compactMap { id in
+                        guard let action = model[id], action.latest.counts, let side = action.side else { return nil }
+                        return FixtureStatistics.Entry(side: side, typeId: action.type, subTypeId: action.subType)
+                    })
+                #expect(match.engine.statistics == counted, "seed \(seed), step \(step): statistics")
+                if match.engine.state != fresh || match.engine.statistics != counted { return }
             } catch {
                 #expect(match.engine.state == before, "seed \(seed), step \(step): a refusal changed the state")
                 #expect(match.engine.lastSeqNum == lastSeqNum, "seed \(seed), step \(step): a refusal took a number")
+                #expect(
+                    match.engine.statistics == statisticsBefore.0
+                        && match.engine.statisticsSeqNum == statisticsBefore.1,
+                    "seed \(seed), step \(step): a refusal changed the statistics")
             }
         }
         #expect(accepted > Self.steps / 5, "seed \(seed): enough of the random actions were accepted to mean something")
