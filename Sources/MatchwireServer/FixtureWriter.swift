@@ -156,7 +156,9 @@ actor FixtureWriter {
                         StoredPacket(
                             fixtureId: fixtureId, seqNum: packet.action.fixtureSeqNum, period: packet.action.period,
                             actionId: submission.actionId, sendType: submission.sendType, traceId: traceId,
-                            receivedAt: receivedAt, submission: submission.json.jsonBytes, bytes: bytes))
+                            receivedAt: receivedAt, submission: submission.json.jsonBytes, bytes: bytes,
+                            statistics: draft.lastStatisticsPacket.map { StoredStatistics($0, fixture: draft.fixture) }
+                        ))
                 case .duplicate(let seqNum):
                     checked.answers.append(.stored(seqNum))
                 }
@@ -187,6 +189,10 @@ actor FixtureWriter {
         if let engine { return engine }
         guard let fixture = try await store.fixture(id: fixtureId) else { throw StoreError.unknownFixture(fixtureId) }
         var rebuilt = try FixtureEngine(fixture: fixture)
+        // Packets stored before statistics were kept have none: the replay makes them again, and they are stored
+        // (each the same on every node, so two nodes doing this at once store each once).
+        let statisticsStored = try await store.latestStatistics(fixtureId: fixtureId)?.seqNum ?? 0
+        var missing: [StoredStatistics] = []
         while true {
             let batch = try await store.packets(fixtureId: fixtureId, after: rebuilt.lastSeqNum, limit: 1000)
             if batch.isEmpty { break }
@@ -198,8 +204,12 @@ actor FixtureWriter {
                     // The store holds what the engine no longer accepts: a server fault (500), not the scout's (422).
                     throw ReplayFailure(fixtureId: fixtureId, seqNum: packet.seqNum)
                 }
+                if let made = rebuilt.lastStatisticsPacket, made.seqNum > statisticsStored, packet.statistics == nil {
+                    missing.append(StoredStatistics(made, fixture: fixture))
+                }
             }
         }
+        try await store.insertMissingStatistics(missing, fixtureId: fixtureId)
         try await catchUp.run(fixtureId: fixtureId)
         engine = rebuilt
         return rebuilt

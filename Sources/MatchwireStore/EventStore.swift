@@ -15,10 +15,12 @@ public struct StoredPacket: Sendable, Hashable {
     public let submission: [UInt8]
     /// The packet's JSON, exactly as streamed and listed.
     public let bytes: [UInt8]
+    /// The statistics packet this packet made (it changed the totals, or finished the fixture), stored with it.
+    public let statistics: StoredStatistics?
 
     public init(
         fixtureId: UUID, seqNum: Int, period: Int, actionId: UUID, sendType: SendType, traceId: String,
-        receivedAt: Timestamp, submission: [UInt8], bytes: [UInt8]
+        receivedAt: Timestamp, submission: [UInt8], bytes: [UInt8], statistics: StoredStatistics? = nil
     ) {
         self.fixtureId = fixtureId
         self.seqNum = seqNum
@@ -29,6 +31,26 @@ public struct StoredPacket: Sendable, Hashable {
         self.receivedAt = receivedAt
         self.submission = submission
         self.bytes = bytes
+        self.statistics = statistics
+    }
+}
+
+/// One stored statistics packet (protocol.md §5): its own number in the fixture's statistics sequence, the
+/// number of the action packet that made it, and its JSON, exactly as served.
+public struct StoredStatistics: Sendable, Hashable {
+    public let seqNum: Int
+    public let fixtureSeqNum: Int
+    public let bytes: [UInt8]
+
+    public init(seqNum: Int, fixtureSeqNum: Int, bytes: [UInt8]) {
+        self.seqNum = seqNum
+        self.fixtureSeqNum = fixtureSeqNum
+        self.bytes = bytes
+    }
+
+    /// A statistics packet the engine made, encoded once, with the fixture's teams as they are named now.
+    public init(_ packet: StatisticsPacket, fixture: Fixture) {
+        self.init(seqNum: packet.seqNum, fixtureSeqNum: packet.fixtureSeqNum, bytes: packet.jsonBytes(fixture: fixture))
     }
 }
 
@@ -167,6 +189,14 @@ public protocol EventStore: Sendable {
     func packetBytes(fixtureId: UUID, order: PacketOrder) async throws -> [[UInt8]]
     /// The highest stored `fixtureSeqNum` of the fixture, 0 when none.
     func lastSeqNum(fixtureId: UUID) async throws -> Int
+    /// Statistics packets with `seqNum` greater than `seqNum`, in order, at most `limit`.
+    func statistics(fixtureId: UUID, after seqNum: Int, limit: Int) async throws -> [StoredStatistics]
+    /// The fixture's last statistics packet, nil before the first.
+    func latestStatistics(fixtureId: UUID) async throws -> StoredStatistics?
+    /// Stores statistics packets that the fixture's stored packets made but the store lacks (packets stored
+    /// before the store kept statistics); one it has already is left as it is. Each must belong to a stored
+    /// packet of the fixture.
+    func insertMissingStatistics(_ statistics: [StoredStatistics], fixtureId: UUID) async throws
 
     func insertToken(_ token: TokenRecord) async throws
     func token(hash: String) async throws -> TokenRecord?

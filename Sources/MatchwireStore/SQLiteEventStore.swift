@@ -93,6 +93,15 @@ public final class SQLiteEventStore: EventStore {
             "ALTER TABLE fixtures ADD COLUMN update_count INTEGER NOT NULL DEFAULT 0",
             "UPDATE fixtures SET update_count = COALESCE(json_extract(body, '$.updateCount'), 0)",
         ],
+        // 4: statistics packets (protocol.md §5), each stored with the action packet that made it.
+        [
+            """
+            CREATE TABLE statistics (
+                fixture_id TEXT NOT NULL, seq INTEGER NOT NULL, fixture_seq INTEGER NOT NULL, body BLOB NOT NULL,
+                PRIMARY KEY (fixture_id, seq))
+            """,
+            "CREATE UNIQUE INDEX statistics_by_packet ON statistics (fixture_id, fixture_seq)",
+        ],
     ]
 
     /// The schema version this code reads and writes.
@@ -312,7 +321,10 @@ public final class SQLiteEventStore: EventStore {
             let refusals = AppendCheck.refusals(
                 of: group.map { ($0.fixtureId, $0.updateCount, $0.packets) }, versions: versions)
             let accepted = zip(group, refusals).filter { $0.1 == nil }.map(\.0)
-            try await Self.insert(accepted.flatMap(\.packets), on: connection)
+            let packets = accepted.flatMap(\.packets)
+            try await Self.insert(packets, on: connection)
+            try await Self.insertStatistics(
+                packets.compactMap { packet in packet.statistics.map { (packet.fixtureId, $0) } }, on: connection)
             // One record per fixture: the last of the group's that changed it.
             let records = Dictionary(
                 accepted.compactMap { append in append.fixtureBinds.map { (append.fixtureId, $0) } },
@@ -365,6 +377,27 @@ public final class SQLiteEventStore: EventStore {
         }
     }
 
+    /// Stores statistics packets of fixtures; with `ignoringStored`, one whose number is stored already is left.
+    private static func insertStatistics(
+        _ statistics: [(fixtureId: UUID, statistics: StoredStatistics)], ignoringStored: Bool = false,
+        on connection: SQLiteConnection
+    ) async throws {
+        for start in stride(from: 0, to: statistics.count, by: rowsPerInsert) {
+            let rows = statistics[start..<min(start + rowsPerInsert, statistics.count)]
+            _ = try await connection.query(
+                """
+                INSERT \(ignoringStored ? "OR IGNORE " : "")INTO statistics (fixture_id, seq, fixture_seq, body)
+                VALUES \(placeholders(rows: rows.count, columns: 4))
+                """,
+                rows.flatMap { row -> [SQLiteData] in
+                    [
+                        .text(row.fixtureId.wire), .integer(row.statistics.seqNum),
+                        .integer(row.statistics.fixtureSeqNum), .blob(ByteBuffer(bytes: row.statistics.bytes)),
+                    ]
+                })
+        }
+    }
+
     /// Saves several fixtures, given as `fixtureBinds`, in one statement; each must exist.
     private static func saveFixtures(_ fixtures: [[SQLiteData]], on connection: SQLiteConnection) async throws {
         guard !fixtures.isEmpty else { return }
@@ -392,8 +425,11 @@ public final class SQLiteEventStore: EventStore {
         return try await typed("reading actions") {
             let rows = try await reader.query(
                 """
-                SELECT seq, period, action_id, send_type, trace_id, received_at, submission, body FROM packets
-                WHERE fixture_id = ? AND seq > ? ORDER BY seq LIMIT ?
+                SELECT p.seq AS seq, p.period AS period, p.action_id AS action_id, p.send_type AS send_type,
+                    p.trace_id AS trace_id, p.received_at AS received_at, p.submission AS submission, p.body AS body,
+                    s.seq AS statistics_seq, s.body AS statistics_body
+                FROM packets p LEFT JOIN statistics s ON s.fixture_id = p.fixture_id AND s.fixture_seq = p.seq
+                WHERE p.fixture_id = ? AND p.seq > ? ORDER BY p.seq LIMIT ?
                 """,
                 [.text(fixtureId.wire), .integer(seqNum), .integer(limit)])
             // A row that cannot be read is an error, never skipped: a stream would pass over its number.
@@ -407,11 +443,66 @@ public final class SQLiteEventStore: EventStore {
                     throw StoreError.corruptRow(
                         "packet \(row.column("seq")?.integer.map(String.init) ?? "?") of fixture \(fixtureId.wire)")
                 }
+                var statistics: StoredStatistics?
+                if let statisticsSeq = row.column("statistics_seq")?.integer {
+                    guard let statisticsBody = row.column("statistics_body")?.blob else {
+                        throw StoreError.corruptRow("statistics \(statisticsSeq) of fixture \(fixtureId.wire)")
+                    }
+                    statistics = StoredStatistics(
+                        seqNum: statisticsSeq, fixtureSeqNum: seq, bytes: Array(statisticsBody.readableBytesView))
+                }
                 return StoredPacket(
                     fixtureId: fixtureId, seqNum: seq, period: period, actionId: actionId, sendType: sendType,
                     traceId: traceId, receivedAt: Timestamp(microseconds: Int64(received)),
-                    submission: Array(submission.readableBytesView), bytes: Array(body.readableBytesView))
+                    submission: Array(submission.readableBytesView), bytes: Array(body.readableBytesView),
+                    statistics: statistics)
             }
+        }
+    }
+
+    // MARK: Statistics
+
+    public func statistics(fixtureId: UUID, after seqNum: Int, limit: Int) async throws -> [StoredStatistics] {
+        try await typed("reading statistics") {
+            try Self.statistics(
+                in: try await reader.query(
+                    """
+                    SELECT seq, fixture_seq, body FROM statistics WHERE fixture_id = ? AND seq > ? ORDER BY seq LIMIT ?
+                    """, [.text(fixtureId.wire), .integer(seqNum), .integer(limit)]),
+                of: fixtureId)
+        }
+    }
+
+    public func latestStatistics(fixtureId: UUID) async throws -> StoredStatistics? {
+        try await typed("reading statistics") {
+            try Self.statistics(
+                in: try await reader.query(
+                    "SELECT seq, fixture_seq, body FROM statistics WHERE fixture_id = ? ORDER BY seq DESC LIMIT 1",
+                    [.text(fixtureId.wire)]),
+                of: fixtureId
+            ).first
+        }
+    }
+
+    public func insertMissingStatistics(_ statistics: [StoredStatistics], fixtureId: UUID) async throws {
+        guard !statistics.isEmpty else { return }
+        try await typed("storing statistics") {
+            try await transaction { connection in
+                try await Self.insertStatistics(
+                    statistics.map { (fixtureId, $0) }, ignoringStored: true, on: connection)
+            }
+        }
+    }
+
+    private static func statistics(in rows: [SQLiteRow], of fixtureId: UUID) throws -> [StoredStatistics] {
+        try rows.map { row in
+            guard let seq = row.column("seq")?.integer, let fixtureSeq = row.column("fixture_seq")?.integer,
+                let body = row.column("body")?.blob
+            else {
+                throw StoreError.corruptRow(
+                    "statistics \(row.column("seq")?.integer.map(String.init) ?? "?") of fixture \(fixtureId.wire)")
+            }
+            return StoredStatistics(seqNum: seq, fixtureSeqNum: fixtureSeq, bytes: Array(body.readableBytesView))
         }
     }
 

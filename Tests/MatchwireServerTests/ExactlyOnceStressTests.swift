@@ -16,6 +16,9 @@ import Testing
     static let subscribers = 50
     static let rereaders = 12
     static let ingestFor = Duration.seconds(12)
+    /// Ingested past `ingestFor` until this many actions are stored, within `ingestAtMostFor`.
+    static let minimumActions = 300
+    static let ingestAtMostFor = Duration.seconds(90)
     /// At most this many actions are ingested: enough to stress the seam, few enough for 50 debug-built
     /// subscribers on 2 cores to catch up with.
     static let maximumActions = 2_000
@@ -44,10 +47,16 @@ import Testing
             // HTTP client on this machine would be slower than the streams it should outpace).
             var generator = SeededGenerator(seed: 7)
             var remaining = server.longMatch(rallies: Self.maximumActions)[...]
-            let deadline = ContinuousClock.now + Self.ingestFor
-            while ContinuousClock.now < deadline, remaining.count > 20 {
+            // For `ingestFor`, and on a loaded machine longer, until enough packets are stored to mean something
+            // (but never past `ingestAtMostFor`).
+            let started = ContinuousClock.now
+            var sent = 0
+            while remaining.count > 20, ContinuousClock.now < started + Self.ingestAtMostFor,
+                ContinuousClock.now < started + Self.ingestFor || sent < Self.minimumActions
+            {
                 let batch = remaining.prefix(Int.random(in: 1...10, using: &generator))
                 remaining = remaining.dropFirst(batch.count)
+                sent += batch.count
                 try await server.writers.ingest(
                     ActionSubmission.batch(from: .array(Array(batch))), fixtureId: server.fixture.id,
                     receivedAt: .now)
@@ -55,7 +64,7 @@ import Testing
             let total = try await server.store.lastSeqNum(fixtureId: server.fixture.id)
             ingestDone.value = total
             #expect(total > 100, "enough packets to stress the streams")
-            print("stress: \(total) packets stored in \(Self.ingestFor)")
+            print("stress: \(total) packets stored in \(ContinuousClock.now - started)")
             for rereader in rereaders {
                 let faults = try await rereader.value
                 #expect(faults.isEmpty, "\(faults.prefix(5))")

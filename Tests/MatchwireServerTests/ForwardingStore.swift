@@ -28,6 +28,15 @@ class ForwardingStore: EventStore, @unchecked Sendable {
         try await base.packetBytes(fixtureId: fixtureId, order: order)
     }
     func lastSeqNum(fixtureId: UUID) async throws -> Int { try await base.lastSeqNum(fixtureId: fixtureId) }
+    func statistics(fixtureId: UUID, after seqNum: Int, limit: Int) async throws -> [StoredStatistics] {
+        try await base.statistics(fixtureId: fixtureId, after: seqNum, limit: limit)
+    }
+    func latestStatistics(fixtureId: UUID) async throws -> StoredStatistics? {
+        try await base.latestStatistics(fixtureId: fixtureId)
+    }
+    func insertMissingStatistics(_ statistics: [StoredStatistics], fixtureId: UUID) async throws {
+        try await base.insertMissingStatistics(statistics, fixtureId: fixtureId)
+    }
     func insertToken(_ token: TokenRecord) async throws { try await base.insertToken(token) }
     func token(hash: String) async throws -> TokenRecord? { try await base.token(hash: hash) }
     func tokens() async throws -> [TokenRecord] { try await base.tokens() }

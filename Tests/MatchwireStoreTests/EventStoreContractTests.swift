@@ -108,12 +108,19 @@ func makeFixture(
     return fixture
 }
 
-func makePacket(_ fixture: Fixture, seq: Int, period: Int = 1) -> StoredPacket {
+func makePacket(_ fixture: Fixture, seq: Int, period: Int = 1, statistics: Int? = nil) -> StoredPacket {
     StoredPacket(
         fixtureId: fixture.id, seqNum: seq, period: period, actionId: UUID(), sendType: .confirmed,
         traceId: String(format: "%032x", seq),
         receivedAt: Timestamp(millisecondsSince1970: 1_747_729_800_000 + Int64(seq)),
-        submission: Array("{\"n\":\(seq)}".utf8), bytes: Array("{\"seq\":\(seq),\"period\":\(period)}".utf8))
+        submission: Array("{\"n\":\(seq)}".utf8), bytes: Array("{\"seq\":\(seq),\"period\":\(period)}".utf8),
+        statistics: statistics.map { makeStatistics($0, packet: seq) })
+}
+
+/// A statistics packet `seqNum`, made by packet `packet`.
+func makeStatistics(_ seqNum: Int, packet: Int, text: String = "") -> StoredStatistics {
+    StoredStatistics(
+        seqNum: seqNum, fixtureSeqNum: packet, bytes: Array("{\"seqNum\":\(seqNum)\(text)}".utf8))
 }
 
 /// What every EventStore must do, whatever keeps the data.
@@ -195,6 +202,58 @@ func makePacket(_ fixture: Fixture, seq: Int, period: Int = 1) -> StoredPacket {
         try await store.close()
     }
 
+    /// A statistics packet is stored in the same transaction as the action packet that made it, and read back
+    /// with it, after a number, or alone as the latest.
+    @Test(arguments: StoreKind.allCases) func statisticsAreStoredWithThePacketsThatMadeThem(kind: StoreKind)
+        async throws
+    {
+        let store = try await kind.make().store
+        let fixture = makeFixture()
+        try await store.insertFixture(fixture)
+        #expect(try await store.latestStatistics(fixtureId: fixture.id) == nil, "none before the first")
+        let first = [makePacket(fixture, seq: 1), makePacket(fixture, seq: 2, statistics: 1)]
+        try await store.append(first, fixture: fixture, recordChanged: false)
+        let second = [makePacket(fixture, seq: 3, statistics: 2), makePacket(fixture, seq: 4, statistics: 3)]
+        try await store.append(second, fixture: fixture, recordChanged: false)
+        let read = try await store.packets(fixtureId: fixture.id, after: 0, limit: 10)
+        #expect(read.map(\.statistics) == (first + second).map(\.statistics), "each packet with the one it made")
+        #expect(
+            try await store.statistics(fixtureId: fixture.id, after: 1, limit: 10)
+                == [makeStatistics(2, packet: 3), makeStatistics(3, packet: 4)])
+        #expect(try await store.statistics(fixtureId: fixture.id, after: 0, limit: 1) == [makeStatistics(1, packet: 2)])
+        #expect(try await store.latestStatistics(fixtureId: fixture.id) == makeStatistics(3, packet: 4))
+        // A refused append stores none of its statistics.
+        await #expect(throws: StoreError.self) {
+            try await store.append([makePacket(fixture, seq: 4, statistics: 4)], fixture: fixture, recordChanged: false)
+        }
+        #expect(try await store.latestStatistics(fixtureId: fixture.id)?.seqNum == 3)
+        try await store.close()
+    }
+
+    /// Statistics of packets stored before the store kept them are added once; those stored are left as they are.
+    @Test(arguments: StoreKind.allCases) func missingStatisticsAreAddedAndStoredOnesKept(kind: StoreKind)
+        async throws
+    {
+        let store = try await kind.make().store
+        let fixture = makeFixture()
+        try await store.insertFixture(fixture)
+        try await store.append(
+            [makePacket(fixture, seq: 1), makePacket(fixture, seq: 2), makePacket(fixture, seq: 3, statistics: 3)],
+            fixture: fixture, recordChanged: false)
+        try await store.insertMissingStatistics(
+            [
+                makeStatistics(1, packet: 1), makeStatistics(2, packet: 2),
+                makeStatistics(3, packet: 3, text: ",\"x\":1"),
+            ],
+            fixtureId: fixture.id)
+        // Twice, as two nodes rebuilding one fixture at once would.
+        try await store.insertMissingStatistics([makeStatistics(2, packet: 2, text: ",\"x\":2")], fixtureId: fixture.id)
+        #expect(
+            try await store.statistics(fixtureId: fixture.id, after: 0, limit: 10)
+                == [makeStatistics(1, packet: 1), makeStatistics(2, packet: 2), makeStatistics(3, packet: 3)])
+        try await store.close()
+    }
+
     @Test(arguments: StoreKind.allCases) func appendThatSkipsOrReusesASequenceNumberStoresNothing(kind: StoreKind)
         async throws
     {
@@ -237,7 +296,10 @@ func makePacket(_ fixture: Fixture, seq: Int, period: Int = 1) -> StoredPacket {
             for fixture in fixtures {
                 group.addTask {
                     for seq in 1...20 {
-                        try await store.append([makePacket(fixture, seq: seq)], fixture: fixture, recordChanged: true)
+                        // Every other packet makes a statistics packet, stored with it in whatever group it joins.
+                        try await store.append(
+                            [makePacket(fixture, seq: seq, statistics: seq % 2 == 0 ? seq / 2 : nil)], fixture: fixture,
+                            recordChanged: true)
                     }
                 }
             }
@@ -245,6 +307,9 @@ func makePacket(_ fixture: Fixture, seq: Int, period: Int = 1) -> StoredPacket {
         }
         for fixture in fixtures {
             #expect(try await store.packets(fixtureId: fixture.id, after: 0, limit: 100).map(\.seqNum) == Array(1...20))
+            #expect(
+                try await store.statistics(fixtureId: fixture.id, after: 0, limit: 100).map(\.fixtureSeqNum)
+                    == Array(stride(from: 2, through: 20, by: 2)))
         }
         try await store.close()
     }
@@ -439,7 +504,7 @@ func makePacket(_ fixture: Fixture, seq: Int, period: Int = 1) -> StoredPacket {
 
     private func refusedRowFailsAlone(_ made: TestStore) async throws {
         let store = made.store
-        let fixtures = (0..<10).map { _ in makeFixture() }
+        let fixtures = (0..<5).map { _ in makeFixture() }
         let spoiled = makeFixture()
         let opening = makeFixture()
         for fixture in fixtures + [spoiled, opening] { try await store.insertFixture(fixture) }

@@ -120,7 +120,16 @@ public final class PostgresEventStore: EventStore, Service {
                 name text PRIMARY KEY, hash text NOT NULL UNIQUE, role text NOT NULL, feeds text NOT NULL,
                 sports text NOT NULL, created_at text NOT NULL, revoked boolean NOT NULL DEFAULT false)
             """,
-        ]
+        ],
+        // 2: statistics packets (protocol.md §5), each stored with the action packet that made it.
+        [
+            """
+            CREATE TABLE statistics (
+                fixture_id uuid NOT NULL REFERENCES fixtures (id), seq bigint NOT NULL, fixture_seq bigint NOT NULL,
+                body bytea NOT NULL, PRIMARY KEY (fixture_id, seq))
+            """,
+            "CREATE UNIQUE INDEX statistics_by_packet ON statistics (fixture_id, fixture_seq)",
+        ],
     ]
 
     /// The schema version this code reads and writes.
@@ -277,9 +286,10 @@ public final class PostgresEventStore: EventStore, Service {
 
     // MARK: Packets
 
-    /// Rows per INSERT: 9 values each, well under PostgreSQL's 65,535 bound values. An append of at most this
-    /// many packets is one statement, and so is a group of appends of at most this many in all.
-    private static let rowsPerInsert = 5000
+    /// Packets per statement: 9 values each and 4 for a statistics packet, with a group's fixtures (6 each, at
+    /// most 256), under PostgreSQL's 65,535 bound values. An append of at most this many packets is one
+    /// statement, and so is a group of appends of at most this many in all.
+    private static let rowsPerInsert = 4000
     /// The most appends one group transaction takes; the rest wait for the next.
     static let maxAppendsPerCommit = 256
 
@@ -317,8 +327,8 @@ public final class PostgresEventStore: EventStore, Service {
     }
 
     /// Commits a group and answers each append: a refusal to the append it concerns; when a statement of the
-    /// group fails (a row the database refuses), each append is tried alone, each within its own time limit, so
-    /// that one cannot fail the others; when the database cannot be reached or does not answer in time, every
+    /// group fails (a row the database refuses), each append is tried alone (the fixtures side by side), each
+    /// within its own time limit, so that one cannot fail the others; when the database cannot be reached or does not answer in time, every
     /// append of the group gets that error.
     private func commit(_ group: [PendingAppend]) async -> [(any Error)?] {
         if group.count > 1 {
@@ -336,22 +346,38 @@ public final class PostgresEventStore: EventStore, Service {
                 return group.map { _ in error }
             }
         }
-        // Alone, in order (two appends of one fixture must keep theirs), each within its own time limit.
-        var outcomes: [(any Error)?] = []
-        for append in group {
-            do {
-                outcomes.append(
-                    try await bounded("storing actions", extra: .milliseconds(append.packets.count)) {
-                        let started = ContinuousClock.now
-                        let refusal = try await self.appendAlone(append)
-                        self.metrics.committed(1, in: ContinuousClock.now - started)
-                        return refusal
-                    })
-            } catch {
-                outcomes.append(error)
+        // Alone: the fixtures side by side on the pool's connections, each fixture's appends in their order, each
+        // append within its own time limit.
+        var byFixture: [UUID: [Int]] = [:]
+        for (index, append) in group.enumerated() { byFixture[append.fixture.id, default: []].append(index) }
+        return await withTaskGroup(of: [(Int, (any Error)?)].self) { tasks in
+            for indices in byFixture.values {
+                tasks.addTask {
+                    var outcomes: [(Int, (any Error)?)] = []
+                    for index in indices { outcomes.append((index, await self.commitAlone(group[index]))) }
+                    return outcomes
+                }
             }
+            var outcomes = [(any Error)?](repeating: nil, count: group.count)
+            for await answered in tasks {
+                for (index, outcome) in answered { outcomes[index] = outcome }
+            }
+            return outcomes
         }
-        return outcomes
+    }
+
+    /// One append alone, within its own time limit: nil when committed, else why not.
+    private func commitAlone(_ append: PendingAppend) async -> (any Error)? {
+        do {
+            return try await bounded("storing actions", extra: .milliseconds(append.packets.count)) {
+                let started = ContinuousClock.now
+                let refusal = try await self.appendAlone(append)
+                self.metrics.committed(1, in: ContinuousClock.now - started)
+                return refusal
+            }
+        } catch {
+            return error
+        }
     }
 
     /// One append in one statement, inside an explicit transaction, so that the answer goes out only after a
@@ -442,7 +468,7 @@ public final class PostgresEventStore: EventStore, Service {
             moves[id] = (append.packets[append.packets.count - 1].seqNum, fixture, body)
         }
         let packetCount = appends.reduce(0) { $0 + $1.packets.count }
-        var binds = PostgresBindings(capacity: order.count * 6 + packetCount * 9 + 2)
+        var binds = PostgresBindings(capacity: order.count * 6 + packetCount * 13 + 2)
         var values: [String] = []
         for id in order {
             guard let move = moves[id] else { continue }
@@ -461,7 +487,11 @@ public final class PostgresEventStore: EventStore, Service {
                 "($\(base + 1)::uuid, $\(base + 2)::bigint, $\(base + 3)::integer, $\(base + 4)::text, "
                     + "$\(base + 5)::text, $\(base + 6)::bytea)")
         }
-        let rows = packetRows(appends.flatMap(\.packets)[...], binds: &binds)
+        let packets = appends.flatMap(\.packets)[...]
+        let rows = packetRows(packets, binds: &binds)
+        let counted = statisticsRows(packets, binds: &binds).map {
+            "counted AS (INSERT INTO statistics (\(statisticsColumns)) VALUES \($0) RETURNING 1),"
+        }
         binds.append(channel)
         binds.append(order.map(\.wire))
         return PostgresQuery(
@@ -473,6 +503,7 @@ public final class PostgresEventStore: EventStore, Service {
                     FROM (VALUES \(values.joined(separator: ", "))) AS v (id, last, status, name, start_date, body)
                     WHERE fixtures.id = v.id RETURNING 1),
                 stored AS (INSERT INTO packets (\(packetColumns)) VALUES \(rows) RETURNING 1),
+                \(counted ?? "")
                 woken AS (SELECT pg_notify($\(binds.count - 1), f) FROM unnest($\(binds.count)::text[]) AS f)
                 SELECT (SELECT count(*) FROM moved) + 0 * (SELECT count(*) FROM stored) + 0 * (SELECT count(*) FROM woken)
                 """, binds: binds)
@@ -557,11 +588,36 @@ public final class PostgresEventStore: EventStore, Service {
     private static let packetColumns =
         "fixture_id, seq, period, action_id, send_type, trace_id, received_at, submission, body"
 
+    private static let statisticsColumns = "fixture_id, seq, fixture_seq, body"
+
+    /// `(fixture_id, seq, fixture_seq, body)` rows of the statistics packets these packets made, as bound values;
+    /// nil when they made none.
+    private static func statisticsRows(_ packets: ArraySlice<StoredPacket>, binds: inout PostgresBindings) -> String? {
+        var rows: [String] = []
+        for packet in packets {
+            guard let statistics = packet.statistics else { continue }
+            let base = binds.count
+            binds.append(packet.fixtureId)
+            binds.append(statistics.seqNum)
+            binds.append(statistics.fixtureSeqNum)
+            binds.append(ByteBuffer(bytes: statistics.bytes))
+            rows.append("($\(base + 1)::uuid, $\(base + 2)::bigint, $\(base + 3)::bigint, $\(base + 4)::bytea)")
+        }
+        return rows.isEmpty ? nil : rows.joined(separator: ", ")
+    }
+
+    /// The packets and the statistics packets they made, in one statement.
     private static func insertStatement(_ packets: ArraySlice<StoredPacket>) -> PostgresQuery {
-        var binds = PostgresBindings(capacity: packets.count * 9)
+        var binds = PostgresBindings(capacity: packets.count * 13)
         let rows = packetRows(packets, binds: &binds)
+        guard let statistics = statisticsRows(packets, binds: &binds) else {
+            return PostgresQuery(unsafeSQL: "INSERT INTO packets (\(packetColumns)) VALUES \(rows)", binds: binds)
+        }
         return PostgresQuery(
-            unsafeSQL: "INSERT INTO packets (\(packetColumns)) VALUES \(rows)", binds: binds)
+            unsafeSQL: """
+                WITH counted AS (INSERT INTO statistics (\(statisticsColumns)) VALUES \(statistics) RETURNING 1)
+                INSERT INTO packets (\(packetColumns)) VALUES \(rows)
+                """, binds: binds)
     }
 
     /// The whole append in one statement: the fixture's row moved on (and locked), the packets inserted only if
@@ -570,9 +626,16 @@ public final class PostgresEventStore: EventStore, Service {
         -> PostgresQuery
     {
         guard let first = packets.first, let last = packets.last else { return "SELECT 0" }
-        var binds = PostgresBindings(capacity: packets.count * 9 + 12)
+        var binds = PostgresBindings(capacity: packets.count * 13 + 12)
         let move = moveSQL(fixture: fixture, body: body, first: first.seqNum, last: last.seqNum, binds: &binds)
         let rows = packetRows(packets, binds: &binds)
+        let counted = statisticsRows(packets, binds: &binds).map {
+            """
+            counted AS (
+                INSERT INTO statistics (\(statisticsColumns))
+                SELECT rows.* FROM moved, (VALUES \($0)) AS rows (\(statisticsColumns)) RETURNING 1),
+            """
+        }
         binds.append(channel)
         binds.append(fixture.id.wire)
         let notify = "pg_notify($\(binds.count - 1), $\(binds.count))"
@@ -582,6 +645,7 @@ public final class PostgresEventStore: EventStore, Service {
                 stored AS (
                     INSERT INTO packets (\(packetColumns))
                     SELECT rows.* FROM moved, (VALUES \(rows)) AS rows (\(packetColumns)) RETURNING 1),
+                \(counted ?? "")
                 woken AS (SELECT \(notify) FROM moved)
                 SELECT (SELECT count(*) FROM moved) + 0 * (SELECT count(*) FROM stored) + 0 * (SELECT count(*) FROM woken)
                 """, binds: binds)
@@ -605,21 +669,33 @@ public final class PostgresEventStore: EventStore, Service {
             var packets: [StoredPacket] = []
             for try await row in try await self.client.query(
                 """
-                SELECT seq, period, action_id, send_type, trace_id, received_at, submission, body FROM packets
-                WHERE fixture_id = \(fixtureId) AND seq > \(seqNum) ORDER BY seq LIMIT \(limit)
+                SELECT p.seq, p.period, p.action_id, p.send_type, p.trace_id, p.received_at, p.submission, p.body,
+                    s.seq, s.body
+                FROM packets p LEFT JOIN statistics s ON s.fixture_id = p.fixture_id AND s.fixture_seq = p.seq
+                WHERE p.fixture_id = \(fixtureId) AND p.seq > \(seqNum) ORDER BY p.seq LIMIT \(limit)
                 """, logger: self.logger)
             {
                 // A row that cannot be read is an error, never skipped: a stream would pass over its number.
                 let what = "packet after \(packets.last?.seqNum ?? seqNum) of fixture \(fixtureId.wire)"
-                let (seq, period, actionId, sendType, traceId, received, submission, body) = try Self.decoding(what) {
-                    try row.decode((Int, Int, UUID, Int, String, Int, ByteBuffer, ByteBuffer).self)
+                let (seq, period, actionId, sendType, traceId, received, submission, body, statisticsSeq, statistics) =
+                    try Self.decoding(what) {
+                        try row.decode(
+                            (Int, Int, UUID, Int, String, Int, ByteBuffer, ByteBuffer, Int?, ByteBuffer?).self)
+                    }
+                guard let type = SendType(rawValue: sendType), (statisticsSeq == nil) == (statistics == nil) else {
+                    throw StoreError.corruptRow(what)
                 }
-                guard let type = SendType(rawValue: sendType) else { throw StoreError.corruptRow(what) }
+                var made: StoredStatistics?
+                if let statisticsSeq, let statistics {
+                    made = StoredStatistics(
+                        seqNum: statisticsSeq, fixtureSeqNum: seq, bytes: Array(statistics.readableBytesView))
+                }
                 packets.append(
                     StoredPacket(
                         fixtureId: fixtureId, seqNum: seq, period: period, actionId: actionId, sendType: type,
                         traceId: traceId, receivedAt: Timestamp(microseconds: Int64(received)),
-                        submission: Array(submission.readableBytesView), bytes: Array(body.readableBytesView)))
+                        submission: Array(submission.readableBytesView), bytes: Array(body.readableBytesView),
+                        statistics: made))
             }
             return packets
         }
@@ -656,6 +732,69 @@ public final class PostgresEventStore: EventStore, Service {
             }
             return last
         }
+    }
+
+    // MARK: Statistics
+
+    public func statistics(fixtureId: UUID, after seqNum: Int, limit: Int) async throws -> [StoredStatistics] {
+        try await bounded("reading statistics") {
+            try await self.statistics(
+                in: try await self.client.query(
+                    """
+                    SELECT seq, fixture_seq, body FROM statistics
+                    WHERE fixture_id = \(fixtureId) AND seq > \(seqNum) ORDER BY seq LIMIT \(limit)
+                    """, logger: self.logger),
+                of: fixtureId)
+        }
+    }
+
+    public func latestStatistics(fixtureId: UUID) async throws -> StoredStatistics? {
+        try await bounded("reading statistics") {
+            try await self.statistics(
+                in: try await self.client.query(
+                    """
+                    SELECT seq, fixture_seq, body FROM statistics WHERE fixture_id = \(fixtureId)
+                    ORDER BY seq DESC LIMIT 1
+                    """, logger: self.logger),
+                of: fixtureId
+            ).first
+        }
+    }
+
+    public func insertMissingStatistics(_ statistics: [StoredStatistics], fixtureId: UUID) async throws {
+        guard !statistics.isEmpty else { return }
+        try await bounded("storing statistics", extra: .milliseconds(statistics.count)) {
+            for start in stride(from: 0, to: statistics.count, by: Self.rowsPerInsert) {
+                var binds = PostgresBindings()
+                var rows: [String] = []
+                for item in statistics[start..<min(start + Self.rowsPerInsert, statistics.count)] {
+                    let base = binds.count
+                    binds.append(fixtureId)
+                    binds.append(item.seqNum)
+                    binds.append(item.fixtureSeqNum)
+                    binds.append(ByteBuffer(bytes: item.bytes))
+                    rows.append("($\(base + 1), $\(base + 2), $\(base + 3), $\(base + 4))")
+                }
+                try await self.client.query(
+                    PostgresQuery(
+                        unsafeSQL: """
+                            INSERT INTO statistics (\(Self.statisticsColumns)) VALUES \(rows.joined(separator: ", "))
+                            ON CONFLICT DO NOTHING
+                            """, binds: binds), logger: self.logger)
+            }
+        }
+    }
+
+    private func statistics(in rows: PostgresRowSequence, of fixtureId: UUID) async throws -> [StoredStatistics] {
+        var statistics: [StoredStatistics] = []
+        for try await row in rows {
+            let (seq, fixtureSeq, body) = try Self.decoding(
+                "statistics after \(statistics.last?.seqNum ?? 0) of fixture \(fixtureId.wire)"
+            ) { try row.decode((Int, Int, ByteBuffer).self) }
+            statistics.append(
+                StoredStatistics(seqNum: seq, fixtureSeqNum: fixtureSeq, bytes: Array(body.readableBytesView)))
+        }
+        return statistics
     }
 
     // MARK: Tokens
