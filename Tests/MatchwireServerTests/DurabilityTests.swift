@@ -69,6 +69,9 @@ struct ServerProcess {
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let output = Pipe()
         process.standardOutput = output
+        // Its errors too: a server that a failed test leaves running must not hold the test process's own stderr
+        // open, or `swift test` waits for it after the tests have ended.
+        process.standardError = output
         try process.run()
         var text = ""
         let handle = output.fileHandleForReading
