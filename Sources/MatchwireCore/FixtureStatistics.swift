@@ -105,6 +105,14 @@ public struct StatisticsPacket: Sendable, Hashable {
         self.statistics = statistics
     }
 
+    /// What the statistics endpoint answers before the first statistics packet: `seqNum` 0, no aggregates, a
+    /// `traceId` of zeros, `fixtureSeqNum` 0, the fixture's start time as `timestamp`.
+    public static func none(of fixture: Fixture) -> StatisticsPacket {
+        StatisticsPacket(
+            seqNum: 0, traceId: String(repeating: "0", count: 32), finished: false, fixtureId: fixture.id,
+            timestamp: fixture.startDate.wholeMillisecond, fixtureSeqNum: 0, statistics: FixtureStatistics())
+    }
+
     /// The packet's JSON: both teams, home first; within a team, action types by id, sub types by id; the
     /// names from the sport's catalogue, the teams as the fixture names them.
     public func jsonBytes(fixture: Fixture) -> [UInt8] {

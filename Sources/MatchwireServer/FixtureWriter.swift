@@ -55,6 +55,13 @@ actor FixtureWriter {
         try await lock.withLock { try await self.racing { try await self.updateHoldingLock(change) } }
     }
 
+    /// Makes sure the store holds every statistics packet of the fixture's stored packets: loading the engine
+    /// stores those of packets stored before statistics were kept. Nothing to do once the engine is loaded.
+    func loadStatistics() async throws {
+        if engine != nil { return }
+        try await lock.withLock { _ = try await self.loadEngine() }
+    }
+
     /// Runs `body` again, from a fresh read of the store, when another node appended to the fixture or changed
     /// it since this writer read it; at most ``maximumRaces`` times.
     private func racing<T: Sendable>(_ body: () async throws -> T) async throws -> T {

@@ -41,6 +41,9 @@ struct Routes: Sendable {
             add(.get, "\(base)/fixtures/:fixtureId/actions") { request, context in
                 try await listActions(request, context: context, sport: sport)
             }
+            add(.get, "\(base)/fixtures/:fixtureId/statistics") { request, context in
+                try await latestStatistics(request, context: context, sport: sport)
+            }
             add(.get, "media/\(base)/fixtures/:fixtureId/actions") { _, _ -> Response in
                 throw APIError(
                     .upgradeRequired, "The media feed is a websocket stream: connect with 'Upgrade: websocket'.",
@@ -145,6 +148,28 @@ struct Routes: Sendable {
         }
         return Response(
             status: .ok, headers: [.contentType: vendorMediaType, .eTag: etag], body: ResponseBody(byteBuffer: body))
+    }
+
+    /// The fixture's latest statistics packet (protocol.md §5), or before the first the packet with empty
+    /// aggregates and `seqNum` 0. The same checks as the actions list, in the same order; its `ETag` is the
+    /// statistics `seqNum`.
+    private func latestStatistics(_ request: Request, context: BasicRequestContext, sport: Sport) async throws
+        -> Response
+    {
+        try requireAcceptable(request)
+        _ = try await access.authorizeRead(request, feed: nil, sport: sport)
+        let fixture = try await requireFixture(context, sport: sport)
+        // A fixture stored before statistics were kept gets them when its writer first loads (once per node).
+        try await writers.writer(forPath: fixture.id.wire, sport: sport).loadStatistics()
+        let latest = try await store.latestStatistics(fixtureId: fixture.id)
+        let etag = "\"statistics-\(latest?.seqNum ?? 0)\""
+        if let header = request.headers[.ifNoneMatch], Self.ifNoneMatch(header, matches: etag) {
+            return Response(status: .notModified, headers: [.eTag: etag])
+        }
+        let bytes = latest?.bytes ?? StatisticsPacket.none(of: fixture).jsonBytes(fixture: fixture)
+        return Response(
+            status: .ok, headers: [.contentType: vendorMediaType, .eTag: etag],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     // MARK: Ingestion
