@@ -107,6 +107,34 @@ struct ActionsListImport {
         packets = stored
     }
 
+    /// Checks a statistics list (as `export --statistics` writes it) against the statistics packets the replay
+    /// made: as many, each equal to the file's, in `seqNum` order. Throws a refusal naming the first difference.
+    func check(statistics bytes: [UInt8]) throws {
+        let elements: [JSONValue]
+        do {
+            guard let array = try JSONValue.parse(bytes).arrayValue else {
+                throw Refusal(
+                    "The file is not a JSON array of statistics packets (as `export --statistics` writes it).")
+            }
+            elements = array
+        } catch let error as JSONSyntaxError {
+            throw Refusal(error.sentence(about: "The file"))
+        }
+        let made = packets.compactMap(\.statistics)
+        for (index, (file, rules)) in zip(elements, made).enumerated() {
+            let replayed = (try? JSONValue.parse(rules.bytes)) ?? .null
+            if let difference = Self.firstDifference(file, replayed, path: "") {
+                throw Refusal(
+                    "Statistics packet at index \(index) (seqNum \(rules.seqNum)): the rules give another packet: "
+                        + "\(difference).")
+            }
+        }
+        guard elements.count == made.count else {
+            throw Refusal(
+                "The file holds \(elements.count) statistics packets; the rules give \(made.count) for these actions.")
+        }
+    }
+
     /// The action as a scout would have sent it: the engine computes the rest (clock time, period, summary).
     static func submission(of action: FixtureAction) -> ActionSubmission {
         ActionSubmission(

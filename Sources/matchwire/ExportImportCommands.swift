@@ -9,15 +9,32 @@ struct Export: AsyncParsableCommand {
         abstract: "Write a fixture's actions list to standard output, byte for byte as GET .../actions serves it.")
 
     @Argument(help: "The fixture's id.") var fixture: String
+    @Flag(
+        help: """
+            Write the fixture's statistics packets instead: a JSON array, in seqNum order, each as stored             (import takes such a file with --statistics and checks it).
+            """)
+    var statistics = false
     @OptionGroup var store: StoreOptions
+
+    /// Statistics packets read per query while a list is written.
+    static let statisticsPerRead = 1000
 
     func run() async throws {
         guard let id = UUID(uuidString: fixture) else { throw ValidationError("fixture must be a UUID.") }
+        let statistics = self.statistics
         let list = try await store.withStore { store in
             guard let found = try await store.fixture(id: id) else {
                 throw CommandFailure("There is no fixture \(id.wire) in \(store.description).")
             }
-            return try await store.actionsList(of: found)
+            guard statistics else { return try await store.actionsList(of: found) }
+            var packets: [[UInt8]] = []
+            while true {
+                let read = try await store.statistics(
+                    fixtureId: id, after: packets.count, limit: Self.statisticsPerRead)
+                packets += read.map(\.bytes)
+                if read.count < Self.statisticsPerRead { break }
+            }
+            return JSONWriter.array(of: packets)
         }
         FileHandle.standardOutput.write(Data(list))
     }
@@ -37,6 +54,11 @@ struct Import: AsyncParsableCommand {
     var sport: String?
     @Option(help: "Rules object the match was played under, as JSON (docs/sports.md). Default: the sport's.")
     var rules: String?
+    @Option(
+        help: """
+            The fixture's statistics packets, as export --statistics writes them: the statistics the rules give             must be these, packet for packet.
+            """)
+    var statistics: String?
     @OptionGroup var store: StoreOptions
 
     /// The largest file read.
@@ -60,6 +82,13 @@ struct Import: AsyncParsableCommand {
             throw CommandFailure("\(file): \(refusal.description) Nothing was imported.")
         }
         bar.finish()
+        if let statistics {
+            do {
+                try imported.check(statistics: try Self.read(statistics))
+            } catch let refusal as ActionsListImport.Refusal {
+                throw CommandFailure("\(statistics): \(refusal.description) Nothing was imported.")
+            }
+        }
         let fixture = imported.fixture
         try await store.withStore { store in
             if try await store.fixture(id: fixture.id) != nil {

@@ -129,13 +129,35 @@ import Testing
         let file = database + ".export.json"
         try exported.output.write(toFile: file, atomically: true, encoding: .utf8)
 
+        // The statistics packets go with it, and are checked against what the rules give.
+        let statistics = try await RunningProgram.run(["export", fixtureId, "--statistics", "--database", database])
+        #expect(statistics.status == 0, "\(statistics.errors)")
+        #expect((try JSONValue.parse(Array(statistics.output.utf8)).arrayValue?.count ?? 0) > 5)
+        let statisticsFile = database + ".statistics.json"
+        try statistics.output.write(toFile: statisticsFile, atomically: true, encoding: .utf8)
+        let tamperedFile = database + ".tampered.json"
+        let tampered = try #require(statistics.output.range(of: #""actionAggregate":1,"#))
+        try statistics.output.replacingCharacters(in: tampered, with: #""actionAggregate":7,"#)
+            .write(toFile: tamperedFile, atomically: true, encoding: .utf8)
+        let refusedCopy = try ServerProcess.newDatabasePath()
+        let refused = try await RunningProgram.run([
+            "import", file, "--statistics", tamperedFile, "--database", refusedCopy,
+        ])
+        #expect(refused.status != 0)
+        #expect(refused.errors.contains("Statistics packet at index 0 (seqNum 1)"), "\(refused.errors)")
+        #expect(refused.errors.contains("actionAggregate is 7 in the file, 1 by the rules"), "\(refused.errors)")
+
         let copy = try ServerProcess.newDatabasePath()
-        let imported = try await RunningProgram.run(["import", file, "--database", copy])
+        let imported = try await RunningProgram.run([
+            "import", file, "--statistics", statisticsFile, "--database", copy,
+        ])
         #expect(imported.status == 0, "\(imported.errors)")
         #expect(imported.output.split(separator: "\n").last.map(String.init) == fixtureId)
         let again = try await RunningProgram.run(["export", fixtureId, "--database", copy])
         let roundTripped = again.output == exported.output
         #expect(roundTripped, "the import exports differently: \(again.errors)")
+        let statisticsAgain = try await RunningProgram.run(["export", fixtureId, "--statistics", "--database", copy])
+        #expect(statisticsAgain.output == statistics.output, "the imported statistics are the original's")
 
         // The imported fixture replays from its stream, fast, to the same final score.
         let copyToken = try ServerProcess.run([
