@@ -130,7 +130,8 @@ let package = Package(
             name: "MatchwireStoreTests",
             dependencies: [
                 "MatchwireCore", "MatchwireStore", "PostgresTestCluster",
-                .product(name: "SQLiteNIO", package: "sqlite-nio"), .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -41,7 +41,8 @@ public struct APIError: HTTPResponseError, Sendable {
 
     /// 401, with the challenge RFC 9110 §11.6.1 requires of every 401: a bearer token (RFC 6750 §3).
     static let invalidAuthentication = APIError(
-        .unauthorized, "The supplied authentication is invalid", headers: [.wwwAuthenticate: #"Bearer realm="matchwire""#])
+        .unauthorized, "The supplied authentication is invalid",
+        headers: [.wwwAuthenticate: #"Bearer realm="matchwire""#])
     static let missingAccept = APIError(.badRequest, "Request is missing required HTTP header 'Accept'")
 
     /// 404 for a fixture id of a path that is not a stored fixture of `sport` (of any sport when nil).

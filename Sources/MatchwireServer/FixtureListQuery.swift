@@ -37,7 +37,8 @@ struct FixtureListQuery {
         query.dateTo = try date(QueryParameter.single(parameters, "dateTo"), name: "dateTo")
         let sorts = parameters[values: "sort"]
         guard sorts.count <= FixtureQuery.SortField.allCases.count else {
-            throw APIError(.badRequest, "Query parameter 'sort' may be given at most twice: once for name, once for startTime.")
+            throw APIError(
+                .badRequest, "Query parameter 'sort' may be given at most twice: once for name, once for startTime.")
         }
         if !sorts.isEmpty {
             query.sort = try sorts.map { text in

@@ -211,7 +211,8 @@ import Testing
         try Self.answer(channel)
         _ = try Self.written(channel)
         #expect(throws: (any Error).self) {
-            try channel.writeOutbound(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: .badRequest)))
+            try channel.writeOutbound(
+                HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: .badRequest)))
         }
         #expect(try Self.written(channel).isEmpty)
     }

@@ -59,10 +59,12 @@ import Testing
             let lastSeqNum = try await server.store.lastSeqNum(fixtureId: live)
             #expect(lastSeqNum == 5)
             let fixturePath = "/v2/tabletennis/fixtures/\(live.wire)"
-            let listBefore = try await Self.execute(port, 
+            let listBefore = try await Self.execute(
+                port,
                 uri: server.actionsPath, method: .get, headers: server.consumerHeaders())
             try #require(listBefore.status == 200)
-            let fixtureBefore = try await Self.execute(port, 
+            let fixtureBefore = try await Self.execute(
+                port,
                 uri: fixturePath, method: .get, headers: server.consumerHeaders())
             try #require(fixtureBefore.status == 200)
             let targets = HostileTargets(
@@ -85,11 +87,13 @@ import Testing
 
             // The store holds exactly what was ingested before the storm.
             #expect(try await server.store.lastSeqNum(fixtureId: live) == lastSeqNum)
-            let listAfter = try await Self.execute(port, 
+            let listAfter = try await Self.execute(
+                port,
                 uri: server.actionsPath, method: .get, headers: server.consumerHeaders())
             #expect(listAfter.status == 200)
             #expect(listAfter.body == targets.actionsList, "the actions list is unchanged")
-            let fixtureAfter = try await Self.execute(port, 
+            let fixtureAfter = try await Self.execute(
+                port,
                 uri: fixturePath, method: .get, headers: server.consumerHeaders())
             #expect(fixtureAfter.body == targets.fixtureObject, "the fixture is unchanged")
             for sport in [Sport.soccer, .basketball] {
@@ -110,16 +114,19 @@ import Testing
             }
             #expect(answer.status == 200)
             for sport in Sport.allCases {
-                let list = try await Self.execute(port, 
+                let list = try await Self.execute(
+                    port,
                     uri: "/\(sport.pathSegment)/fixtures", method: .get, headers: server.consumerHeaders())
                 #expect(list.status == 200, "\(sport) fixtures")
             }
-            let ingested = try await Self.execute(port, 
+            let ingested = try await Self.execute(
+                port,
                 uri: server.ingestPath, method: .post, headers: server.bearer(server.scout),
                 body: server.action(1104).buffer)
             #expect(ingested.status == 201, "\(ingested.json)")
             #expect(ingested.json["fixtureAction"]?["fixtureSeqNum"]?.intValue == lastSeqNum + 1)
-            let listNow = try await Self.execute(port, 
+            let listNow = try await Self.execute(
+                port,
                 uri: server.actionsPath, method: .get, headers: server.consumerHeaders())
             let before = try JSONValue.parse(targets.actionsList).arrayValue ?? []
             #expect(listNow.json == .array(before + [ingested.json]), "the actions list grew by the new packet alone")

@@ -12,8 +12,9 @@ import Testing
 /// checked by schemathesis against a running server (`Tests/conformance/run.sh`, run by `.ci/run`).
 @Suite struct OpenAPIDocumentTests {
     static let document: JSONValue = {
-        // The document compiled into the binary is the one in the repository: it is the same file.
-        try! JSONValue.parse(PackageResources.openapi_json)
+        // The document compiled into the binary is the one in the repository: it is the same file. Unreadable,
+        // it is null, and every test below fails on it.
+        (try? JSONValue.parse(PackageResources.openapi_json)) ?? .null
     }()
 
     /// "GET /soccer/fixtures/{fixtureId}", for every operation the document describes.

@@ -22,7 +22,8 @@ import Testing
             try await Task.sleep(for: .seconds(5))
             connection.setReceiveTimeout(seconds: 10)
             let received = (try? connection.receiveAll()) ?? ""
-            let length = received.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
+            let length =
+                received.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
                 .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
             let body = received.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n")
             #expect(length > 3_000_000, "a large answer: \(length) bytes")

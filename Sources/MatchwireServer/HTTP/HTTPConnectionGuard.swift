@@ -383,7 +383,8 @@ struct Refusal: Equatable {
         if !codings.isEmpty, codings != ["chunked"] {
             self.init(
                 .notImplemented,
-                "Transfer-Encoding \(codings.joined(separator: ", ")) is not supported: send the body as is or chunked.")
+                "Transfer-Encoding \(codings.joined(separator: ", ")) is not supported: send the body as is or chunked."
+            )
             return
         }
         return nil
@@ -411,7 +412,8 @@ struct Refusal: Equatable {
             self.init(.badRequest, "A chunk size of the chunked request body is not a hexadecimal number.")
         case .invalidHeaderToken, .invalidCharactersUsed:
             self.init(
-                .badRequest, "A request header is malformed: each is a name, a colon and a value, without control bytes.")
+                .badRequest,
+                "A request header is malformed: each is a name, a colon and a value, without control bytes.")
         case .lfExpected:
             self.init(.badRequest, "The request's lines must end with CR LF.")
         case .invalidURL, .invalidHost, .invalidPort, .invalidPath, .invalidQueryString, .invalidFragment:

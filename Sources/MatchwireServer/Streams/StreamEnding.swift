@@ -28,4 +28,3 @@ final class StreamEnding: Sendable {
     /// The reason the stream was ended with, if it was.
     var reason: StreamEnd? { first.withLock { $0 } }
 }
-

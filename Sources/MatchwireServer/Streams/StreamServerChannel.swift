@@ -72,17 +72,17 @@ struct StreamServerChannel: ServerChildChannel, HTTPChannelHandler {
                     }
                 })
             let upgradeConfiguration = NIOTypedHTTPServerUpgradeConfiguration(
-                    upgraders: [upgrader],
-                    notUpgradingCompletionHandler: { channel in
-                        channel.eventLoop.makeCompletedFuture {
-                            try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
-                            let http = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
-                                wrappingChannelSynchronously: channel,
-                                configuration: .init(isOutboundHalfClosureEnabled: true))
-                            if case .refuse(let error) = decision.withLock({ $0 }) { return .refused(http, error) }
-                            return .http(http)
-                        }
-                    })
+                upgraders: [upgrader],
+                notUpgradingCompletionHandler: { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+                        let http = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
+                            wrappingChannelSynchronously: channel,
+                            configuration: .init(isOutboundHalfClosureEnabled: true))
+                        if case .refuse(let error) = decision.withLock({ $0 }) { return .refused(http, error) }
+                        return .http(http)
+                    }
+                })
             // SwiftNIO's upgradable pipeline, as `configureUpgradableHTTPServerPipeline` makes it, with the
             // connection guard after the decoder: it sees every request part and every parse error before anything
             // else, and is removed with the decoder when the connection becomes a websocket. Pipelining is
