@@ -55,13 +55,6 @@ actor FixtureWriter {
         try await lock.withLock { try await self.racing { try await self.updateHoldingLock(change) } }
     }
 
-    /// Makes sure the store holds every statistics packet of the fixture's stored packets: loading the engine
-    /// stores those of packets stored before statistics were kept. Nothing to do once the engine is loaded.
-    func loadStatistics() async throws {
-        if engine != nil { return }
-        try await lock.withLock { _ = try await self.loadEngine() }
-    }
-
     /// Runs `body` again, from a fresh read of the store, when another node appended to the fixture or changed
     /// it since this writer read it; at most ``maximumRaces`` times.
     private func racing<T: Sendable>(_ body: () async throws -> T) async throws -> T {
@@ -195,27 +188,9 @@ actor FixtureWriter {
     private func loadEngine() async throws -> FixtureEngine {
         if let engine { return engine }
         guard let fixture = try await store.fixture(id: fixtureId) else { throw StoreError.unknownFixture(fixtureId) }
-        var rebuilt = try FixtureEngine(fixture: fixture)
         // Packets stored before statistics were kept have none: the replay makes them again, and they are stored
         // (each the same on every node, so two nodes doing this at once store each once).
-        let statisticsStored = try await store.latestStatistics(fixtureId: fixtureId)?.seqNum ?? 0
-        var missing: [StoredStatistics] = []
-        while true {
-            let batch = try await store.packets(fixtureId: fixtureId, after: rebuilt.lastSeqNum, limit: 1000)
-            if batch.isEmpty { break }
-            for packet in batch {
-                let outcome = try? rebuilt.ingest(
-                    ActionSubmission(json: JSONValue.parse(packet.submission)), receivedAt: packet.receivedAt,
-                    traceId: packet.traceId)
-                guard case .stored(let replayed) = outcome, replayed.action.fixtureSeqNum == packet.seqNum else {
-                    // The store holds what the engine no longer accepts: a server fault (500), not the scout's (422).
-                    throw ReplayFailure(fixtureId: fixtureId, seqNum: packet.seqNum)
-                }
-                if let made = rebuilt.lastStatisticsPacket, made.seqNum > statisticsStored, packet.statistics == nil {
-                    missing.append(StoredStatistics(made, fixture: fixture))
-                }
-            }
-        }
+        let (rebuilt, missing) = try await store.replay(fixture)
         try await store.insertMissingStatistics(missing, fixtureId: fixtureId)
         try await catchUp.run(fixtureId: fixtureId)
         engine = rebuilt
@@ -237,14 +212,6 @@ actor FixtureWriter {
         let low = generator.next() as UInt64
         return String(high, radix: 16).leftPadded(to: 16) + String(low, radix: 16).leftPadded(to: 16)
     }
-}
-
-/// A stored packet that does not replay through the engine when a fixture's state is rebuilt.
-struct ReplayFailure: Error, CustomStringConvertible {
-    let fixtureId: UUID
-    let seqNum: Int
-
-    var description: String { "stored packet \(seqNum) of fixture \(fixtureId.wire) did not replay" }
 }
 
 /// The writers of the fixtures written since start, one per fixture. The HTTP ingest and the demo's simulated

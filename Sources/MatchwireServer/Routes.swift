@@ -159,10 +159,14 @@ struct Routes: Sendable {
         try requireAcceptable(request)
         _ = try await access.authorizeRead(request, feed: nil, sport: sport)
         let fixture = try await requireFixture(context, sport: sport)
-        // A fixture stored before statistics were kept gets them when its writer first loads (once per node).
-        try await writers.writer(forPath: fixture.id.wire, sport: sport).loadStatistics()
-        let latest = try await store.latestStatistics(fixtureId: fixture.id)
-        let etag = "\"statistics-\(latest?.seqNum ?? 0)\""
+        var latest = try await store.latestStatistics(fixtureId: fixture.id)
+        if latest == nil, fixture.lastSeqNum > 0 {
+            // Packets but no statistics: perhaps stored before statistics were kept.
+            try await store.backfillStatistics(of: fixture)
+            latest = try await store.latestStatistics(fixtureId: fixture.id)
+        }
+        // Before the first, the body is made from the fixture record, which a change (PATCH) moves on.
+        let etag = latest.map { "\"statistics-\($0.seqNum)\"" } ?? "\"statistics-0-\(fixture.updateCount)\""
         if let header = request.headers[.ifNoneMatch], Self.ifNoneMatch(header, matches: etag) {
             return Response(status: .notModified, headers: [.eTag: etag])
         }

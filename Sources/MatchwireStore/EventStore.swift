@@ -35,6 +35,20 @@ public struct StoredPacket: Sendable, Hashable {
     }
 }
 
+/// A stored packet that does not replay through the engine when a fixture's state is rebuilt: a server fault
+/// (the rules changed under stored data), never the client's.
+public struct ReplayFailure: Error, CustomStringConvertible {
+    public let fixtureId: UUID
+    public let seqNum: Int
+
+    public init(fixtureId: UUID, seqNum: Int) {
+        self.fixtureId = fixtureId
+        self.seqNum = seqNum
+    }
+
+    public var description: String { "stored packet \(seqNum) of fixture \(fixtureId.wire) did not replay" }
+}
+
 /// One stored statistics packet (protocol.md §5): its own number in the fixture's statistics sequence, the
 /// number of the action packet that made it, and its JSON, exactly as served.
 public struct StoredStatistics: Sendable, Hashable {
@@ -216,6 +230,43 @@ extension EventStore {
 }
 
 extension EventStore {
+    /// Stores the statistics packets of a fixture whose packets were stored before statistics were kept: its
+    /// stored actions are replayed through a new engine of its own (nothing is kept in memory), and the
+    /// statistics packets the replay makes that the store lacks are stored (the same bytes on every node, so
+    /// that two doing this at once store each once). Does nothing for a fixture that has statistics already or
+    /// no packets. Throws `ReplayFailure` when a stored action no longer replays.
+    public func backfillStatistics(of fixture: Fixture) async throws {
+        guard fixture.lastSeqNum > 0, try await latestStatistics(fixtureId: fixture.id) == nil else { return }
+        try await insertMissingStatistics(try await replay(fixture).missingStatistics, fixtureId: fixture.id)
+    }
+
+    /// A new engine for the fixture, given every stored packet's submission in order, and the statistics packets
+    /// the replay made for packets stored without one (before statistics were kept). Throws `ReplayFailure`
+    /// when a stored action no longer replays: the store holds what the engine no longer accepts, a server
+    /// fault (500), never the client's (422).
+    public func replay(_ fixture: Fixture) async throws -> (
+        engine: FixtureEngine, missingStatistics: [StoredStatistics]
+    ) {
+        var engine = try FixtureEngine(fixture: fixture)
+        var missing: [StoredStatistics] = []
+        while true {
+            let batch = try await packets(fixtureId: fixture.id, after: engine.lastSeqNum, limit: 1000)
+            if batch.isEmpty { break }
+            for packet in batch {
+                let outcome = try? engine.ingest(
+                    ActionSubmission(json: JSONValue.parse(packet.submission)), receivedAt: packet.receivedAt,
+                    traceId: packet.traceId)
+                guard case .stored(let replayed) = outcome, replayed.action.fixtureSeqNum == packet.seqNum else {
+                    throw ReplayFailure(fixtureId: fixture.id, seqNum: packet.seqNum)
+                }
+                if let made = engine.lastStatisticsPacket, packet.statistics == nil {
+                    missing.append(StoredStatistics(made, fixture: fixture))
+                }
+            }
+        }
+        return (engine, missing)
+    }
+
     /// A fixture's actions list, the body of `GET /{S}/fixtures/{id}/actions`: its packets in
     /// `timelineSequence` order once finished, in `fixtureSeqNum` order before.
     public func actionsList(of fixture: Fixture) async throws -> [UInt8] {

@@ -11,7 +11,8 @@ struct Export: AsyncParsableCommand {
     @Argument(help: "The fixture's id.") var fixture: String
     @Flag(
         help: """
-            Write the fixture's statistics packets instead: a JSON array, in seqNum order, each as stored             (import takes such a file with --statistics and checks it).
+            Write the fixture's statistics packets instead: a JSON array, in seqNum order, each as stored \
+            (import takes such a file with --statistics and checks it).
             """)
     var statistics = false
     @OptionGroup var store: StoreOptions
@@ -27,10 +28,17 @@ struct Export: AsyncParsableCommand {
                 throw CommandFailure("There is no fixture \(id.wire) in \(store.description).")
             }
             guard statistics else { return try await store.actionsList(of: found) }
+            try await store.backfillStatistics(of: found)
             var packets: [[UInt8]] = []
             while true {
                 let read = try await store.statistics(
                     fixtureId: id, after: packets.count, limit: Self.statisticsPerRead)
+                // Numbered 1, 2, 3... with no gap: a gap is a damaged store, not a shorter list.
+                for (offset, item) in read.enumerated() where item.seqNum != packets.count + offset + 1 {
+                    throw CommandFailure(
+                        "Statistics packet \(packets.count + offset + 1) of fixture \(id.wire) is missing from \(store.description)."
+                    )
+                }
                 packets += read.map(\.bytes)
                 if read.count < Self.statisticsPerRead { break }
             }
@@ -56,7 +64,8 @@ struct Import: AsyncParsableCommand {
     var rules: String?
     @Option(
         help: """
-            The fixture's statistics packets, as export --statistics writes them: the statistics the rules give             must be these, packet for packet.
+            The fixture's statistics packets, as export --statistics writes them: the statistics the rules give \
+            must be these, packet for packet.
             """)
     var statistics: String?
     @OptionGroup var store: StoreOptions

@@ -20,7 +20,7 @@ import Testing
                 uri: statisticsPath(server), method: .get, headers: server.consumerHeaders())
             #expect(response.status == .ok)
             #expect(response.headers[.contentType] == "application/vnd.imggaming.dde.api+json;version=1")
-            #expect(response.headers[.eTag] == #""statistics-0""#)
+            #expect(response.headers[.eTag] == #""statistics-0-0""#, "before the first: the fixture's update count")
             #expect(response.json["seqNum"]?.intValue == 0)
             #expect(response.json["fixtureSeqNum"]?.intValue == 0)
             #expect(response.json["fixtureId"]?.stringValue == server.fixture.id.wire)
