@@ -152,7 +152,7 @@ struct Routes: Sendable {
 
     /// The fixture's latest statistics packet (protocol.md §5), or before the first the packet with empty
     /// aggregates and `seqNum` 0. The same checks as the actions list, in the same order; its `ETag` is the
-    /// statistics `seqNum`.
+    /// statistics `seqNum` (before the first, the fixture's update count).
     private func latestStatistics(_ request: Request, context: BasicRequestContext, sport: Sport) async throws
         -> Response
     {

@@ -6,7 +6,12 @@ enum AppendCheck {
     /// The numbers of one append must follow each other: `sequenceConflict` at the first gap.
     static func consecutive(_ packets: [StoredPacket], fixtureId: UUID) -> StoreError? {
         guard let first = packets.first else { return nil }
-        return zip(first.seqNum..., packets).first { $0 != $1.seqNum }.map {
+        return gap(in: packets, from: first.seqNum, fixtureId: fixtureId)
+    }
+
+    /// `sequenceConflict` at the first packet whose number is not the next from `expected` on, nil when none.
+    private static func gap(in packets: [StoredPacket], from expected: Int, fixtureId: UUID) -> StoreError? {
+        zip(expected..., packets).first { $0 != $1.seqNum }.map {
             .sequenceConflict(fixtureId: fixtureId, expected: $0.0, got: $0.1.seqNum)
         }
     }
@@ -24,10 +29,7 @@ enum AppendCheck {
                 return .unknownFixture(append.fixtureId)
             }
             if version.updateCount != append.updateCount { return .fixtureChanged(append.fixtureId) }
-            let expected = stored + 1
-            if let gap = zip(expected..., append.packets).first(where: { $0 != $1.seqNum }) {
-                return .sequenceConflict(fixtureId: append.fixtureId, expected: gap.0, got: gap.1.seqNum)
-            }
+            if let gap = gap(in: append.packets, from: stored + 1, fixtureId: append.fixtureId) { return gap }
             last[append.fixtureId] = stored + append.packets.count
             return nil
         }

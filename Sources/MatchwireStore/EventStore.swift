@@ -35,6 +35,13 @@ public struct StoredPacket: Sendable, Hashable {
     }
 }
 
+extension Sequence<StoredPacket> {
+    /// The statistics packets these packets made, each with its fixture: the rows a store writes beside them.
+    var madeStatistics: [(fixtureId: UUID, statistics: StoredStatistics)] {
+        compactMap { packet in packet.statistics.map { (packet.fixtureId, $0) } }
+    }
+}
+
 /// A stored packet that does not replay through the engine when a fixture's state is rebuilt: a server fault
 /// (the rules changed under stored data), never the client's.
 public struct ReplayFailure: Error, CustomStringConvertible {

@@ -323,8 +323,7 @@ public final class SQLiteEventStore: EventStore {
             let accepted = zip(group, refusals).filter { $0.1 == nil }.map(\.0)
             let packets = accepted.flatMap(\.packets)
             try await Self.insert(packets, on: connection)
-            try await Self.insertStatistics(
-                packets.compactMap { packet in packet.statistics.map { (packet.fixtureId, $0) } }, on: connection)
+            try await Self.insertStatistics(packets.madeStatistics, on: connection)
             // One record per fixture: the last of the group's that changed it.
             let records = Dictionary(
                 accepted.compactMap { append in append.fixtureBinds.map { (append.fixtureId, $0) } },

@@ -328,8 +328,8 @@ public final class PostgresEventStore: EventStore, Service {
 
     /// Commits a group and answers each append: a refusal to the append it concerns; when a statement of the
     /// group fails (a row the database refuses), each append is tried alone (the fixtures side by side), each
-    /// within its own time limit, so that one cannot fail the others; when the database cannot be reached or does not answer in time, every
-    /// append of the group gets that error.
+    /// within its own time limit, so that one cannot fail the others; when the database cannot be reached or does
+    /// not answer in time, every append of the group gets that error.
     private func commit(_ group: [PendingAppend]) async -> [(any Error)?] {
         if group.count > 1 {
             let packets = group.reduce(0) { $0 + $1.packets.count }
@@ -593,17 +593,22 @@ public final class PostgresEventStore: EventStore, Service {
     /// `(fixture_id, seq, fixture_seq, body)` rows of the statistics packets these packets made, as bound values;
     /// nil when they made none.
     private static func statisticsRows(_ packets: ArraySlice<StoredPacket>, binds: inout PostgresBindings) -> String? {
-        var rows: [String] = []
-        for packet in packets {
-            guard let statistics = packet.statistics else { continue }
+        statisticsRows(packets.madeStatistics, binds: &binds)
+    }
+
+    /// `(fixture_id, seq, fixture_seq, body)` rows of statistics packets of fixtures, as bound values; nil for none.
+    private static func statisticsRows(
+        _ statistics: some Collection<(fixtureId: UUID, statistics: StoredStatistics)>, binds: inout PostgresBindings
+    ) -> String? {
+        guard !statistics.isEmpty else { return nil }
+        return statistics.map { fixtureId, statistics in
             let base = binds.count
-            binds.append(packet.fixtureId)
+            binds.append(fixtureId)
             binds.append(statistics.seqNum)
             binds.append(statistics.fixtureSeqNum)
             binds.append(ByteBuffer(bytes: statistics.bytes))
-            rows.append("($\(base + 1)::uuid, $\(base + 2)::bigint, $\(base + 3)::bigint, $\(base + 4)::bytea)")
-        }
-        return rows.isEmpty ? nil : rows.joined(separator: ", ")
+            return "($\(base + 1)::uuid, $\(base + 2)::bigint, $\(base + 3)::bigint, $\(base + 4)::bytea)"
+        }.joined(separator: ", ")
     }
 
     /// The packets and the statistics packets they made, in one statement.
@@ -766,20 +771,14 @@ public final class PostgresEventStore: EventStore, Service {
         try await bounded("storing statistics", extra: .milliseconds(statistics.count)) {
             for start in stride(from: 0, to: statistics.count, by: Self.rowsPerInsert) {
                 var binds = PostgresBindings()
-                var rows: [String] = []
-                for item in statistics[start..<min(start + Self.rowsPerInsert, statistics.count)] {
-                    let base = binds.count
-                    binds.append(fixtureId)
-                    binds.append(item.seqNum)
-                    binds.append(item.fixtureSeqNum)
-                    binds.append(ByteBuffer(bytes: item.bytes))
-                    rows.append("($\(base + 1), $\(base + 2), $\(base + 3), $\(base + 4))")
+                let chunk = statistics[start..<min(start + Self.rowsPerInsert, statistics.count)].map {
+                    (fixtureId, $0)
                 }
+                guard let rows = Self.statisticsRows(chunk, binds: &binds) else { continue }
                 try await self.client.query(
                     PostgresQuery(
                         unsafeSQL: """
-                            INSERT INTO statistics (\(Self.statisticsColumns)) VALUES \(rows.joined(separator: ", "))
-                            ON CONFLICT DO NOTHING
+                            INSERT INTO statistics (\(Self.statisticsColumns)) VALUES \(rows) ON CONFLICT DO NOTHING
                             """, binds: binds), logger: self.logger)
             }
         }
