@@ -80,7 +80,7 @@ let package = Package(
                 .embedInCode("Resources/web/index.html"), .embedInCode("Resources/web/match.html"),
                 .embedInCode("Resources/web/matchcentre.css"), .embedInCode("Resources/web/common.js"),
                 .embedInCode("Resources/web/index.js"), .embedInCode("Resources/web/match.js"),
-                .embedInCode("Resources/web/model.js"),
+                .embedInCode("Resources/web/model.js"), .embedInCode("Resources/web/stream.js"),
             ]
         ),
         .executableTarget(
@@ -139,6 +139,7 @@ let package = Package(
             name: "MatchwireServerTests",
             dependencies: [
                 "MatchwireCore",
+                "MatchwireClient",
                 "MatchwireStore",
                 "MatchwireServer",
                 "MatchwireSimulator",

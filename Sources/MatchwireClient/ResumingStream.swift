@@ -5,12 +5,13 @@ import MatchwireCore
 import Synchronization
 import WSClient
 
-/// A consumer of one fixture's stream that survives dropped connections: it reconnects with `startPosition` set to
-/// the packets it has, and hands on every packet once, in `fixtureSeqNum` order, whatever the server resends.
-public struct ResumingStream: Sendable {
+/// A consumer of one fixture's stream (its actions, `ResumingStream<Packet>`, or its statistics,
+/// `ResumingStream<StatisticsSnapshot>`) that survives dropped connections: it reconnects with `startPosition` set
+/// to the packets it has, and hands on every packet once, in order of their numbers, whatever the server resends.
+public struct ResumingStream<Item: StreamItem>: Sendable {
     public enum Event: Sendable {
         /// The next packet, never one handed on before.
-        case packet(Packet)
+        case packet(Item)
         /// The connection was lost (`reason`); the stream connects again after `delay`.
         case reconnecting(reason: String, delay: Duration)
     }
@@ -20,12 +21,12 @@ public struct ResumingStream: Sendable {
     let startPosition: Int
 
     /// Websocket pings every 15 s: a connection that stops answering is closed and resumed.
-    static let pingPeriod: Duration = .seconds(15)
+    static var pingPeriod: Duration { .seconds(15) }
     /// The largest frame read; packets are a few KB.
-    static let maxFrameSize = 1 << 20
+    static var maxFrameSize: Int { 1 << 20 }
     /// Waits before reconnecting: doubling from the first, at most the last.
-    static let firstDelay: Duration = .milliseconds(250)
-    static let longestDelay: Duration = .seconds(5)
+    static var firstDelay: Duration { .milliseconds(250) }
+    static var longestDelay: Duration { .seconds(5) }
 
     /// `server` is the HTTP base URL (`http://host:port`); `speed` is `normal` or `fast` (replays only).
     public init(
@@ -39,7 +40,7 @@ public struct ResumingStream: Sendable {
         } else if base.hasPrefix("http://") {
             base = "ws://" + base.dropFirst("http://".count)
         }
-        let path = (media ? "/media/" : "/") + "\(sport.pathSegment)/fixtures/\(fixtureId.wire)/actions"
+        let path = (media ? "/media/" : "/") + "\(sport.pathSegment)/fixtures/\(fixtureId.wire)/\(Item.pathSegment)"
         url = base + path + (speed.map { "?speed=\($0)" } ?? "")
         self.token = token
         self.startPosition = startPosition
@@ -107,16 +108,16 @@ public struct ResumingStream: Sendable {
                     }
                     continue
                 }
-                let packet = try Packet.decode(json)
-                let seqNum = packet.action.fixtureSeqNum
+                let packet = try Item(json: json)
+                let seqNum = packet.streamNumber
                 if seqNum <= progress.position { continue }  // sent before the connection dropped
                 guard seqNum == progress.position + 1 else {
                     progress.drop("packet \(seqNum) arrived after \(progress.position)")
                     return
                 }
                 try await handle(.packet(packet))
-                progress.handed(seqNum, finished: packet.finished)
-                if packet.finished { return }
+                progress.handed(seqNum, finished: packet.isLast)
+                if packet.isLast { return }
             }
         }
         if progress.finished { return .finished }

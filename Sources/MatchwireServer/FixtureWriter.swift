@@ -114,7 +114,8 @@ actor FixtureWriter {
                 try? await catchUp.run(fixtureId: fixtureId)
                 throw error
             }
-            await publish(checked.published)
+            await publish(checked.published, content: .actions)
+            await publish(checked.publishedStatistics, content: .statistics)
         }
         engine = draft
         var packets: [[UInt8]] = []
@@ -137,6 +138,7 @@ actor FixtureWriter {
     private struct Checked {
         var stored: [StoredPacket] = []
         var published: [StreamPacket] = []
+        var publishedStatistics: [StreamPacket] = []
         var answers: [Answer] = []
     }
 
@@ -152,12 +154,20 @@ actor FixtureWriter {
                     let bytes = packet.jsonBytes
                     checked.answers.append(.bytes(bytes))
                     checked.published.append(StreamPacket(packet: packet, receivedAt: receivedAt, bytes: bytes))
+                    // The statistics packet this one made, if it changed the totals: encoded once, stored with it.
+                    let statistics = draft.lastStatisticsPacket.map {
+                        StoredStatistics($0, fixture: draft.fixture, receivedAt: receivedAt)
+                    }
+                    if let made = draft.lastStatisticsPacket, let statistics {
+                        checked.publishedStatistics.append(
+                            StreamPacket(statistics: made, receivedAt: receivedAt, bytes: statistics.bytes))
+                    }
                     checked.stored.append(
                         StoredPacket(
                             fixtureId: fixtureId, seqNum: packet.action.fixtureSeqNum, period: packet.action.period,
                             actionId: submission.actionId, sendType: submission.sendType, traceId: traceId,
                             receivedAt: receivedAt, submission: submission.json.jsonBytes, bytes: bytes,
-                            statistics: draft.lastStatisticsPacket.map { StoredStatistics($0, fixture: draft.fixture) }
+                            statistics: statistics
                         ))
                 case .duplicate(let seqNum):
                     checked.answers.append(.stored(seqNum))
@@ -197,12 +207,13 @@ actor FixtureWriter {
         return rebuilt
     }
 
-    /// Hands new packets to the hub; when another node's packets come before them and were not published here
-    /// yet, those are read from the store and published first, with these.
-    private func publish(_ packets: [StreamPacket]) async {
+    /// Hands new packets of one topic of the fixture to the hub; when another node's packets come before them
+    /// and were not published here yet, those are read from the store and published first, with these.
+    private func publish(_ packets: [StreamPacket], content: StreamContent) async {
+        let topic = StreamTopic(fixtureId: fixtureId, content: content)
         // The packets are committed: a failed read here must not fail the ingest. The cross-node delivery's
         // next poll fills the gap.
-        if !hub.publish(packets, fixtureId: fixtureId) { try? await catchUp.run(fixtureId: fixtureId) }
+        if !hub.publish(packets, topic: topic) { try? await catchUp.run(topic) }
     }
 
     /// 32 lowercase hex digits, new for every packet.

@@ -44,10 +44,12 @@ struct Routes: Sendable {
             add(.get, "\(base)/fixtures/:fixtureId/statistics") { request, context in
                 try await latestStatistics(request, context: context, sport: sport)
             }
-            add(.get, "media/\(base)/fixtures/:fixtureId/actions") { _, _ -> Response in
-                throw APIError(
-                    .upgradeRequired, "The media feed is a websocket stream: connect with 'Upgrade: websocket'.",
-                    headers: [.upgrade: "websocket"])
+            for content in StreamContent.allCases {
+                add(.get, "media/\(base)/fixtures/:fixtureId/\(content.pathSegment)") { _, _ -> Response in
+                    throw APIError(
+                        .upgradeRequired, "The media feed is a websocket stream: connect with 'Upgrade: websocket'.",
+                        headers: [.upgrade: "websocket"])
+                }
             }
             add(.post, "ingest/\(base)/fixtures/:fixtureId/actions") { request, context in
                 try await ingest(request, context: context, sport: sport)

@@ -61,17 +61,23 @@ public struct ReplayFailure: Error, CustomStringConvertible {
 public struct StoredStatistics: Sendable, Hashable {
     public let seqNum: Int
     public let fixtureSeqNum: Int
+    /// When the server received the action packet that made it (read from that packet's row, not stored twice):
+    /// the media stream holds it back until this time plus the delay, as it does the action packet.
+    public let receivedAt: Timestamp
     public let bytes: [UInt8]
 
-    public init(seqNum: Int, fixtureSeqNum: Int, bytes: [UInt8]) {
+    public init(seqNum: Int, fixtureSeqNum: Int, receivedAt: Timestamp, bytes: [UInt8]) {
         self.seqNum = seqNum
         self.fixtureSeqNum = fixtureSeqNum
+        self.receivedAt = receivedAt
         self.bytes = bytes
     }
 
     /// A statistics packet the engine made, encoded once, with the fixture's teams as they are named now.
-    public init(_ packet: StatisticsPacket, fixture: Fixture) {
-        self.init(seqNum: packet.seqNum, fixtureSeqNum: packet.fixtureSeqNum, bytes: packet.jsonBytes(fixture: fixture))
+    public init(_ packet: StatisticsPacket, fixture: Fixture, receivedAt: Timestamp) {
+        self.init(
+            seqNum: packet.seqNum, fixtureSeqNum: packet.fixtureSeqNum, receivedAt: receivedAt,
+            bytes: packet.jsonBytes(fixture: fixture))
     }
 }
 
@@ -267,7 +273,7 @@ extension EventStore {
                     throw ReplayFailure(fixtureId: fixture.id, seqNum: packet.seqNum)
                 }
                 if let made = engine.lastStatisticsPacket, packet.statistics == nil {
-                    missing.append(StoredStatistics(made, fixture: fixture))
+                    missing.append(StoredStatistics(made, fixture: fixture, receivedAt: packet.receivedAt))
                 }
             }
         }

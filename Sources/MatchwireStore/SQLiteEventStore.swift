@@ -448,7 +448,8 @@ public final class SQLiteEventStore: EventStore {
                         throw StoreError.corruptRow("statistics \(statisticsSeq) of fixture \(fixtureId.wire)")
                     }
                     statistics = StoredStatistics(
-                        seqNum: statisticsSeq, fixtureSeqNum: seq, bytes: Array(statisticsBody.readableBytesView))
+                        seqNum: statisticsSeq, fixtureSeqNum: seq, receivedAt: Timestamp(microseconds: Int64(received)),
+                        bytes: Array(statisticsBody.readableBytesView))
                 }
                 return StoredPacket(
                     fixtureId: fixtureId, seqNum: seq, period: period, actionId: actionId, sendType: sendType,
@@ -466,7 +467,7 @@ public final class SQLiteEventStore: EventStore {
             try Self.statistics(
                 in: try await reader.query(
                     """
-                    SELECT seq, fixture_seq, body FROM statistics WHERE fixture_id = ? AND seq > ? ORDER BY seq LIMIT ?
+                    \(Self.statisticsSelect) WHERE s.fixture_id = ? AND s.seq > ? ORDER BY s.seq LIMIT ?
                     """, [.text(fixtureId.wire), .integer(seqNum), .integer(limit)]),
                 of: fixtureId)
         }
@@ -476,7 +477,7 @@ public final class SQLiteEventStore: EventStore {
         try await typed("reading statistics") {
             try Self.statistics(
                 in: try await reader.query(
-                    "SELECT seq, fixture_seq, body FROM statistics WHERE fixture_id = ? ORDER BY seq DESC LIMIT 1",
+                    "\(Self.statisticsSelect) WHERE s.fixture_id = ? ORDER BY s.seq DESC LIMIT 1",
                     [.text(fixtureId.wire)]),
                 of: fixtureId
             ).first
@@ -493,15 +494,24 @@ public final class SQLiteEventStore: EventStore {
         }
     }
 
+    /// Statistics rows with the receipt time of the action packet that made each (a row whose packet is missing
+    /// has none, and is a corrupt row).
+    private static let statisticsSelect = """
+        SELECT s.seq AS seq, s.fixture_seq AS fixture_seq, s.body AS body, p.received_at AS received_at
+        FROM statistics s LEFT JOIN packets p ON p.fixture_id = s.fixture_id AND p.seq = s.fixture_seq
+        """
+
     private static func statistics(in rows: [SQLiteRow], of fixtureId: UUID) throws -> [StoredStatistics] {
         try rows.map { row in
             guard let seq = row.column("seq")?.integer, let fixtureSeq = row.column("fixture_seq")?.integer,
-                let body = row.column("body")?.blob
+                let body = row.column("body")?.blob, let received = row.column("received_at")?.integer
             else {
                 throw StoreError.corruptRow(
                     "statistics \(row.column("seq")?.integer.map(String.init) ?? "?") of fixture \(fixtureId.wire)")
             }
-            return StoredStatistics(seqNum: seq, fixtureSeqNum: fixtureSeq, bytes: Array(body.readableBytesView))
+            return StoredStatistics(
+                seqNum: seq, fixtureSeqNum: fixtureSeq, receivedAt: Timestamp(microseconds: Int64(received)),
+                bytes: Array(body.readableBytesView))
         }
     }
 

@@ -99,7 +99,9 @@ struct ActionsListImport {
                     fixtureId: fixtureId, seqNum: replayed.action.fixtureSeqNum, period: replayed.action.period,
                     actionId: submission.actionId, sendType: submission.sendType, traceId: replayed.traceId,
                     receivedAt: receivedAt, submission: submission.json.jsonBytes, bytes: replayed.jsonBytes,
-                    statistics: engine.lastStatisticsPacket.map { StoredStatistics($0, fixture: fixture) }))
+                    statistics: engine.lastStatisticsPacket.map {
+                        StoredStatistics($0, fixture: fixture, receivedAt: receivedAt)
+                    }))
             progress(done + 1, decoded.count)
         }
         fixture = fixture.following(engine)

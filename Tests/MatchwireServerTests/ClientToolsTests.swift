@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import MatchwireClient
 import MatchwireCore
 import MatchwireSimulator
 import PostgresTestCluster
@@ -39,6 +40,19 @@ import Testing
         return (String(buffer: body), try JSONDecoder().decode([Packet].self, from: Data(buffer: body)))
     }
 
+    /// The latest statistics packet served for a fixture.
+    static func latestStatistics(_ url: String, _ sport: Sport, _ fixtureId: String, token: String) async throws
+        -> StatisticsSnapshot
+    {
+        var request = HTTPClientRequest(url: "\(url)/\(sport.pathSegment)/fixtures/\(fixtureId)/statistics")
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.headers.add(name: "Accept", value: "application/json")
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        #expect(response.status.code == 200)
+        return try StatisticsSnapshot(
+            json: JSONValue.parse(try await response.body.collect(upTo: 1 << 20).readableBytesView))
+    }
+
     /// The `fixtureSeqNum`s of `tail`'s action lines (`#12 ...`), in the order printed.
     static func seqNums(_ lines: [String]) -> [Int] {
         lines.compactMap { line in line.hasPrefix("#") ? Int(line.dropFirst().prefix { $0.isNumber }) : nil }
@@ -71,8 +85,24 @@ import Testing
         let tail = try RunningProgram([
             "tail", sport.rawValue, fixtureId, "--server", url, "--token", token, "--speed", "fast",
         ])
+        let tailStatistics = try RunningProgram([
+            "tail", sport.rawValue, fixtureId, "--statistics", "--server", url, "--token", token, "--speed", "fast",
+        ])
         #expect(try await simulate.finish() == 0, "\(simulate.errors)")
         #expect(try await tail.finish() == 0, "\(tail.errors)")
+        #expect(try await tailStatistics.finish() == 0, "\(tailStatistics.errors)")
+        // Every statistics packet once, in order, ending with the totals the REST answer has.
+        let statistics = try await Self.latestStatistics(url, sport, fixtureId, token: token)
+        #expect(statistics.finished)
+        #expect(Self.seqNums(tailStatistics.outputLines) == Array(1...statistics.seqNum))
+        let lastLine = try #require(tailStatistics.outputLines.last)
+        #expect(lastLine.hasPrefix("final statistics: "), "\(lastLine)")
+        #expect(tailStatistics.outputLines.dropLast().last?.hasSuffix(" (final)") == true)
+        for team in statistics.teams {
+            for action in team.actions {
+                #expect(lastLine.contains("\(action.name) "), "\(action.name) in \(lastLine)")
+            }
+        }
 
         let list = try await Self.actionsList(url, sport, fixtureId, token: token)
         let last = try #require(list.packets.max { $0.action.fixtureSeqNum < $1.action.fixtureSeqNum })

@@ -11,6 +11,7 @@ import Testing
 /// a stream skip packets (issue 13) as deterministic cases.
 @Suite struct FixtureHubTests {
     static let fixtureId = UUID()
+    static let topic = StreamTopic(fixtureId: fixtureId, content: .actions)
 
     static func packets(_ numbers: ClosedRange<Int>) throws -> [StreamPacket] {
         try numbers.map { seq in
@@ -53,19 +54,49 @@ import Testing
         #expect(hub.handOver(1, consumed: 2, next: 3, channel: channel) == .handedOver)
     }
 
+    /// A stream that subscribed before anything was stored (a statistics stream before the first point) is handed
+    /// over at once, so that a burst of ingest cannot keep it on its queue; the hub's sequence then starts at 1,
+    /// and a first publish after a gap (another node ahead) is refused for the store to fill in.
+    @Test func aStreamThatFoundNothingStoredIsHandedOverBeforeTheFirstPublish() throws {
+        let hub = FixtureHub()
+        let (_, subscriber) = Self.subscriber()
+        #expect(hub.add(1, subscriber) == nil)
+        let channel = EmbeddedChannel()
+        #expect(hub.handOver(1, consumed: 0, next: 1, channel: channel) == .handedOver)
+        #expect(hub.publishedThrough == 0)
+        #expect(!hub.publish(try Self.packets(3...4)), "packets 1 and 2 first")
+        #expect(hub.publish(try Self.packets(1...4)))
+        #expect(hub.publishedThrough == 4)
+    }
+
+    /// Before the first publish, a stream that sent packets from the store is told that the hub's sequence has
+    /// no start yet: it publishes the last one it sent, and is handed over once that is off its queue.
+    @Test func aStreamThatSentStoredPacketsBeforeTheFirstPublishStartsTheHubsSequence() async throws {
+        let hub = FixtureHub()
+        let (queue, subscriber) = Self.subscriber()
+        #expect(hub.add(1, subscriber) == nil)
+        let channel = EmbeddedChannel()
+        #expect(hub.handOver(1, consumed: 0, next: 6, channel: channel) == .unknownStart)
+        #expect(hub.publishedThrough == nil, "nothing is assumed")
+        hub.publish(try Self.packets(5...5))
+        var iterator = queue.makeAsyncIterator()
+        #expect(await iterator.next()?.seqNum == 5)
+        #expect(hub.handOver(1, consumed: 1, next: 6, channel: channel) == .handedOver)
+    }
+
     /// The hub of a fixture that has published outlives its last subscriber, so that the next one still learns
     /// what was published, and a publish never lands on a hub that was replaced meanwhile.
     @Test func aFixturesHubKeepsWhatItPublishedWhenItsLastSubscriberLeaves() throws {
         let streams = StreamHub(logger: .init(label: "test"))
         let firstOpened = streams.open(onEnd: { _ in })
         let first = try #require(firstOpened)
-        _ = streams.subscribe(first, fixtureId: Self.fixtureId, capacity: 10)
-        streams.publish(try Self.packets(1...5), fixtureId: Self.fixtureId)
-        streams.close(first, fixtureId: Self.fixtureId)
+        _ = streams.subscribe(first, topic: Self.topic, capacity: 10)
+        streams.publish(try Self.packets(1...5), topic: Self.topic)
+        streams.close(first, topic: Self.topic)
         #expect(streams.subscriberCount(fixtureId: Self.fixtureId) == 0)
         let secondOpened = streams.open(onEnd: { _ in })
         let second = try #require(secondOpened)
-        let subscription = streams.subscribe(second, fixtureId: Self.fixtureId, capacity: 10)
+        let subscription = streams.subscribe(second, topic: Self.topic, capacity: 10)
         #expect(subscription.publishedThrough == 5)
     }
 
@@ -75,8 +106,8 @@ import Testing
         let streams = StreamHub(logger: .init(label: "test"))
         let opened = streams.open(onEnd: { _ in })
         let stream = try #require(opened)
-        streams.close(stream, fixtureId: Self.fixtureId)
-        let subscription = streams.subscribe(stream, fixtureId: Self.fixtureId, capacity: 10)
+        streams.close(stream, topic: Self.topic)
+        let subscription = streams.subscribe(stream, topic: Self.topic, capacity: 10)
         #expect(streams.subscriberCount(fixtureId: Self.fixtureId) == 0)
         var packets = subscription.packets.makeAsyncIterator()
         #expect(await packets.next() == nil, "its queue is finished at once")

@@ -86,6 +86,16 @@ import Testing
         return value
     }
 
+    /// A row of the statistics panel as "home-away": an action type's (`subType` nil) or a sub type's; null when
+    /// the panel has no such row.
+    static func statistic(_ type: Int, subType: Int? = nil) -> String {
+        let row =
+            "[data-mw=\"statistic\"][data-action-id=\"\(type)\"]"
+            + (subType.map { "[data-sub-action-id=\"\($0)\"]" } ?? ":not([data-sub-action-id])")
+        return "const r = document.querySelector('\(row)');"
+            + " return r ? r.querySelector('.home').textContent + '-' + r.querySelector('.away').textContent : null"
+    }
+
     static func text(_ name: String) -> String {
         "const e = document.querySelector('[data-mw=\"\(name)\"]'); return e ? e.textContent.trim() : null"
     }
@@ -122,6 +132,9 @@ import Testing
             let goal = UUID()
             last = try await match.ingest(port, [match.action(104, team: match.home, subType: 10401, id: goal)])
             #expect(try await Self.waitFor(browser, Self.text("home-score"), toBe: "1", within: .seconds(2)) == "1")
+            // The statistics panel follows its own stream: the goal and its sub type, home against away.
+            #expect(try await Self.waitFor(browser, Self.statistic(104), toBe: "1-0") == "1-0")
+            #expect(try await browser.run(Self.statistic(104, subType: 10401)) == "1-0")
             // Possession, from the summary.
             last = try await match.ingest(port, [match.action(15, team: match.away)])
             let possession =
@@ -135,6 +148,9 @@ import Testing
                 "return [...document.querySelectorAll('[data-mw=\"timeline\"] [data-mw=\"action\"]')]"
                 + ".filter(e => e.dataset.sendType === 'Deleted').map(e => Number(e.dataset.seq))"
             #expect(try await Self.waitFor(browser, deleted, toBe: .array([.number(last)])) == .array([.number(last)]))
+            // The totals leave it out: no goal is counted for either side, the possession still is.
+            #expect(try await Self.waitFor(browser, Self.statistic(104), toBe: .null) == .null)
+            #expect(try await browser.run(Self.statistic(15)) == "0-1")
 
             // The server restarts on the same port; the page reconnects by itself and resumes where it was.
             let stopped = server.terminate()
@@ -146,6 +162,7 @@ import Testing
             #expect(try await Self.waitFor(browser, Self.connectionState, toBe: "live", within: .seconds(30)) == "live")
             last = try await match.ingest(port, [match.action(104, team: match.away, subType: 10402)])
             #expect(try await Self.waitFor(browser, Self.text("away-score"), toBe: "1", within: .seconds(2)) == "1")
+            #expect(try await Self.waitFor(browser, Self.statistic(104, subType: 10402), toBe: "0-1") == "0-1")
 
             // Second half and the end: the stream ends and the page says so.
             last = try await match.ingest(
@@ -163,6 +180,14 @@ import Testing
             #expect(try await Self.waitFor(browser, seqs, toBe: expected) == expected)
             let periods = "return document.querySelectorAll('[data-mw=\"period-score\"]').length"
             #expect(try await browser.run(periods) == .number(2))
+            // The statistics stream ended with its finished packet too: the goal, the possession, the disallowance,
+            // the header and the finish made one statistics packet each.
+            let statisticsState =
+                "const e = document.querySelector('[data-mw=\"statistics-connection\"]'); return e ? e.dataset.state : null"
+            #expect(try await Self.waitFor(browser, statisticsState, toBe: "finished") == "finished")
+            let statisticsSeq = "return document.querySelector('[data-mw=\"statistics\"]').dataset.seq"
+            #expect(try await browser.run(statisticsSeq) == "5")
+            #expect(try await browser.run(Self.statistic(104)) == "0-1")
 
             // The score is announced to screen readers.
             #expect(
@@ -179,6 +204,8 @@ import Testing
                 try await Self.waitFor(browser, Self.connectionState, toBe: "finished", within: .seconds(20))
                     == "finished")
             #expect(try await browser.run(Self.text("away-score")) == "1")
+            #expect(try await Self.waitFor(browser, statisticsSeq, toBe: "5") == "5")
+            #expect(try await browser.run(Self.statistic(104)) == "0-1")
 
             // No errors in the console, but the refused connections while the server was down.
             let errors = try await browser.consoleMessages().filter { entry in

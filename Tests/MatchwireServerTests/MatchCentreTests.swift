@@ -16,6 +16,7 @@ import Testing
                 ("/assets/matchcentre.css", "text/css; charset=utf-8"),
                 ("/assets/match.js", "text/javascript; charset=utf-8"),
                 ("/assets/model.js", "text/javascript; charset=utf-8"),
+                ("/assets/stream.js", "text/javascript; charset=utf-8"),
                 ("/assets/sports.json", "application/json"),
             ]
             for (path, type) in files {

@@ -4,7 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import MatchwireCore
-import MatchwireServer
+@testable import MatchwireServer
 import NIOCore
 import Testing
 
@@ -153,6 +153,17 @@ import Testing
                     firstFrame: StreamClient.auth(server.consumer), into: transcript)
             }
             try await Exposition.waitUntil(client) { $0.value(Self.open, ["feed": "media", "stream": "actions"]) == 1 }
+            // A statistics stream is counted apart from the actions.
+            let statistics = Task {
+                try await StreamClient.run(
+                    port: try #require(client.port), path: server.streamPath(media: true, content: .statistics),
+                    firstFrame: nil)
+            }
+            try await Exposition.waitUntil(client) {
+                $0.value(Self.open, ["feed": "media", "stream": "statistics"]) == 1
+                    && $0.value(Self.open, ["feed": "media", "stream": "actions"]) == 1
+            }
+            statistics.cancel()
             try await waitUntil { !transcript.controls.isEmpty }
             try await server.ingest([actions[3]], with: client)
             try await waitUntil(timeout: .seconds(60)) { transcript.seqNums.count == 4 }

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import MatchwireCore
+@testable import MatchwireServer
 import NIOCore
 import NIOWebSocket
 import PostgresTestCluster
@@ -29,12 +30,20 @@ import Testing
 
         let total = IngestTotal()
         let otherTotal = IngestTotal()
+        let statisticsTotal = IngestTotal()
         var followers: [Task<FollowResult, any Error>] = []
         for (index, node) in nodes.enumerated() {
             for media in [false, true] {
                 followers.append(
                     Task { try await feed.follow(main, media: media, from: [node.port], until: { total.value }) })
             }
+            // The statistics of the same fixture, through the same hubs and the same cross-node reads.
+            followers.append(
+                Task {
+                    try await feed.follow(
+                        main, media: index == 2, content: .statistics, from: [node.port],
+                        until: { statisticsTotal.value })
+                })
             followers.append(
                 Task {
                     try await feed.follow(
@@ -57,6 +66,7 @@ import Testing
             acknowledged[index < 2 ? main : other, default: []] += sent.acknowledged
         }
 
+        var possessions = 0
         for (fixture, box) in [(main, total), (other, otherTotal)] {
             let list = try await feed.actionsList(fixture, via: nodes[2])
             let numbers = list.compactMap { $0["fixtureAction"]?["fixtureSeqNum"]?.intValue }
@@ -76,10 +86,20 @@ import Testing
                     "the summary of packet \(packet["fixtureAction"]?["fixtureSeqNum"] ?? .null)")
             }
             box.value = numbers.count
+            if fixture == main {
+                possessions = list.filter { $0["fixtureAction"]?["fixtureActionTypeId"]?.intValue == 15 }.count
+            }
         }
+        // Every Possession Gained has a team and counts: one statistics packet each (the lifecycle actions none).
+        let statisticsCount = try await feed.latestStatistics(main, via: nodes[2])["seqNum"]?.intValue ?? 0
+        #expect(statisticsCount == possessions && possessions > 100)
+        statisticsTotal.value = statisticsCount
         for follower in followers {
             let result = try await follower.value
-            let expected = Array(1...(result.fixture == main ? total.value ?? 0 : otherTotal.value ?? 0))
+            let last =
+                result.content == .statistics
+                ? statisticsCount : result.fixture == main ? total.value ?? 0 : otherTotal.value ?? 0
+            let expected = Array(1...last)
             #expect(result.faults.isEmpty, "\(result.faults.prefix(3))")
             #expect(result.received == expected, "every number exactly once, in order, on every node")
         }
@@ -325,6 +345,7 @@ final class Outage: Sendable {
 /// What a follower received across its connections.
 struct FollowResult: Sendable {
     var fixture: UUID
+    var content = StreamContent.actions
     var received: [Int] = []
     var faults: [String] = []
     var connections = 0
@@ -419,6 +440,17 @@ struct SharedFeed: Sendable {
         return packets
     }
 
+    /// The fixture's latest statistics packet, from a node's REST answer.
+    func latestStatistics(_ fixture: UUID, via node: NodeProcess) async throws -> JSONValue {
+        var request = HTTPClientRequest(
+            url: "http://127.0.0.1:\(node.port)/v2/tabletennis/fixtures/\(fixture.wire)/statistics")
+        request.headers.add(name: "Authorization", value: "Bearer \(consumer)")
+        request.headers.add(name: "Accept", value: "application/vnd.imggaming.dde.api+json;version=1")
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(20))
+        guard response.status == .ok else { throw RuleViolation("the statistics answered \(response.status)") }
+        return try JSONValue.parse(try await response.body.collect(upTo: 1 << 20).readableBytesView)
+    }
+
     /// The home and away team ids of a fixture, from a node.
     func teamIds(_ fixture: UUID, via node: NodeProcess) async throws -> [String] {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(node.port)/v2/tabletennis/fixtures/\(fixture.wire)")
@@ -481,15 +513,17 @@ struct SharedFeed: Sendable {
         return result
     }
 
-    /// Follows a fixture's stream on the nodes in turn, resuming with `startPosition` after the last number
-    /// received whenever a connection ends, until it has every number up to the total (once known).
+    /// Follows a fixture's stream (of its actions or its statistics) on the nodes in turn, resuming with
+    /// `startPosition` after the last number received whenever a connection ends, until it has every number up to
+    /// the total (once known).
     func follow(
-        _ fixture: UUID, media: Bool, from ports: [Int], until total: @escaping @Sendable () -> Int?
+        _ fixture: UUID, media: Bool, content: StreamContent = .actions, from ports: [Int],
+        until total: @escaping @Sendable () -> Int?
     ) async throws -> FollowResult {
-        var result = FollowResult(fixture: fixture)
+        var result = FollowResult(fixture: fixture, content: content)
         let started = ContinuousClock.now
         var turn = 0
-        let path = (media ? "/media" : "") + "/v2/tabletennis/fixtures/\(fixture.wire)/actions"
+        let path = (media ? "/media" : "") + "/v2/tabletennis/fixtures/\(fixture.wire)/\(content.pathSegment)"
         while true {
             let last = result.received.last ?? 0
             if let total = total(), last >= total { return result }

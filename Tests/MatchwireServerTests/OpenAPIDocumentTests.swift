@@ -69,6 +69,7 @@ import Testing
             for operation in [
                 "GET \(base)", "GET \(base)/{fixtureId}", "GET \(base)/{fixtureId}/actions",
                 "GET /media\(base)/{fixtureId}/actions", "POST /ingest\(base)/{fixtureId}/actions",
+                "GET \(base)/{fixtureId}/statistics", "GET /media\(base)/{fixtureId}/statistics",
             ] {
                 #expect(documented.contains(operation), "\(operation)")
             }

@@ -96,15 +96,11 @@ import Testing
                 #expect(response.status == .notFound, "\(path)")
                 #expect(!response.errorMessage.isEmpty)
             }
-            // No statistics stream yet: an upgrade on the path is a plain 400, not a half-open stream.
-            let connection = try RawConnection(port: try #require(client.port))
-            connection.setReceiveTimeout(seconds: 10)
-            try connection.write(
-                "GET \(statisticsPath(server)) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-                    + "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                    + "Accept: application/json\r\n\r\n")
-            let head = try await blocking { try connection.receiveHead() }
-            #expect(head.hasPrefix("HTTP/1.1 400"), "\(head)")
+            // The media statistics are a stream only: a plain GET is told to upgrade.
+            let media = try await client.execute(
+                uri: "/media" + statisticsPath(server), method: .get, headers: server.consumerHeaders())
+            #expect(media.status == .upgradeRequired)
+            #expect(media.headers[.upgrade] == "websocket")
         }
     }
 }

@@ -20,14 +20,17 @@ final class StreamTranscript: Sendable {
 
     private let entries = Mutex<[Entry]>([])
     private let lastSeqNumBox = Mutex<Int?>(nil)
-    /// The `fixtureSeqNum` of the last packet received, read without going through every entry.
+    /// The number of the last packet received, read without going through every entry.
     var lastSeqNum: Int? { lastSeqNumBox.withLock { $0 } }
     private let closeCodeBox = Mutex<WebSocketErrorCode?>(nil)
 
     var all: [Entry] { entries.withLock { $0 } }
-    /// The data frames (packets), in arrival order.
-    var packets: [JSONValue] { all.map(\.json).filter { $0["fixtureAction"] != nil } }
-    var seqNums: [Int] { packets.compactMap { $0["fixtureAction"]?["fixtureSeqNum"]?.intValue } }
+    /// The data frames (action or statistics packets), in arrival order.
+    var packets: [JSONValue] { all.map(\.json).filter { Self.number(of: $0) != nil } }
+    /// The data frames with the time each arrived.
+    var packetEntries: [Entry] { all.filter { Self.number(of: $0.json) != nil } }
+    /// The packets' numbers: `fixtureSeqNum` of action packets, the statistics `seqNum` of statistics packets.
+    var seqNums: [Int] { packets.compactMap(Self.number(of:)) }
     /// The control messages (INFO, ERROR, heartbeats), in arrival order.
     var controls: [Entry] { all.filter { $0.json["level"] != nil } }
     var closeCode: WebSocketErrorCode? { closeCodeBox.withLock { $0 } }
@@ -35,7 +38,13 @@ final class StreamTranscript: Sendable {
     func append(_ text: String) {
         let json = (try? JSONValue.parse(Array(text.utf8))) ?? .null
         entries.withLock { $0.append(Entry(json: json, text: text, arrived: .now)) }
-        if let seqNum = json["fixtureAction"]?["fixtureSeqNum"]?.intValue { lastSeqNumBox.withLock { $0 = seqNum } }
+        if let seqNum = Self.number(of: json) { lastSeqNumBox.withLock { $0 = seqNum } }
+    }
+
+    /// A packet's number in its stream; nil for a control message.
+    static func number(of json: JSONValue) -> Int? {
+        if let action = json["fixtureAction"] { return action["fixtureSeqNum"]?.intValue }
+        return json["teamActionAggregates"] != nil ? json["seqNum"]?.intValue : nil
     }
 
     func closed(_ code: WebSocketErrorCode?) {

@@ -3,54 +3,60 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import MatchwireCore
-import MatchwireServer
+@testable import MatchwireServer
 import MatchwireStore
 import NIOCore
 import NIOWebSocket
 import Synchronization
 import Testing
 
-/// The live streams (protocol.md §3) over real sockets with a real websocket client.
+/// The live streams (protocol.md §3) over real sockets with a real websocket client. The tests of what a stream
+/// delivers run on both topics, the actions and the statistics (§5): one machinery serves both.
 @Suite struct StreamTests {
     // MARK: Before the upgrade
 
-    @Test func refusedUpgradesArePlainHTTPAnswers() async throws {
+    @Test(arguments: StreamContent.allCases) func refusedUpgradesArePlainHTTPAnswers(content: StreamContent)
+        async throws
+    {
         try await TestServer.start { server, client in
             let port = try #require(client.port)
-            let unknown = try await upgradeAttempt(port, "/v2/tabletennis/fixtures/\(UUID().wire)/actions")
+            let unknown = try await upgradeAttempt(
+                port, "/v2/tabletennis/fixtures/\(UUID().wire)/\(content.pathSegment)")
             #expect(unknown.status == 404)
             #expect(unknown.message.hasSuffix("does not exist in tabletennis."))
-            let noAccept = try await upgradeAttempt(port, server.streamPath(), accept: nil)
+            let noAccept = try await upgradeAttempt(port, server.streamPath(content: content), accept: nil)
             #expect(noAccept.status == 400)
             #expect(noAccept.message == "Request is missing required HTTP header 'Accept'")
-            let wrongAccept = try await upgradeAttempt(port, server.streamPath(), accept: "text/html")
+            let wrongAccept = try await upgradeAttempt(port, server.streamPath(content: content), accept: "text/html")
             #expect(wrongAccept.status == 406)
             // A browser page cannot send Accept on a websocket: with Origin, a missing one is no refusal (the
             // unknown fixture is what is refused), but a wrong one still is.
-            let unknownPath = "/v2/tabletennis/fixtures/\(UUID().wire)/actions"
+            let unknownPath = "/v2/tabletennis/fixtures/\(UUID().wire)/\(content.pathSegment)"
             let browser = try await upgradeAttempt(port, unknownPath, accept: nil, origin: "http://127.0.0.1:\(port)")
             #expect(browser.status == 404, "\(browser.message)")
             let browserWrong = try await upgradeAttempt(
-                port, server.streamPath(), accept: "text/html", origin: "http://127.0.0.1:\(port)")
+                port, server.streamPath(content: content), accept: "text/html", origin: "http://127.0.0.1:\(port)")
             #expect(browserWrong.status == 406)
-            let badPosition = try await upgradeAttempt(port, server.streamPath(query: "startPosition=-1"))
+            let badPosition = try await upgradeAttempt(
+                port, server.streamPath(query: "startPosition=-1", content: content))
             #expect(badPosition.status == 400)
             #expect(badPosition.message == "Query parameter 'startPosition' must be a whole number from 0 to 10000000.")
             for query in ["startPosition=%2B5", "startPosition=1&startPosition=2"] {
-                let strict = try await upgradeAttempt(port, server.streamPath(query: query))
+                let strict = try await upgradeAttempt(port, server.streamPath(query: query, content: content))
                 #expect(strict.status == 400, "\(query)")
                 #expect(strict.message.contains("'startPosition'"), "\(query): \(strict.message)")
             }
-            let badSpeed = try await upgradeAttempt(port, server.streamPath(media: true, query: "speed=slow"))
+            let badSpeed = try await upgradeAttempt(
+                port, server.streamPath(media: true, query: "speed=slow", content: content))
             #expect(badSpeed.status == 400)
             #expect(badSpeed.message == "Query parameter 'speed' must be normal or fast.")
             let notAStream = try await upgradeAttempt(port, "/v2/tabletennis/fixtures")
             #expect(notAStream.status == 400)
-            #expect(notAStream.message.hasPrefix("Only the action streams"))
+            #expect(notAStream.message.hasPrefix("Only the action and statistics streams"))
             let plainMedia = try await client.execute(
-                uri: server.streamPath(media: true), method: .get, headers: server.consumerHeaders())
+                uri: server.streamPath(media: true, content: content), method: .get, headers: server.consumerHeaders())
             #expect(plainMedia.status == .upgradeRequired)
-            #expect(server.hub.subscriberCount(fixtureId: server.fixture.id) == 0)
+            #expect(server.hub.subscriberCount(StreamTopic(fixtureId: server.fixture.id, content: content)) == 0)
         }
     }
 
@@ -98,20 +104,22 @@ import Testing
         }
     }
 
-    @Test func tokenNotEntitledToTheFeedIsRefusedWithASentence() async throws {
+    @Test(arguments: StreamContent.allCases)
+    func tokenNotEntitledToTheFeedIsRefusedWithASentence(content: StreamContent) async throws {
         try await TestServer.start { server, client in
             let issued = AccessControl.issue(
                 name: "betting-only", role: .consumer, feeds: [.betting], sports: [.tableTennis], now: .now)
             try await server.store.insertToken(issued.record)
             let port = try #require(client.port)
             let media = try await StreamClient.run(
-                port: port, path: server.streamPath(media: true), firstFrame: StreamClient.auth(issued.token))
+                port: port, path: server.streamPath(media: true, content: content),
+                firstFrame: StreamClient.auth(issued.token))
             #expect(
                 media.controls.first?.control
                     == "ERROR: The token 'betting-only' is not entitled to the media feed of tabletennis.")
             #expect(media.closeCode == .policyViolation)
             let betting = try await StreamClient.run(
-                port: port, path: server.streamPath(), firstFrame: StreamClient.auth(issued.token),
+                port: port, path: server.streamPath(content: content), firstFrame: StreamClient.auth(issued.token),
                 stop: { !$0.controls.isEmpty })
             #expect(betting.controls.first?.control == "INFO: Authorisation accepted")
         }
@@ -223,28 +231,32 @@ import Testing
 
     // MARK: Delivery
 
-    @Test func subscriberConnectedBeforeStartFixtureReceivesTheWholeMatchInOrder() async throws {
+    @Test(arguments: StreamContent.allCases)
+    func subscriberConnectedBeforeStartFixtureReceivesTheWholeMatchInOrder(content: StreamContent) async throws {
         try await TestServer.start { server, client in
             let port = try #require(client.port)
             let transcript = StreamTranscript()
             let subscriber = Task {
                 try await StreamClient.run(
-                    port: port, path: server.streamPath(), firstFrame: StreamClient.auth(server.consumer),
-                    into: transcript)
+                    port: port, path: server.streamPath(content: content),
+                    firstFrame: StreamClient.auth(server.consumer), into: transcript)
             }
             try await waitUntil { !transcript.controls.isEmpty }
             for action in server.wholeMatch() { try await server.ingest([action], with: client) }
             _ = try await subscriber.value
-            let list = try await server.store.packetBytes(fixtureId: server.fixture.id, order: .seqNum)
-            #expect(transcript.seqNums == Array(1...list.count))
-            let listed = try list.map { try JSONValue.parse($0) }
+            let listed = try await server.stored(content)
+            #expect(listed.count == (content == .actions ? 30 : 23), "30 actions; 22 points and the finish")
+            #expect(transcript.seqNums == Array(1...listed.count))
             #expect(transcript.packets == listed)
             #expect(transcript.packets.last?["finished"] == .bool(true))
             #expect(transcript.closeCode == .normalClosure, "closed with 1000 after the finished packet")
         }
     }
 
-    @Test func reconnectingSubscribersGetEveryPacketExactlyOnceWhileActionsAreIngested() async throws {
+    @Test(arguments: StreamContent.allCases)
+    func reconnectingSubscribersGetEveryPacketExactlyOnceWhileActionsAreIngested(content: StreamContent)
+        async throws
+    {
         try await TestServer.start(configure: { $0.heartbeatInterval = 0.05 }) { server, client in
             let port = try #require(client.port)
             let actions = server.longMatch(rallies: 1960)
@@ -257,7 +269,8 @@ import Testing
                     while !finished {
                         let quota = Int.random(in: 1...300, using: &generator)
                         let transcript = try await StreamClient.run(
-                            port: port, path: server.streamPath(query: "startPosition=\(received.count)"),
+                            port: port,
+                            path: server.streamPath(query: "startPosition=\(received.count)", content: content),
                             firstFrame: StreamClient.auth(server.consumer),
                             stop: { $0.packets.count >= quota })
                         received += transcript.seqNums
@@ -275,16 +288,18 @@ import Testing
                 remaining = remaining.dropFirst(batch.count)
                 try await server.ingest(Array(batch), with: client)
             }
-            let total = try await server.store.lastSeqNum(fixtureId: server.fixture.id)
-            #expect(total == actions.count)
+            #expect(try await server.store.lastSeqNum(fixtureId: server.fixture.id) == actions.count)
+            let total = try await server.stored(content).count
+            #expect(total > 2000 - (content == .actions ? 0 : 20), "the statistics: one per point, and the finish")
             for subscriber in subscribers {
                 let received = try await subscriber.value
-                #expect(received == Array(1...total), "every fixtureSeqNum exactly once, in order")
+                #expect(received == Array(1...total), "every number exactly once, in order")
             }
         }
     }
 
-    @Test func stalledSubscriberIsClosedWith1013WhileAHealthyOneKeepsReceiving() async throws {
+    @Test(arguments: StreamContent.allCases)
+    func stalledSubscriberIsClosedWith1013WhileAHealthyOneKeepsReceiving(content: StreamContent) async throws {
         // A loaded machine may take a while to drain the stalled socket: the close frame may wait for it.
         let configure: (inout ServerConfiguration) -> Void = {
             $0.subscriberQueue = 100
@@ -293,16 +308,19 @@ import Testing
         try await TestServer.start(configure: configure) { server, client in
             let port = try #require(client.port)
             try await server.ingest([server.action(2), server.action(4), server.action(6)], with: client)
+            let topic = StreamTopic(fixtureId: server.fixture.id, content: content)
+            // The actions so far (three) or the statistics so far (none); every rally below makes one of each.
+            let skipped = content == .actions ? 3 : 0
             let bothSubscribed = Mutex(false)
             let stalled = StreamTranscript()
             let stalledTask = Task {
                 try await StreamClient.run(
-                    port: port, path: server.streamPath(query: "startPosition=3"),
+                    port: port, path: server.streamPath(query: "startPosition=\(skipped)", content: content),
                     firstFrame: StreamClient.auth(server.consumer), into: stalled,
                     hold: {
                         // Reads again as soon as the hub has dropped it.
                         while !bothSubscribed.withLock({ $0 })
-                            || server.hub.subscriberCount(fixtureId: server.fixture.id) > 1
+                            || server.hub.subscriberCount(topic) > 1
                         {
                             try? await Task.sleep(for: .milliseconds(10))
                         }
@@ -311,14 +329,14 @@ import Testing
             let healthy = StreamTranscript()
             let healthyTask = Task {
                 try await StreamClient.run(
-                    port: port, path: server.streamPath(query: "startPosition=3"),
+                    port: port, path: server.streamPath(query: "startPosition=\(skipped)", content: content),
                     firstFrame: StreamClient.auth(server.consumer), into: healthy)
             }
-            try await waitUntil { server.hub.subscriberCount(fixtureId: server.fixture.id) == 2 }
+            try await waitUntil { server.hub.subscriberCount(topic) == 2 }
             bothSubscribed.withLock { $0 = true }
             // Deuce rallies until the stalled client's socket and queue are full and the hub drops it.
             var sent = 0
-            while server.hub.subscriberCount(fixtureId: server.fixture.id) > 1 {
+            while server.hub.subscriberCount(topic) > 1 {
                 try #require(sent < 20_000, "the stalled subscriber was never dropped")
                 let rallies = (0..<20).map { server.action(1102, home: (sent + $0) % 2 == 0) }
                 try await server.ingest(rallies, with: client)
@@ -328,13 +346,14 @@ import Testing
             #expect(stalled.closeCode == WebSocketErrorCode(codeNumber: 1013))
             // The healthy subscriber got everything so far and still receives.
             try await server.ingest([server.action(1102, home: true)], with: client)
-            try await waitUntil { healthy.seqNums.last == sent + 4 }
-            #expect(healthy.seqNums == Array(4...(sent + 4)))
+            try await waitUntil { healthy.seqNums.last == skipped + sent + 1 }
+            #expect(healthy.seqNums == Array((skipped + 1)...(skipped + sent + 1)))
             healthyTask.cancel()
         }
     }
 
-    @Test func mediaReceivesNothingBeforeTheDelayAndBettingAtOnce() async throws {
+    @Test(arguments: StreamContent.allCases)
+    func mediaReceivesNothingBeforeTheDelayAndBettingAtOnce(content: StreamContent) async throws {
         // A 2 s delay: betting must be later than that on a loaded machine to look like media.
         try await TestServer.start(configure: { $0.mediaDelay = 2.0 }) { server, client in
             let port = try #require(client.port)
@@ -343,21 +362,25 @@ import Testing
             let tasks = [(media, true), (betting, false)].map { transcript, isMedia in
                 Task {
                     try await StreamClient.run(
-                        port: port, path: server.streamPath(media: isMedia),
+                        port: port, path: server.streamPath(media: isMedia, content: content),
                         firstFrame: StreamClient.auth(server.consumer), into: transcript,
                         stop: { $0.packets.count >= 2 })
                 }
             }
             try await waitUntil { !media.controls.isEmpty && !betting.controls.isEmpty }
             let sent = ContinuousClock.now
-            try await server.ingest([server.action(2), server.action(4)], with: client)
+            // Two actions, two points: two packets on either topic.
+            try await server.ingest(
+                [server.action(2), server.action(4), server.action(6)]
+                    + (content == .actions ? [] : [server.action(1102, home: true), server.action(1102, home: false)]),
+                with: client)
             try await waitUntil { betting.packets.count == 2 }
-            let bettingArrival = try #require(betting.all.first { $0.json["fixtureAction"] != nil }).arrived
+            let bettingArrival = try #require(betting.packetEntries.first).arrived
             try await waitUntil { media.packets.count == 2 }
             // Nothing before the delay: the server received the actions after `sent`, so no media packet may come
             // sooner than the delay after it. Betting at once: before media. (No wall-clock upper bound: a loaded
             // machine may make both late, never media early.)
-            let firstMedia = try #require(media.all.first { $0.json["fixtureAction"] != nil }).arrived
+            let firstMedia = try #require(media.packetEntries.first).arrived
             #expect(firstMedia - sent >= .milliseconds(1950), "held back about the media delay: \(firstMedia - sent)")
             #expect(bettingArrival < firstMedia)
             #expect(media.packets == betting.packets)
@@ -367,19 +390,23 @@ import Testing
 
     // MARK: Replay
 
-    @Test func finishedFixtureReplaysFastFromStartPositionAndClosesWith1000() async throws {
+    @Test(arguments: StreamContent.allCases)
+    func finishedFixtureReplaysFastFromStartPositionAndClosesWith1000(content: StreamContent) async throws {
         try await TestServer.start { server, client in
-            let actions = server.wholeMatch()
-            try await server.ingest(actions, with: client)
+            try await server.ingest(server.wholeMatch(), with: client)
+            let stored = try await server.stored(content)
             let transcript = try await StreamClient.run(
-                port: try #require(client.port), path: server.streamPath(query: "startPosition=10&speed=fast"),
+                port: try #require(client.port),
+                path: server.streamPath(query: "startPosition=10&speed=fast", content: content),
                 firstFrame: StreamClient.auth(server.consumer))
-            #expect(transcript.seqNums == Array(11...actions.count))
+            #expect(transcript.seqNums == Array(11...stored.count))
+            #expect(transcript.packets == Array(stored[10...]))
             #expect(transcript.closeCode == .normalClosure)
         }
     }
 
-    @Test func normalReplayKeepsTheGapsBetweenTimestamps() async throws {
+    @Test(arguments: StreamContent.allCases)
+    func normalReplayKeepsTheGapsBetweenTimestamps(content: StreamContent) async throws {
         try await TestServer.start { server, client in
             // The whole match, its actions 60 ms apart: 1.8 s from the first to the last.
             let start = Timestamp(millisecondsSince1970: 1_747_729_800_000)
@@ -395,12 +422,19 @@ import Testing
             // Measured from before the client connects, which is surely before the replay's schedule starts: a
             // client that a loaded machine makes read its first frames late cannot make a packet look early.
             let requested = ContinuousClock.now
+            let stored = try await server.stored(content)
+            // The place of each packet's action in the match, in 60 ms steps: a statistics packet has its action's.
+            let places = try stored.map { packet in
+                let number = try #require((packet["fixtureAction"] ?? packet)["fixtureSeqNum"]?.intValue)
+                return number - 1
+            }
             let normal = try await StreamClient.run(
-                port: port, path: server.streamPath(), firstFrame: StreamClient.auth(server.consumer))
-            #expect(normal.seqNums == Array(1...actions.count))
+                port: port, path: server.streamPath(content: content), firstFrame: StreamClient.auth(server.consumer))
+            #expect(normal.seqNums == Array(1...stored.count))
             #expect(normal.closeCode == .normalClosure)
-            let packets = normal.all.filter { $0.json["fixtureAction"] != nil }
-            let expected = Duration.milliseconds(60 * (actions.count - 1))
+            let packets = normal.packetEntries
+            // The schedule starts at the stream's first packet.
+            let expected = Duration.milliseconds(60 * (places.last! - places.first!))
             let span = try #require(packets.last).arrived - requested
             // No earlier than the match's own gaps; the upper bound only catches a replay that hangs (a loaded machine
             // may be seconds late, never early).
@@ -410,13 +444,14 @@ import Testing
             // Each packet comes no earlier than its place in the match says.
             for (index, packet) in packets.enumerated() {
                 let offset = packet.arrived - requested
-                #expect(offset >= .milliseconds(60 * index - 40), "packet \(index + 1) after \(offset)")
+                let place = 60 * (places[index] - places[0])
+                #expect(offset >= .milliseconds(place - 40), "packet \(index + 1) after \(offset)")
             }
             let fastStart = ContinuousClock.now
             let fast = try await StreamClient.run(
-                port: port, path: server.streamPath(query: "speed=fast"), firstFrame: StreamClient.auth(server.consumer)
-            )
-            #expect(fast.seqNums == Array(1...actions.count))
+                port: port, path: server.streamPath(query: "speed=fast", content: content),
+                firstFrame: StreamClient.auth(server.consumer))
+            #expect(fast.seqNums == Array(1...stored.count))
             // Waiting for the gaps would take `expected` more than the work itself, which the normal replay also did:
             // fast takes less than the normal replay without half its gaps, however loaded the machine.
             let fastSpan = ContinuousClock.now - fastStart

@@ -4,7 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import MatchwireCore
-import MatchwireServer
+@testable import MatchwireServer
 import MatchwireStore
 import NIOCore
 
@@ -147,9 +147,22 @@ struct TestServer {
         let message: String
     }
 
-    /// The stream path of the fixture: betting, or media.
-    func streamPath(media: Bool = false, query: String = "") -> String {
-        (media ? "/media" : "") + actionsPath + (query.isEmpty ? "" : "?\(query)")
+    /// The stream path of the fixture: betting, or media; of its actions, or of its statistics.
+    func streamPath(media: Bool = false, query: String = "", content: StreamContent = .actions) -> String {
+        (media ? "/media" : "") + "/v2/tabletennis/fixtures/\(fixture.id.wire)/\(content.pathSegment)"
+            + (query.isEmpty ? "" : "?\(query)")
+    }
+
+    /// Every stored packet of one of the fixture's topics, in order, as JSON.
+    func stored(_ content: StreamContent) async throws -> [JSONValue] {
+        switch content {
+        case .actions:
+            return try await store.packetBytes(fixtureId: fixture.id, order: .seqNum).map { try JSONValue.parse($0) }
+        case .statistics:
+            return try await store.statistics(fixtureId: fixture.id, after: 0, limit: 100_000).map {
+                try JSONValue.parse($0.bytes)
+            }
+        }
     }
 }
 

@@ -9,9 +9,10 @@ import Testing
 /// The writer hands every stored packet to the hub, in order, even when the store said an append failed after
 /// it had in fact committed it.
 @Suite struct WriterPublishingTests {
-    /// The first append of the writer (nothing published yet) and a later one; the packets are published as soon
-    /// as the append fails, not when the scout retries.
-    @Test(arguments: [1, 2])
+    /// The first append of the writer (nothing published yet), a later one, and appends whose packets made
+    /// statistics packets (the first and a later one): the action packets and the statistics packets are published
+    /// as soon as the append fails, not when the scout retries.
+    @Test(arguments: [1, 2, 4, 5])
     func packetsOfAnAppendThatFailedAfterItsCommitArePublishedAtOnceInOrder(failingAppend: Int) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("matchwire-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -20,30 +21,41 @@ import Testing
         let fixture = TestServer.tableTennisFixture()
         try await store.insertFixture(fixture)
         let hub = StreamHub(logger: .init(label: "test"))
-        let streamOpened = hub.open(onEnd: { _ in })
-        let stream = try #require(streamOpened)
-        let subscription = hub.subscribe(stream, fixtureId: fixture.id, capacity: 100)
+        func subscribe(_ content: StreamContent) throws -> Subscription {
+            let opened = hub.open(onEnd: { _ in })
+            let stream = try #require(opened)
+            return hub.subscribe(stream, topic: StreamTopic(fixtureId: fixture.id, content: content), capacity: 100)
+        }
+        let actions = try subscribe(.actions)
+        let statistics = try subscribe(.statistics)
         let writers = FixtureWriters(store: store, hub: hub)
-        func ingest(_ type: Int) async throws {
-            let action = JSONValue.object([
+        func ingest(_ type: Int, home: Bool? = nil) async throws {
+            var action: [String: JSONValue] = [
                 "actionId": .string(UUID().wire), "fixtureActionTypeId": .number(type),
-            ])
-            try await writers.ingest([try ActionSubmission(json: action)], fixtureId: fixture.id, receivedAt: .now)
+            ]
+            if let home { action["team"] = .object(["id": .string((home ? fixture.home : fixture.away).id.wire)]) }
+            try await writers.ingest(
+                [try ActionSubmission(json: .object(action))], fixtureId: fixture.id, receivedAt: .now)
         }
-        var queue = subscription.packets.makeAsyncIterator()
+        var actionQueue = actions.packets.makeAsyncIterator()
+        var statisticsQueue = statistics.packets.makeAsyncIterator()
         var published: [Int] = []
-        for (index, type) in [2, 4].enumerated() {
+        var publishedStatistics: [Int] = []
+        // Start Match, Start Period, Start Game, then three points: one statistics packet each.
+        for (index, (type, home)) in [(2, nil), (4, nil), (6, nil), (1102, true), (1102, false), (1102, true)]
+            .enumerated()
+        {
             if index + 1 == failingAppend {
-                await #expect(throws: AppendFailedAfterCommit.self) { try await ingest(type) }
+                await #expect(throws: AppendFailedAfterCommit.self) { try await ingest(type, home: home) }
             } else {
-                try await ingest(type)
+                try await ingest(type, home: home)
             }
-            published.append(try #require(await queue.next()).seqNum)
+            published.append(try #require(await actionQueue.next()).seqNum)
+            if type == 1102 { publishedStatistics.append(try #require(await statisticsQueue.next()).seqNum) }
         }
-        try await ingest(6)
-        published.append(try #require(await queue.next()).seqNum)
-        #expect(published == [1, 2, 3], "the committed packet is published, once, before the next")
-        #expect(try await store.lastSeqNum(fixtureId: fixture.id) == 3)
+        #expect(published == Array(1...6), "the committed packet is published, once, before the next")
+        #expect(publishedStatistics == [1, 2, 3], "and so is the statistics packet it made")
+        #expect(try await store.lastSeqNum(fixtureId: fixture.id) == 6)
         try await sqlite.close()
     }
 }

@@ -112,15 +112,21 @@ func makePacket(_ fixture: Fixture, seq: Int, period: Int = 1, statistics: Int? 
     StoredPacket(
         fixtureId: fixture.id, seqNum: seq, period: period, actionId: UUID(), sendType: .confirmed,
         traceId: String(format: "%032x", seq),
-        receivedAt: Timestamp(millisecondsSince1970: 1_747_729_800_000 + Int64(seq)),
+        receivedAt: receivedAt(packet: seq),
         submission: Array("{\"n\":\(seq)}".utf8), bytes: Array("{\"seq\":\(seq),\"period\":\(period)}".utf8),
         statistics: statistics.map { makeStatistics($0, packet: seq) })
 }
 
-/// A statistics packet `seqNum`, made by packet `packet`.
+/// When the server received packet `seq` of a test fixture.
+func receivedAt(packet seq: Int) -> Timestamp {
+    Timestamp(millisecondsSince1970: 1_747_729_800_000 + Int64(seq))
+}
+
+/// A statistics packet `seqNum`, made by packet `packet` (and read back with that packet's receipt time).
 func makeStatistics(_ seqNum: Int, packet: Int, text: String = "") -> StoredStatistics {
     StoredStatistics(
-        seqNum: seqNum, fixtureSeqNum: packet, bytes: Array("{\"seqNum\":\(seqNum)\(text)}".utf8))
+        seqNum: seqNum, fixtureSeqNum: packet, receivedAt: receivedAt(packet: packet),
+        bytes: Array("{\"seqNum\":\(seqNum)\(text)}".utf8))
 }
 
 /// What every EventStore must do, whatever keeps the data.

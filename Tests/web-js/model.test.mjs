@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   applyPacket,
+  applyStatistics,
   backoffDelay,
   clockText,
   closeDecision,
@@ -12,6 +13,7 @@ import {
   latestPacket,
   lifecycleState,
   newMatch,
+  newStatistics,
   periodRows,
   possessionSide,
   sequenceCheck,
@@ -224,4 +226,54 @@ test('fixtures sort by start time, and teams are read home first', () => {
   assert.deepEqual(sortFixtures(fixtures).map((f) => f.id), ['a', 'c', 'b']);
   assert.deepEqual(sortFixtures(fixtures, true).map((f) => f.id), ['c', 'b', 'a']);
   assert.deepEqual(teamNames({ teams: [AWAY, HOME] }), { home: 'Northbridge', away: 'Eastport' });
+});
+
+function statisticsPacket(seqNum, home, away, finished = false) {
+  return {
+    seqNum,
+    finished,
+    fixtureSeqNum: seqNum + 3,
+    teamActionAggregates: [
+      { team: HOME, gameActionAggregates: home },
+      { team: AWAY, gameActionAggregates: away },
+    ],
+  };
+}
+
+const goal = (total, subs = []) => ({
+  action: 'Goal',
+  actionId: 104,
+  actionAggregate: total,
+  subActionAggregates: subs.map(([subAction, subActionId, subActionAggregate]) => ({ subAction, subActionId, subActionAggregate })),
+});
+const yellow = (total) => ({ action: 'Yellow Card', actionId: 107, actionAggregate: total, subActionAggregates: [] });
+
+test('statistics packets are applied in order by their own seqNum, each a whole snapshot', () => {
+  const statistics = newStatistics();
+  assert.equal(sequenceCheck(statistics, 2), 'gap');
+  assert.equal(sequenceCheck(statistics, 1), 'next');
+  applyStatistics(statistics, statisticsPacket(1, [yellow(1)], [goal(1, [['Header', 10402, 1]])]));
+  assert.deepEqual(statistics.rows, [
+    { name: 'Goal', actionId: 104, subActionId: null, home: 0, away: 1 },
+    { name: 'Header', actionId: 104, subActionId: 10402, home: 0, away: 1 },
+    { name: 'Yellow Card', actionId: 107, subActionId: null, home: 1, away: 0 },
+  ]);
+  assert.equal(sequenceCheck(statistics, 1), 'old');
+  // A goal disallowed: the next snapshot has none, and the rows follow it rather than add to the last.
+  applyStatistics(statistics, statisticsPacket(2, [yellow(1)], [], true));
+  assert.deepEqual(statistics.rows, [{ name: 'Yellow Card', actionId: 107, subActionId: null, home: 1, away: 0 }]);
+  assert.equal(statistics.lastSeq, 2);
+  assert.equal(statistics.finished, true);
+});
+
+test('sub types of one type are merged across the teams and ordered by id', () => {
+  const statistics = newStatistics();
+  applyStatistics(
+    statistics,
+    statisticsPacket(1, [goal(2, [['Penalty', 10403, 1], ['Shot', 10401, 1]])], [goal(1, [['Shot', 10401, 1]])]),
+  );
+  assert.deepEqual(
+    statistics.rows.map((row) => [row.name, row.home, row.away]),
+    [['Goal', 2, 1], ['Shot', 1, 1], ['Penalty', 1, 0]],
+  );
 });

@@ -16,7 +16,7 @@ enum MatchCentre {
             ("index.html", PackageResources.index_html), ("match.html", PackageResources.match_html),
             ("matchcentre.css", PackageResources.matchcentre_css), ("common.js", PackageResources.common_js),
             ("index.js", PackageResources.index_js), ("match.js", PackageResources.match_js),
-            ("model.js", PackageResources.model_js),
+            ("model.js", PackageResources.model_js), ("stream.js", PackageResources.stream_js),
         ]
         var files: [String: StaticFile] = [:]
         for (name, bytes) in embedded {

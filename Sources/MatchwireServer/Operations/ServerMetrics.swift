@@ -80,11 +80,17 @@ public final class ServerMetrics: Sendable {
     }
 }
 
+/// The `matchwire_streams_open` gauge of one feed and one kind of stream.
+struct StreamOpenKey: Hashable, Sendable {
+    let feed: Feed
+    let content: StreamContent
+}
+
 /// The streams' metrics.
 struct StreamMetrics: Sendable {
-    /// Stream connections open now (upgraded, whether authenticated yet or not), by feed. The `stream` label is
-    /// `actions` for every stream so far: the statistics streams will be counted beside them.
-    let open: [Feed: Meter]
+    /// Stream connections open now (upgraded, whether authenticated yet or not), by feed and by what they carry
+    /// (`stream`: `actions` or `statistics`).
+    let open: [StreamOpenKey: Meter]
     /// Frames written to stream clients: packets (`data`), heartbeats, and everything else (`control`: the INFO
     /// and ERROR messages of the auth exchange, pongs and close frames).
     let sent: (data: Counter, heartbeat: Counter, control: Counter)
@@ -96,13 +102,15 @@ struct StreamMetrics: Sendable {
     init(factory: any MetricsFactory) {
         self.factory = factory
         open = Dictionary(
-            uniqueKeysWithValues: Feed.allCases.map { feed in
-                (
-                    feed,
-                    Meter(
-                        label: "matchwire_streams_open", dimensions: [("feed", feed.rawValue), ("stream", "actions")],
-                        factory: factory)
-                )
+            uniqueKeysWithValues: Feed.allCases.flatMap { feed in
+                StreamContent.allCases.map { content in
+                    (
+                        StreamOpenKey(feed: feed, content: content),
+                        Meter(
+                            label: "matchwire_streams_open",
+                            dimensions: [("feed", feed.rawValue), ("stream", content.rawValue)], factory: factory)
+                    )
+                }
             })
         func sent(_ kind: String) -> Counter {
             Counter(label: "matchwire_stream_messages_sent_total", dimensions: [("kind", kind)], factory: factory)

@@ -11,7 +11,7 @@ import ServiceLifecycle
 /// read each subscribed fixture's packets after the last number its hub published (``StoreCatchUp``), so
 /// correctness never depends on a notification, and a packet is published once whichever path reads it first.
 ///
-/// Only fixtures with subscribers on this node are read: others have nobody to deliver to, and a new subscriber
+/// Only topics (a fixture's actions, its statistics) with subscribers on this node are read: others have nobody to deliver to, and a new subscriber
 /// reads the store itself.
 struct CrossNodeDelivery: Service {
     let notifications: AppendNotifications
@@ -42,17 +42,18 @@ struct CrossNodeDelivery: Service {
         }
     }
 
-    /// Reads the new packets of the subscribed fixtures among `fixtures` (all of them when nil), concurrently.
+    /// Reads the new packets of the subscribed topics of `fixtures` (of all fixtures when nil), concurrently.
+    /// A wake-up names a fixture: its actions and its statistics were stored in the same transaction.
     private func readSubscribed(_ fixtures: Set<UUID>?) async {
-        let subscribed = hub.subscribedFixtures.filter { fixtures?.contains($0) ?? true }
+        let subscribed = hub.subscribedTopics.filter { fixtures?.contains($0.fixtureId) ?? true }
         await withDiscardingTaskGroup { group in
-            for fixtureId in subscribed {
+            for topic in subscribed {
                 group.addTask {
                     do {
-                        try await catchUp.run(fixtureId: fixtureId)
+                        try await catchUp.run(topic)
                     } catch {
                         // The store is unreachable: the next wake-up or poll reads again; the streams stay open.
-                        logger.debug("reading packets of \(fixtureId.wire) from other nodes failed: \(error)")
+                        logger.debug("reading the \(topic) stored by other nodes failed: \(error)")
                     }
                 }
             }

@@ -31,6 +31,10 @@ final class FixtureHub: Sendable {
         /// The hub published packets up to this number before the stream subscribed, and the stream has not sent
         /// them (its read of the store ended before them): it sends them from the store first.
         case behind(publishedThrough: Int)
+        /// Nothing was published here yet, so the hub does not know where its sequence starts (another node may
+        /// be ahead), and the stream has sent packets from the store: it publishes the last one it sent, which
+        /// starts the hub's sequence there (as ``StoreCatchUp`` does), and tries again.
+        case unknownStart
     }
 
     private struct State {
@@ -97,9 +101,20 @@ final class FixtureHub: Sendable {
     func handOver(_ id: Int, consumed: Int, next: Int, channel: any Channel) -> HandOver {
         state.withLock { state in
             guard let subscriber = state.queued[id], subscriber.queued == consumed else { return .moreQueued }
-            // Before the first publish the hub does not know where its sequence will start (another node may be
-            // ahead): the stream waits on its queue for the first packet.
-            guard let published = state.publishedThrough else { return .moreQueued }
+            let published: Int
+            if let known = state.publishedThrough {
+                published = known
+            } else if next == 1 {
+                // Nothing published here, and the stream found nothing stored: the sequence starts at 1 whatever
+                // other nodes stored meanwhile (no packet is numbered 0, so none can be left out by this), and a
+                // later publish that starts after a gap is refused and read from the store (``StoreCatchUp``).
+                // Without this a stream that subscribes before a topic's first packet (a statistics stream before
+                // the first point, say) could be handed over only in a pause of the ingest.
+                state.publishedThrough = 0
+                published = 0
+            } else {
+                return .unknownStart
+            }
             if next <= published { return .behind(publishedThrough: published) }
             state.queued[id] = nil
             subscriber.packets.finish()

@@ -72,7 +72,7 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        metrics.open[request.feed]?.increment()
+        metrics.open[StreamOpenKey(feed: request.feed, content: request.content)]?.increment()
         try? context.channel.syncOptions?.setOption(.socketOption(.so_sndbuf), value: Self.socketSendBuffer)
         let connection = NIOLoopBound(self, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
@@ -133,7 +133,7 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
         stream?.ending.end(.clientClosed)
         stop()
         closeWait?.cancel()
-        if let stream { endpoint.hub.close(stream, fixtureId: request.fixtureId) }
+        if let stream { endpoint.hub.close(stream, topic: request.topic) }
         stream = nil
         logger.debug("stream of \(request.fixtureId.wire) closed")
         context.fireChannelInactive()
@@ -141,7 +141,7 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
-        metrics.open[request.feed]?.decrement()
+        metrics.open[StreamOpenKey(feed: request.feed, content: request.content)]?.decrement()
         metrics.closed(endReason ?? .clientClosed)
     }
 

@@ -4,7 +4,9 @@ import MatchwireCore
 import MatchwireStore
 import NIOCore
 
-/// The packets of one stream, from `startPosition` on: a task started once the client is authenticated.
+/// The packets of one stream, from `startPosition` on: a task started once the client is authenticated. The
+/// same for both topics (``StreamTopic``): an action stream sends action packets by `fixtureSeqNum`, a statistics
+/// stream statistics packets by their own `seqNum`.
 ///
 /// It sends the stored backlog, then what the fixture's hub queued meanwhile; once a betting stream has caught up
 /// it hands its live packets to the hub, which writes them onto the connection itself, and the task ends. A media
@@ -23,7 +25,7 @@ struct StreamDelivery: Sendable {
     /// Stored packets read at once for a backlog or a replay.
     static let backlogBatch = 500
 
-    /// The stored packets after `startPosition`, then the live ones, each exactly once in `fixtureSeqNum` order.
+    /// The stored packets after `startPosition`, then the live ones, each exactly once in order of their numbers.
     /// Returns how the stream ends, or nil once the hub has taken its live packets over.
     ///
     /// The stream subscribes before it reads the store, so a packet stored meanwhile is both in the store and on
@@ -32,8 +34,8 @@ struct StreamDelivery: Sendable {
     /// the stream has the ones before it filled in from the store. A fixture that is not live when the stream
     /// starts is replayed at the requested speed.
     func run() async -> StreamEnd? {
-        let subscription = hub.subscribe(stream, fixtureId: request.fixtureId, capacity: configuration.subscriberQueue)
-        var next = request.startPosition + 1
+        let subscription = hub.subscribe(stream, topic: request.topic, capacity: configuration.subscriberQueue)
+        var position = Position(next: request.startPosition + 1)
         do {
             // Read again now that the queue is registered (the check before the upgrade read it too): the status
             // at this moment decides between following and replaying.
@@ -41,18 +43,22 @@ struct StreamDelivery: Sendable {
                 logger.error("stream of \(request.fixtureId.wire): the fixture is no longer in the store")
                 return .serverError
             }
+            if request.content == .statistics {
+                // A fixture stored before statistics were kept gets them now, as its first REST read would.
+                try await store.backfillStatistics(of: fixture)
+            }
             var pace = ReplayPace(enabled: !fixture.isLive && request.speed == .normal)
-            if let end = try await sendStored(from: &next, through: nil, pace: &pace) { return end }
+            if let end = try await sendStored(from: &position, through: nil, pace: &pace) { return end }
             var unpaced = ReplayPace(enabled: false)
             if let published = subscription.publishedThrough,
-                let end = try await sendStored(from: &next, through: published, pace: &unpaced)
+                let end = try await sendStored(from: &position, through: published, pace: &unpaced)
             {
                 return end
             }
             var consumed = 0
             var queue = subscription.packets.makeAsyncIterator()
             while true {
-                switch try await handOver(consumed: consumed, next: &next) {
+                switch try await handOver(consumed: consumed, position: &position) {
                 case .handedOver: return nil
                 case .ended(let end): return end
                 case .readQueue: break
@@ -60,12 +66,12 @@ struct StreamDelivery: Sendable {
                 // Nil: the hub ended the queue (it found it full) and said why, or the stream was cancelled.
                 guard let packet = await queue.next() else { return stream.ending.reason ?? .tooSlow }
                 consumed += 1
-                if packet.seqNum >= next {
-                    if let end = try await sendStored(from: &next, through: packet.seqNum - 1, pace: &unpaced) {
+                if packet.seqNum >= position.next {
+                    if let end = try await sendStored(from: &position, through: packet.seqNum - 1, pace: &unpaced) {
                         return end
                     }
                     if let end = try await send(packet) { return end }
-                    next = packet.seqNum + 1
+                    position.sent(packet)
                 }
             }
         } catch is CancellationError {
@@ -85,20 +91,37 @@ struct StreamDelivery: Sendable {
         case ended(StreamEnd)
     }
 
+    /// Where a stream is: the number of the next packet it has not sent, and the last packet it sent.
+    struct Position {
+        var next: Int
+        var last: StreamPacket?
+
+        mutating func sent(_ packet: StreamPacket) {
+            next = packet.seqNum + 1
+            last = packet
+        }
+    }
+
     /// Hands live delivery over to the hub once the stream has sent everything queued and published so far (a
     /// betting stream only: the media feed holds each packet back for the delay). Published packets the stream
     /// has not sent are sent from the store first.
-    private func handOver(consumed: Int, next: inout Int) async throws -> AfterHandOver {
+    private func handOver(consumed: Int, position: inout Position) async throws -> AfterHandOver {
         guard request.feed == .betting else { return .readQueue }
         while true {
             switch hub.handOver(
-                stream, fixtureId: request.fixtureId, consumed: consumed, next: next, channel: output.channel)
+                stream, topic: request.topic, consumed: consumed, next: position.next, channel: output.channel)
             {
             case .handedOver: return .handedOver
             case .moreQueued: return .readQueue
+            case .unknownStart:
+                // The last packet sent starts the hub's sequence: it comes back on this stream's queue too (and is
+                // skipped there), after which the queue is drained again and the hand-over can be made. A stream
+                // that has sent nothing (it started past the last packet stored) waits for the first one.
+                if let last = position.last { hub.publish([last], topic: request.topic) }
+                return .readQueue
             case .behind(let published):
                 var unpaced = ReplayPace(enabled: false)
-                if let end = try await sendStored(from: &next, through: published, pace: &unpaced) {
+                if let end = try await sendStored(from: &position, through: published, pace: &unpaced) {
                     return .ended(end)
                 }
             }
@@ -112,12 +135,13 @@ struct StreamDelivery: Sendable {
     /// is read again a few times (`missingPacketRetries`) before the stream ends with 1011, rather than skipping
     /// a number.
     private func sendStored(
-        from next: inout Int, through last: Int?, pace: inout ReplayPace
+        from position: inout Position, through last: Int?, pace: inout ReplayPace
     ) async throws -> StreamEnd? {
         var retries = 0
-        while last.map({ next <= $0 }) ?? true {
+        while last.map({ position.next <= $0 }) ?? true {
+            let next = position.next
             let count = min(Self.backlogBatch, last.map { $0 - next + 1 } ?? Self.backlogBatch)
-            let batch = try await store.packets(fixtureId: request.fixtureId, after: next - 1, limit: count)
+            let batch = try await store.streamPackets(request.topic, after: next - 1, limit: count)
             if batch.isEmpty {
                 guard let last else { return nil }
                 guard retries < Self.missingPacketRetries.count else { throw MissingPackets(from: next, through: last) }
@@ -125,12 +149,13 @@ struct StreamDelivery: Sendable {
                 retries += 1
                 continue
             }
-            for stored in batch {
-                guard stored.seqNum == next else { throw MissingPackets(from: next, through: stored.seqNum - 1) }
-                let packet = try StreamPacket(stored: stored)
+            for packet in batch {
+                guard packet.seqNum == position.next else {
+                    throw MissingPackets(from: position.next, through: packet.seqNum - 1)
+                }
                 try await pace.wait(for: packet)
                 if let end = try await send(packet) { return end }
-                next = packet.seqNum + 1
+                position.sent(packet)
             }
         }
         return nil
@@ -189,7 +214,7 @@ struct ReplayPace {
 
     mutating func wait(for packet: StreamPacket) async throws {
         guard enabled else { return }
-        let timestamp = try packet.timestamp()
+        let timestamp = try packet.actionTimestamp()
         guard let origin else {
             origin = (.now, timestamp)
             return

@@ -4,9 +4,10 @@ import NIOCore
 import ServiceLifecycle
 import Synchronization
 
-/// Every open stream and, per fixture, the subscribers waiting for live packets.
+/// Every open stream and, per topic (a fixture's actions or its statistics, ``StreamTopic``), the subscribers
+/// waiting for live packets.
 ///
-/// The fixture writer hands each stored packet to ``publish(_:fixtureId:)``, which puts the same bytes on the
+/// The fixture writer hands each stored packet to ``publish(_:topic:)``, which puts the same bytes on the
 /// bounded queue of every subscriber still sending its backlog, and writes them onto the connections of those
 /// that have caught up (``FixtureHub``), and returns at once: ingest never waits for a subscriber. A subscriber
 /// that falls a whole queue behind is taken off the hub and told to close with 1013; the others are not slowed.
@@ -18,12 +19,13 @@ public final class StreamHub: Service, Sendable {
     static let shutdownWait = Duration.seconds(5)
 
     private struct State {
-        /// The hub of each fixture with subscribers or with packets published. The hub of a fixture that has
-        /// published is kept while the server runs (like its writer): it knows the last number published, which
-        /// a new subscriber's hand-over is checked against, and a publish never finds a hub replaced under it.
-        var fixtures: [UUID: FixtureHub] = [:]
-        /// The fixtures whose hubs have published.
-        var published: Set<UUID> = []
+        /// The hub of each topic with subscribers or with packets published. The hub of a topic that has
+        /// published is kept while the server runs (like its fixture's writer): it knows the last number
+        /// published, which a new subscriber's hand-over is checked against, and a publish never finds a hub
+        /// replaced under it.
+        var topics: [StreamTopic: FixtureHub] = [:]
+        /// The topics whose hubs have published.
+        var published: Set<StreamTopic> = []
         var streams: [Int: StreamEnding] = [:]
         /// The token of each authenticated stream, by name.
         var tokens: [Int: String] = [:]
@@ -43,31 +45,31 @@ public final class StreamHub: Service, Sendable {
 
     // MARK: Publishing
 
-    /// Hands stored packets, in `fixtureSeqNum` order, to the fixture's subscribers. False when they start
+    /// Hands stored packets of a topic, in order of their numbers, to its subscribers. False when they start
     /// after a gap (packets stored by another node not published here yet): see ``FixtureHub/publish(_:)``.
     @discardableResult
-    func publish(_ packets: [StreamPacket], fixtureId: UUID) -> Bool {
+    func publish(_ packets: [StreamPacket], topic: StreamTopic) -> Bool {
         guard !packets.isEmpty else { return true }
         let hub = state.withLock { state in
-            state.published.insert(fixtureId)
-            if let hub = state.fixtures[fixtureId] { return hub }
+            state.published.insert(topic)
+            if let hub = state.topics[topic] { return hub }
             let hub = FixtureHub(metrics: metrics.streams)
-            state.fixtures[fixtureId] = hub
+            state.topics[topic] = hub
             return hub
         }
         return hub.publish(packets)
     }
 
-    /// The last number the fixture's hub published, and whether it has a hub at all (a fixture nobody here
+    /// The last number the topic's hub published, and whether it has a hub at all (a topic nobody here
     /// subscribed to and nothing here published has none, and nothing to catch up).
-    func publishedThrough(fixtureId: UUID) -> (hasHub: Bool, publishedThrough: Int?) {
-        guard let hub = state.withLock({ $0.fixtures[fixtureId] }) else { return (false, nil) }
+    func publishedThrough(_ topic: StreamTopic) -> (hasHub: Bool, publishedThrough: Int?) {
+        guard let hub = state.withLock({ $0.topics[topic] }) else { return (false, nil) }
         return (true, hub.publishedThrough)
     }
 
-    /// The fixtures with subscribers on this node: the ones whose packets stored by other nodes it must read.
-    var subscribedFixtures: [UUID] {
-        state.withLock { state in state.fixtures.filter { $0.value.count > 0 }.map(\.key) }
+    /// The topics with subscribers on this node: the ones whose packets stored by other nodes it must read.
+    var subscribedTopics: [StreamTopic] {
+        state.withLock { state in state.topics.filter { $0.value.count > 0 }.map(\.key) }
     }
 
     // MARK: Streams
@@ -86,19 +88,19 @@ public final class StreamHub: Service, Sendable {
     }
 
     /// Removes a stream that has ended, and its subscription if it has one.
-    func close(_ stream: OpenStream, fixtureId: UUID) {
+    func close(_ stream: OpenStream, topic: StreamTopic) {
         state.withLock { state in
             state.streams[stream.id] = nil
             state.tokens[stream.id] = nil
-            if let hub = state.fixtures[fixtureId], hub.remove(stream.id), !state.published.contains(fixtureId) {
-                state.fixtures[fixtureId] = nil
+            if let hub = state.topics[topic], hub.remove(stream.id), !state.published.contains(topic) {
+                state.topics[topic] = nil
             }
         }
     }
 
-    /// Subscribes a stream to the live packets of a fixture, with a queue of `capacity` packets. Called before the
+    /// Subscribes a stream to the live packets of a topic, with a queue of `capacity` packets. Called before the
     /// backlog is read, so that no packet stored meanwhile can be missed.
-    func subscribe(_ stream: OpenStream, fixtureId: UUID, capacity: Int) -> Subscription {
+    func subscribe(_ stream: OpenStream, topic: StreamTopic, capacity: Int) -> Subscription {
         let (packets, continuation) = AsyncStream.makeStream(
             of: StreamPacket.self, bufferingPolicy: .bufferingOldest(capacity))
         let publishedThrough = state.withLock { state -> Int? in
@@ -108,8 +110,8 @@ public final class StreamHub: Service, Sendable {
                 continuation.finish()
                 return nil
             }
-            let hub = state.fixtures[fixtureId] ?? FixtureHub(metrics: metrics.streams)
-            state.fixtures[fixtureId] = hub
+            let hub = state.topics[topic] ?? FixtureHub(metrics: metrics.streams)
+            state.topics[topic] = hub
             return hub.add(
                 stream.id, FixtureHub.Subscriber(packets: continuation, ending: stream.ending, capacity: capacity))
         }
@@ -118,10 +120,10 @@ public final class StreamHub: Service, Sendable {
 
     /// Lets the hub write a subscriber's live packets onto its connection from now on; see
     /// ``FixtureHub/handOver(_:consumed:next:channel:)``.
-    func handOver(_ stream: OpenStream, fixtureId: UUID, consumed: Int, next: Int, channel: any Channel)
+    func handOver(_ stream: OpenStream, topic: StreamTopic, consumed: Int, next: Int, channel: any Channel)
         -> FixtureHub.HandOver
     {
-        state.withLock { $0.fixtures[fixtureId] }?.handOver(stream.id, consumed: consumed, next: next, channel: channel)
+        state.withLock { $0.topics[topic] }?.handOver(stream.id, consumed: consumed, next: next, channel: channel)
             ?? .moreQueued
     }
 
@@ -145,9 +147,14 @@ public final class StreamHub: Service, Sendable {
         return endings.count
     }
 
-    /// The streams subscribed to a fixture's live packets: for tests and operators.
+    /// The streams subscribed to a fixture's live action packets: for tests and operators.
     public func subscriberCount(fixtureId: UUID) -> Int {
-        state.withLock { $0.fixtures[fixtureId] }?.count ?? 0
+        subscriberCount(StreamTopic(fixtureId: fixtureId, content: .actions))
+    }
+
+    /// The streams subscribed to a topic's live packets.
+    func subscriberCount(_ topic: StreamTopic) -> Int {
+        state.withLock { $0.topics[topic] }?.count ?? 0
     }
 
     // MARK: Shutdown

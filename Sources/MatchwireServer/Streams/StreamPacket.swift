@@ -3,9 +3,12 @@ import MatchwireCore
 import MatchwireStore
 import NIOCore
 
-/// A stored packet as the streams need it: its bytes, encoded once at ingest and shared by every subscriber's
-/// frame, and the facts that decide when it is sent and whether the stream ends after it.
+/// A stored packet as the streams need it, an action packet or a statistics packet (``StreamContent``): its
+/// bytes, encoded once at ingest and shared by every subscriber's frame, and the facts that decide when it is
+/// sent and whether the stream ends after it.
 struct StreamPacket: Sendable {
+    /// Its number in its topic's sequence: `fixtureSeqNum` for an action packet, the statistics `seqNum` for a
+    /// statistics packet.
     let seqNum: Int
     /// When the server stored it: the media feed holds it back until this time plus the media delay.
     let receivedAt: Timestamp
@@ -13,8 +16,16 @@ struct StreamPacket: Sendable {
     let finished: Bool
     /// The packet's JSON, the payload of its text frame. Copies share the same storage.
     let bytes: ByteBuffer
-    /// The scout's `timestamp` of the action, when known without reading the JSON.
-    private let knownTimestamp: Timestamp?
+    /// Where the scout's `timestamp` of the action is: known, or read from the JSON when a replay needs it.
+    private let timestamp: TimestampSource
+
+    private enum TimestampSource {
+        case known(Timestamp)
+        /// An action packet's `fixtureAction.timestamp`.
+        case inFixtureAction
+        /// A statistics packet's top-level `timestamp` (its action packet's).
+        case atTopLevel
+    }
 
     /// A packet the writer has just stored, from the model it was encoded from.
     init(packet: Packet, receivedAt: Timestamp, bytes: [UInt8]) {
@@ -22,7 +33,16 @@ struct StreamPacket: Sendable {
         self.receivedAt = receivedAt
         self.finished = packet.finished
         self.bytes = ByteBuffer(bytes: bytes)
-        self.knownTimestamp = packet.action.timestamp
+        self.timestamp = .known(packet.action.timestamp)
+    }
+
+    /// A statistics packet the writer has just stored with the action packet that made it.
+    init(statistics: StatisticsPacket, receivedAt: Timestamp, bytes: [UInt8]) {
+        self.seqNum = statistics.seqNum
+        self.receivedAt = receivedAt
+        self.finished = statistics.finished
+        self.bytes = ByteBuffer(bytes: bytes)
+        self.timestamp = .known(statistics.timestamp)
     }
 
     /// A packet read back from the store, for a backlog or a replay. `finished` is read from the bytes without
@@ -36,7 +56,19 @@ struct StreamPacket: Sendable {
         self.receivedAt = stored.receivedAt
         self.finished = finished
         self.bytes = ByteBuffer(bytes: stored.bytes)
-        self.knownTimestamp = nil
+        self.timestamp = .inFixtureAction
+    }
+
+    /// A statistics packet read back from the store. Its top-level `finished` also comes before anything nested.
+    init(statistics stored: StoredStatistics, fixtureId: UUID) throws {
+        guard let finished = Self.firstFinished(in: stored.bytes) else {
+            throw StoredPacketUnreadable(fixtureId: fixtureId, seqNum: stored.seqNum, kind: "statistics packet")
+        }
+        self.seqNum = stored.seqNum
+        self.receivedAt = stored.receivedAt
+        self.finished = finished
+        self.bytes = ByteBuffer(bytes: stored.bytes)
+        self.timestamp = .atTopLevel
     }
 
     /// The packet's whole text frame as a server sends it (unmasked, final, header then payload), the same bytes
@@ -60,10 +92,14 @@ struct StreamPacket: Sendable {
     }
 
     /// The scout's `timestamp` of the action: a normal-speed replay keeps the gaps between them.
-    func timestamp() throws -> Timestamp {
-        if let knownTimestamp { return knownTimestamp }
-        guard let json = try? JSONValue.parse(bytes.readableBytesView),
-            let text = json["fixtureAction"]?["timestamp"]?.stringValue,
+    func actionTimestamp() throws -> Timestamp {
+        let json: JSONValue?
+        switch timestamp {
+        case .known(let timestamp): return timestamp
+        case .inFixtureAction: json = (try? JSONValue.parse(bytes.readableBytesView))?["fixtureAction"]
+        case .atTopLevel: json = try? JSONValue.parse(bytes.readableBytesView)
+        }
+        guard let text = json?["timestamp"]?.stringValue,
             let timestamp = Timestamp(iso8601: text) ?? Timestamp(localDateTime: text)
         else {
             throw StoredPacketUnreadable(fixtureId: nil, seqNum: seqNum)
@@ -92,8 +128,9 @@ struct StreamPacket: Sendable {
 struct StoredPacketUnreadable: Error, CustomStringConvertible {
     let fixtureId: UUID?
     let seqNum: Int
+    var kind = "packet"
 
     var description: String {
-        "stored packet \(seqNum)\(fixtureId.map { " of fixture \($0.wire)" } ?? "") is not a readable packet"
+        "stored \(kind) \(seqNum)\(fixtureId.map { " of fixture \($0.wire)" } ?? "") is not a readable \(kind)"
     }
 }

@@ -17,15 +17,21 @@ struct StreamRequest: Sendable {
     let feed: Feed
     let sport: Sport
     let fixtureId: UUID
-    /// Packets of the list to skip: the stream starts at `fixtureSeqNum` `startPosition + 1`.
+    /// Action packets or statistics packets.
+    let content: StreamContent
+    /// Packets to skip: the stream starts at number `startPosition + 1` (`fixtureSeqNum` of the actions,
+    /// statistics `seqNum` of the statistics).
     let startPosition: Int
     let speed: Speed
+
+    var topic: StreamTopic { StreamTopic(fixtureId: fixtureId, content: content) }
 
     /// The largest `startPosition` accepted; far above any fixture's packet count.
     static let maximumStartPosition = 10_000_000
 
     static func check(
-        _ request: Request, fixtureId text: String?, feed: Feed, sport: Sport, store: any EventStore
+        _ request: Request, fixtureId text: String?, content: StreamContent, feed: Feed, sport: Sport,
+        store: any EventStore
     ) async throws -> StreamRequest {
         // A browser cannot set headers on a websocket (Chromium sends no Accept at all), so an upgrade from a
         // browser page, which always carries Origin, is taken as accepting anything (docs/streams.md). Any other
@@ -46,7 +52,8 @@ struct StreamRequest: Sendable {
         }
         let fixture = try await store.requireFixture(text, sport: sport)
         return StreamRequest(
-            feed: feed, sport: sport, fixtureId: fixture.id, startPosition: startPosition, speed: speed)
+            feed: feed, sport: sport, fixtureId: fixture.id, content: content, startPosition: startPosition,
+            speed: speed)
     }
 }
 

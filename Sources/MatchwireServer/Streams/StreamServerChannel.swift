@@ -152,26 +152,27 @@ struct StreamEndpoint: Sendable {
 
     /// Accepts an upgrade request that passes every check, or gives the plain HTTP answer.
     func decide(_ head: HTTPRequestHead, logger: Logger) async -> Decision {
-        guard let (feed, sport, fixtureId) = Self.match(head.uri) else {
+        guard let (feed, sport, fixtureId, content) = Self.match(head.uri) else {
             return .refuse(
                 APIError(
                     .badRequest,
-                    "Only the action streams (/{sport}/fixtures/{fixtureId}/actions and /media/{sport}/fixtures/{fixtureId}/actions) accept a websocket upgrade."
+                    "Only the action and statistics streams (/{sport}/fixtures/{fixtureId}/actions or .../statistics, and the same under /media) accept a websocket upgrade."
                 ))
         }
         do {
             let request = try HTTPRequest(head, secure: false, splitCookie: false)
             return .accept(
                 try await StreamRequest.check(
-                    Request(head: request, body: .init(buffer: ByteBuffer())), fixtureId: fixtureId, feed: feed,
-                    sport: sport, store: store))
+                    Request(head: request, body: .init(buffer: ByteBuffer())), fixtureId: fixtureId,
+                    content: content, feed: feed, sport: sport, store: store))
         } catch {
             return .refuse(APIError.from(error, logger: logger))
         }
     }
 
-    /// `/{S}/fixtures/{id}/actions` (betting) or `/media/{S}/fixtures/{id}/actions` (media); the query is ignored.
-    static func match(_ target: String) -> (Feed, Sport, String)? {
+    /// `/{S}/fixtures/{id}/actions` or `/{S}/fixtures/{id}/statistics` (betting), the same under `/media` (media);
+    /// the query is ignored.
+    static func match(_ target: String) -> (Feed, Sport, String, StreamContent)? {
         var path = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
         var feed = Feed.betting
         if path.hasPrefix("/media/") {
@@ -180,10 +181,14 @@ struct StreamEndpoint: Sendable {
         }
         for sport in Sport.allCases {
             let prefix = "/\(sport.pathSegment)/fixtures/"
-            guard path.hasPrefix(prefix), path.hasSuffix("/actions") else { continue }
-            let id = path.dropFirst(prefix.count).dropLast("/actions".count)
-            guard !id.isEmpty, !id.contains("/") else { continue }
-            return (feed, sport, String(id))
+            guard path.hasPrefix(prefix) else { continue }
+            for content in StreamContent.allCases {
+                let suffix = "/\(content.pathSegment)"
+                guard path.hasSuffix(suffix) else { continue }
+                let id = path.dropFirst(prefix.count).dropLast(suffix.count)
+                guard !id.isEmpty, !id.contains("/") else { continue }
+                return (feed, sport, String(id), content)
+            }
         }
         return nil
     }

@@ -693,7 +693,8 @@ public final class PostgresEventStore: EventStore, Service {
                 var made: StoredStatistics?
                 if let statisticsSeq, let statistics {
                     made = StoredStatistics(
-                        seqNum: statisticsSeq, fixtureSeqNum: seq, bytes: Array(statistics.readableBytesView))
+                        seqNum: statisticsSeq, fixtureSeqNum: seq, receivedAt: Timestamp(microseconds: Int64(received)),
+                        bytes: Array(statistics.readableBytesView))
                 }
                 packets.append(
                     StoredPacket(
@@ -746,8 +747,9 @@ public final class PostgresEventStore: EventStore, Service {
             try await self.statistics(
                 in: try await self.client.query(
                     """
-                    SELECT seq, fixture_seq, body FROM statistics
-                    WHERE fixture_id = \(fixtureId) AND seq > \(seqNum) ORDER BY seq LIMIT \(limit)
+                    SELECT s.seq, s.fixture_seq, s.body, p.received_at
+                    FROM statistics s LEFT JOIN packets p ON p.fixture_id = s.fixture_id AND p.seq = s.fixture_seq
+                    WHERE s.fixture_id = \(fixtureId) AND s.seq > \(seqNum) ORDER BY s.seq LIMIT \(limit)
                     """, logger: self.logger),
                 of: fixtureId)
         }
@@ -758,8 +760,9 @@ public final class PostgresEventStore: EventStore, Service {
             try await self.statistics(
                 in: try await self.client.query(
                     """
-                    SELECT seq, fixture_seq, body FROM statistics WHERE fixture_id = \(fixtureId)
-                    ORDER BY seq DESC LIMIT 1
+                    SELECT s.seq, s.fixture_seq, s.body, p.received_at
+                    FROM statistics s LEFT JOIN packets p ON p.fixture_id = s.fixture_id AND p.seq = s.fixture_seq
+                    WHERE s.fixture_id = \(fixtureId) ORDER BY s.seq DESC LIMIT 1
                     """, logger: self.logger),
                 of: fixtureId
             ).first
@@ -787,11 +790,14 @@ public final class PostgresEventStore: EventStore, Service {
     private func statistics(in rows: PostgresRowSequence, of fixtureId: UUID) async throws -> [StoredStatistics] {
         var statistics: [StoredStatistics] = []
         for try await row in rows {
-            let (seq, fixtureSeq, body) = try Self.decoding(
+            // The receipt time is the action packet's: a statistics row without its packet is a corrupt row.
+            let (seq, fixtureSeq, body, received) = try Self.decoding(
                 "statistics after \(statistics.last?.seqNum ?? 0) of fixture \(fixtureId.wire)"
-            ) { try row.decode((Int, Int, ByteBuffer).self) }
+            ) { try row.decode((Int, Int, ByteBuffer, Int).self) }
             statistics.append(
-                StoredStatistics(seqNum: seq, fixtureSeqNum: fixtureSeq, bytes: Array(body.readableBytesView)))
+                StoredStatistics(
+                    seqNum: seq, fixtureSeqNum: fixtureSeq, receivedAt: Timestamp(microseconds: Int64(received)),
+                    bytes: Array(body.readableBytesView)))
         }
         return statistics
     }

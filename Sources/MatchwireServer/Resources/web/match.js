@@ -1,5 +1,6 @@
-// One fixture's live page: the fixture from REST, then its action stream (docs/streams.md), resumed from the last
-// packet shown after every disconnect, so that each fixtureSeqNum is shown exactly once.
+// One fixture's live page: the fixture from REST, then two of its streams (docs/streams.md), its actions and its
+// statistics, each followed by a FollowedStream (stream.js): resumed from the last packet shown after every
+// disconnect, so that each number is shown exactly once.
 
 import {
   ApiError,
@@ -15,21 +16,18 @@ import {
 } from './common.js';
 import {
   applyPacket,
+  applyStatistics,
   backoffDelay,
   clockText,
-  closeDecision,
   currentPeriodLabel,
   newMatch,
+  newStatistics,
   periodRows,
   possessionSide,
-  sequenceCheck,
   teamNames,
 } from './model.js';
+import { FollowedStream } from './stream.js';
 
-// A connection that stayed accepted this long was a success: the next disconnect starts the backoff again.
-const STEADY_MS = 5000;
-// Heartbeats come every 10 s by default: a stream silent for three of them (or of the gap seen) is taken as dead.
-const SILENCE_MS = 30000;
 // Statuses whose stream is a replay (docs/streams.md, "Live or replay").
 const REPLAYED = new Set(['Completed', 'Abandoned', 'Cancelled']);
 
@@ -47,6 +45,9 @@ const view = {
   periodRows: $('period-scores').tBodies[0],
   timeline: $('timeline'),
   replay: $('replay'),
+  statistics: $('statistics'),
+  statisticsRows: $('statistics').tBodies[0],
+  statisticsState: $('statistics-connection'),
 };
 
 const [sportName, fixtureId] = location.pathname
@@ -64,23 +65,46 @@ let sport = null;
 let fixture = null;
 let names = { home: 'Home', away: 'Away' };
 let match = newMatch();
+let statistics = newStatistics();
 const items = new Map(); // fixtureSeqNum → its <li>
 let shownPeriods = ''; // the period rows on screen, to rebuild them only when they change
 
-// The stream: a new `generation` disowns the socket before it, so that its late events change nothing.
-const stream = {
-  socket: null,
-  generation: 0,
-  attempt: 0,
-  timer: null,
-  watchdog: null,
-  silenceMs: SILENCE_MS,
-  everAccepted: false,
-  replaying: false,
-  feed: document.querySelector('[data-mw="feed"] input:checked')?.value ?? 'betting',
-  // A fixture that is not live is replayed: fast shows where it ended at once; the replay control picks normal.
-  speed: 'fast',
-};
+const feed = document.querySelector('[data-mw="feed"] input:checked')?.value ?? 'betting';
+
+// The actions: the scoreboard and the timeline. Their state is the page's connection state.
+const actions = new FollowedStream({
+  segment: 'actions',
+  noun: 'packets',
+  progress: () => match,
+  numberOf: (message) => (message.fixtureAction ? message.fixtureAction.fixtureSeqNum : undefined),
+  apply: (packet) => showPacket(applyPacket(match, packet, performance.now())),
+  status: (state, text) => {
+    setState(state, text);
+    if (state === 'finished') showReplayControl();
+  },
+  refused: (retry) =>
+    askForToken(() => {
+      retry();
+      statisticsStream.restart();
+    }),
+});
+
+// The statistics: the table of totals, with a state of its own (the actions stream asks for a new token).
+const statisticsStream = new FollowedStream({
+  segment: 'statistics',
+  noun: 'statistics packets',
+  progress: () => statistics,
+  numberOf: (message) => (Array.isArray(message.teamActionAggregates) ? message.seqNum : undefined),
+  apply: (packet) => showStatistics(applyStatistics(statistics, packet)),
+  status: (state, text) => {
+    view.statisticsState.dataset.state = state;
+    setText(view.statisticsState, text);
+  },
+  refused: () => {},
+});
+
+const streams = [actions, statisticsStream];
+for (const stream of streams) stream.feed = feed;
 
 function setState(state, text) {
   view.connection.dataset.state = state;
@@ -88,7 +112,7 @@ function setState(state, text) {
 }
 
 function fail(sentence) {
-  stopStream();
+  for (const stream of streams) stream.stop();
   setState('error', sentence);
 }
 
@@ -112,161 +136,22 @@ async function loadFixture() {
   names = teamNames(fixture);
   setText(view.homeName, names.home);
   setText(view.awayName, names.away);
-  $('period-home').textContent = names.home;
-  $('period-away').textContent = names.away;
+  for (const [name, text] of [['period-home', names.home], ['period-away', names.away], ['statistics-home', names.home], ['statistics-away', names.away]]) {
+    $(name).textContent = text;
+  }
   setText(view.status, fixture.status);
   document.title = `${names.home} v ${names.away} · Matchwire`;
   showReplayControl();
-  connect();
+  for (const stream of streams) {
+    stream.sport = sport;
+    stream.fixtureId = fixtureId;
+    stream.connect();
+  }
 }
 
 function askForToken(then) {
   setState('error', 'The token was refused: type a valid one.');
   withToken(then, 'The server refused this token: type a valid one.');
-}
-
-// --- The stream ---------------------------------------------------------------------------------------------
-
-function streamUrl() {
-  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const feed = stream.feed === 'media' ? '/media' : '';
-  // startPosition counts the packets to skip: the stream starts at fixtureSeqNum lastSeq + 1.
-  const query = `startPosition=${match.lastSeq}&speed=${stream.speed}`;
-  return `${scheme}//${location.host}${feed}${apiPath(sport.path, 'fixtures', fixtureId, 'actions')}?${query}`;
-}
-
-function connect() {
-  clearTimeout(stream.timer);
-  const token = currentToken();
-  if (!token) return askForToken(connect);
-  const generation = ++stream.generation;
-  const mine = () => generation === stream.generation;
-  setState(stream.everAccepted ? 'reconnecting' : 'connecting', stream.everAccepted ? 'Reconnecting…' : 'Connecting…');
-  const socket = new WebSocket(streamUrl());
-  stream.socket = socket;
-  let acceptedAt = 0;
-  let errorMessage = null;
-  let lastMessageAt = performance.now();
-  watch(socket, mine);
-
-  socket.addEventListener('open', () => socket.send(JSON.stringify({ authToken: token })));
-  socket.addEventListener('message', (event) => {
-    if (!mine()) return;
-    const now = performance.now();
-    stream.silenceMs = Math.max(stream.silenceMs, 3 * (now - lastMessageAt));
-    lastMessageAt = now;
-    watch(socket, mine);
-    let message;
-    try {
-      message = JSON.parse(event.data);
-    } catch {
-      return; // Not JSON: nothing this page knows.
-    }
-    if (message?.fixtureAction) {
-      onPacket(message, socket);
-    } else if (message?.level === 'ERROR') {
-      errorMessage = message.message ?? null;
-    } else if (!acceptedAt && message?.message === 'Authorisation accepted') {
-      acceptedAt = now;
-      stream.everAccepted = true;
-      setState('live', liveText());
-    }
-  });
-  socket.addEventListener('close', (event) => {
-    if (!mine()) return;
-    stream.socket = null;
-    clearTimeout(stream.watchdog);
-    if (acceptedAt && performance.now() - acceptedAt >= STEADY_MS) stream.attempt = 0;
-    onClose(closeDecision(event.code, errorMessage, match.finished), event.code, errorMessage);
-  });
-}
-
-/** Restarts the silence timer: a stream that says nothing for too long is closed and reconnected. */
-function watch(socket, mine) {
-  clearTimeout(stream.watchdog);
-  stream.watchdog = setTimeout(() => {
-    if (!mine()) return;
-    abandon(socket);
-    if (match.finished) setState('finished', finishedText());
-    else reconnectLater();
-  }, stream.silenceMs);
-}
-
-/** Disowns the current socket and closes it; its close event is then ignored. */
-function abandon(socket) {
-  stream.generation++;
-  stream.socket = null;
-  clearTimeout(stream.watchdog);
-  try {
-    socket?.close(1000);
-  } catch {
-    // Already closing.
-  }
-}
-
-function stopStream() {
-  clearTimeout(stream.timer);
-  abandon(stream.socket);
-}
-
-function onPacket(packet, socket) {
-  const seq = packet.fixtureAction.fixtureSeqNum;
-  switch (sequenceCheck(match, seq)) {
-    case 'old':
-      return;
-    case 'gap':
-      // Showing it would skip packets: start again from the first one missing.
-      abandon(socket);
-      reconnectLater();
-      return;
-    case 'next':
-      showPacket(applyPacket(match, packet, performance.now()));
-      if (match.finished) setState('finished', finishedText());
-  }
-}
-
-function onClose(decision, code, errorMessage) {
-  switch (decision.action) {
-    case 'finished':
-      setState('finished', finishedText());
-      showReplayControl();
-      return;
-    case 'reconnect':
-      reconnectLater(decision.delay);
-      return;
-    case 'auth':
-      askForToken(() => {
-        stream.attempt = 0;
-        connect();
-      });
-      return;
-    default:
-      setState('error', errorMessage ?? `The stream was closed with code ${code}; reload the page to try again.`);
-  }
-}
-
-function reconnectLater(delay) {
-  clearTimeout(stream.timer);
-  const wait = delay ?? backoffDelay(stream.attempt++);
-  const state = stream.everAccepted ? 'reconnecting' : 'connecting';
-  setState(state, `Disconnected; reconnecting in ${Math.max(1, Math.round(wait / 1000))} s…`);
-  stream.timer = setTimeout(connect, wait);
-}
-
-/** Drops the current connection and connects again at once, from the next packet to show. */
-function restart() {
-  stopStream();
-  stream.attempt = 0;
-  connect();
-}
-
-function liveText() {
-  const feed = stream.feed === 'media' ? 'media feed (delayed)' : 'betting feed';
-  return stream.replaying ? `Replaying (${stream.speed}): ${feed}` : `Connected: ${feed}`;
-}
-
-function finishedText() {
-  return `Finished: all ${match.lastSeq} packets received.`;
 }
 
 // --- Showing packets ----------------------------------------------------------------------------------------
@@ -336,14 +221,19 @@ function showSummary() {
   showReplayControl();
 }
 
-function periodRow(row) {
+/** A table row of the period scores or the statistics: a label, then the home and the away figure. */
+function homeAwayRow(mw, label, home, away) {
   const tr = document.createElement('tr');
-  tr.dataset.mw = 'period-score';
-  const label = document.createElement('th');
-  label.scope = 'row';
-  label.textContent = row.label;
-  tr.append(label, part('td', 'home', String(row.home)), part('td', 'away', String(row.away)));
+  tr.dataset.mw = mw;
+  const th = document.createElement('th');
+  th.scope = 'row';
+  th.textContent = label;
+  tr.append(th, part('td', 'home', String(home)), part('td', 'away', String(away)));
   return tr;
+}
+
+function periodRow(row) {
+  return homeAwayRow('period-score', row.label, row.home, row.away);
 }
 
 function tick() {
@@ -353,6 +243,29 @@ function tick() {
 function showReplayControl() {
   const status = match.summary?.currentStatus ?? fixture?.status;
   view.replay.hidden = !(match.finished || REPLAYED.has(status));
+}
+
+function showStatistics(rows) {
+  view.statistics.dataset.seq = String(statistics.lastSeq);
+  view.statisticsRows.replaceChildren(...(rows.length ? rows.map(statisticsRow) : [emptyStatisticsRow()]));
+}
+
+function statisticsRow(row) {
+  const tr = homeAwayRow('statistic', row.name, row.home, row.away);
+  tr.dataset.actionId = String(row.actionId);
+  if (row.subActionId !== null) {
+    tr.dataset.subActionId = String(row.subActionId);
+    tr.className = 'sub';
+  }
+  return tr;
+}
+
+function emptyStatisticsRow() {
+  const tr = document.createElement('tr');
+  const cell = part('td', 'empty', 'Nothing counted yet.');
+  cell.colSpan = 3;
+  tr.append(cell);
+  return tr;
 }
 
 function clearDisplay() {
@@ -366,26 +279,28 @@ function clearDisplay() {
   setText(view.clock, '');
   delete view.possession.dataset.side;
   setText(view.possession, '');
+  delete view.statistics.dataset.seq;
+  view.statisticsRows.replaceChildren(emptyStatisticsRow());
 }
 
 // --- Controls -----------------------------------------------------------------------------------------------
 
 function replay(speed) {
-  stopStream();
-  stream.speed = speed;
-  stream.replaying = true;
-  stream.everAccepted = false;
+  for (const stream of streams) stream.stop();
   match = newMatch(sport.clock);
+  statistics = newStatistics();
   clearDisplay();
-  restart();
+  for (const stream of streams) stream.replay(speed);
 }
 
 $('feed').addEventListener('change', (event) => {
-  const feed = event.target.value;
-  if (feed === stream.feed) return;
-  stream.feed = feed;
-  // A finished fixture has nothing more to send on either feed; a replay under way goes on from where it is.
-  if (fixture && !match.finished) restart();
+  const chosen = event.target.value;
+  if (chosen === actions.feed) return;
+  for (const stream of streams) {
+    stream.feed = chosen;
+    // A finished stream has nothing more to send on either feed; a replay under way goes on from where it is.
+    if (fixture && !stream.progress().finished) stream.restart();
+  }
 });
 $('replay-normal').addEventListener('click', () => replay('normal'));
 $('replay-fast').addEventListener('click', () => replay('fast'));

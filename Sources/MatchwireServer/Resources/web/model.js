@@ -56,6 +56,47 @@ export function applyPacket(match, packet, receivedAt) {
   return { item, replaced };
 }
 
+// --- Statistics ---------------------------------------------------------------------------------------------
+
+/** A statistics panel's state before any packet: `lastSeq` is the highest statistics `seqNum` applied. */
+export function newStatistics() {
+  return { lastSeq: 0, finished: false, rows: [] };
+}
+
+/**
+ * Applies the statistics packet that `sequenceCheck` called `next`: a full snapshot, so the rows are made anew.
+ * One row per action type either side has a total of, by type id, each followed by its sub types by id:
+ * `{ name, actionId, subActionId, home, away }` (`subActionId` null on a type's row).
+ */
+export function applyStatistics(statistics, packet) {
+  const teams = Array.isArray(packet.teamActionAggregates) ? packet.teamActionAggregates : [];
+  const sides = {
+    home: teams.find((team) => team?.team?.homeTeam === true)?.gameActionAggregates ?? [],
+    away: teams.find((team) => team?.team?.homeTeam === false)?.gameActionAggregates ?? [],
+  };
+  const types = new Map(); // actionId → { name, home, away, subs: Map(subActionId → { name, home, away }) }
+  for (const side of ['home', 'away']) {
+    for (const aggregate of sides[side]) {
+      const type = types.get(aggregate.actionId) ?? { name: aggregate.action, home: 0, away: 0, subs: new Map() };
+      type[side] = aggregate.actionAggregate ?? 0;
+      for (const sub of aggregate.subActionAggregates ?? []) {
+        const total = type.subs.get(sub.subActionId) ?? { name: sub.subAction, home: 0, away: 0 };
+        total[side] = sub.subActionAggregate ?? 0;
+        type.subs.set(sub.subActionId, total);
+      }
+      types.set(aggregate.actionId, type);
+    }
+  }
+  const byId = (a, b) => a[0] - b[0];
+  statistics.rows = [...types].sort(byId).flatMap(([actionId, type]) => [
+    { name: type.name, actionId, subActionId: null, home: type.home, away: type.away },
+    ...[...type.subs].sort(byId).map(([subActionId, sub]) => ({ name: sub.name, actionId, subActionId, home: sub.home, away: sub.away })),
+  ]);
+  statistics.lastSeq = packet.seqNum;
+  statistics.finished = packet.finished === true;
+  return statistics.rows;
+}
+
 /** How an action looks after its newest packet: waiting for confirmation, withdrawn, or standing. */
 export function lifecycleState(sendType) {
   switch (sendType) {
