@@ -9,7 +9,6 @@ let package = Package(
         .library(name: "MatchwireCore", targets: ["MatchwireCore"]),
         .library(name: "MatchwireStore", targets: ["MatchwireStore"]),
         .library(name: "MatchwireServer", targets: ["MatchwireServer"]),
-        .library(name: "MatchwireSimulator", targets: ["MatchwireSimulator"]),
         .library(name: "MatchwireClient", targets: ["MatchwireClient"]),
     ],
     dependencies: [
@@ -31,7 +30,6 @@ let package = Package(
     ],
     targets: [
         .target(name: "MatchwireCore"),
-        .target(name: "MatchwireSimulator", dependencies: ["MatchwireCore"]),
         .target(
             name: "MatchwireClient",
             dependencies: [
@@ -59,7 +57,6 @@ let package = Package(
             dependencies: [
                 "MatchwireCore",
                 "MatchwireStore",
-                "MatchwireSimulator",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -89,7 +86,6 @@ let package = Package(
                 "MatchwireCore",
                 "MatchwireStore",
                 "MatchwireServer",
-                "MatchwireSimulator",
                 "MatchwireClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -120,11 +116,11 @@ let package = Package(
         ),
         .testTarget(
             name: "MatchwireSimulatorTests",
-            dependencies: ["MatchwireCore", "MatchwireSimulator"]
+            dependencies: ["MatchwireCore"]
         ),
         .testTarget(
             name: "MatchwireClientTests",
-            dependencies: ["MatchwireCore", "MatchwireClient", "MatchwireSimulator"]
+            dependencies: ["MatchwireCore", "MatchwireClient"]
         ),
         .testTarget(
             name: "MatchwireStoreTests",
@@ -142,7 +138,6 @@ let package = Package(
                 "MatchwireClient",
                 "MatchwireStore",
                 "MatchwireServer",
-                "MatchwireSimulator",
                 "PostgresTestCluster",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -36,7 +36,7 @@ public struct Scoreboard: Sendable {
         let clock = "\(summary.currentClockTime)\(summary.clockRunning ? " running" : "")"
         return [
             "\(score(summary))   \(summary.currentStatus.name)\(summary.finished ? ", final" : "")",
-            "\(periodLabel(summary))  \(clock)   \(fixture.sport == .tableTennis ? "serve" : "possession"): \(holder)",
+            "\(periodLabel(summary))  \(clock)   \(fixture.sport.possessionWord): \(holder)",
             periodScores(summary),
             "last: \(line(for: latest))",
         ]

@@ -57,10 +57,14 @@ public struct ActionDefinition: Sendable, Hashable {
     /// The sub type is the action's outcome (a shot's Made or Missed): Confirmed and Updated packets must name
     /// one, Pending packets may leave it out while the outcome is not known.
     public let outcomeIsSubType: Bool
+    /// The metadata the action needs to be accepted, as an example (Free Throws Awarded: `{"count": 2}`); nil
+    /// when it needs none. Generated actions (the property tests) send it.
+    public let metadataExample: JSONValue?
 
     public init(
         _ id: Int, _ name: String, team: TeamRequirement = .none, placement: PeriodPlacement = .current,
-        effect: ActionEffect = .none, subTypes: [ActionSubType] = [], outcomeIsSubType: Bool = false
+        effect: ActionEffect = .none, subTypes: [ActionSubType] = [], outcomeIsSubType: Bool = false,
+        metadataExample: JSONValue? = nil
     ) {
         self.id = id
         self.name = name
@@ -69,6 +73,7 @@ public struct ActionDefinition: Sendable, Hashable {
         self.effect = effect
         self.subTypes = subTypes
         self.outcomeIsSubType = outcomeIsSubType
+        self.metadataExample = metadataExample
     }
 
     /// The sub types as a reader would list them: "23201 Made or 23202 Missed".

@@ -1,3 +1,11 @@
+extension Sport {
+    /// Basketball (sports.md §6).
+    public static let basketball = Sport(
+        name: "basketball", pathSegment: "basketball", displayName: "Basketball", possessionWord: "possession",
+        periodWord: "quarter", rules: BasketballRules.self, simulator: BasketballSimulator.self,
+        playersPerSide: (5, 7), shortMatchRules: BasketballRules(periods: 2).rulesObject)
+}
+
 /// Basketball (sports.md §6): quarters, then as many overtimes as a level score needs; shots and free throws
 /// score only when Made, a Pending shot counts nothing until it is confirmed, and a made basket hands the ball
 /// to the other team. The clock counts down from each period's length and stops at 00:00.
@@ -32,7 +40,8 @@ public struct BasketballRules: SportRules {
                 .init(20604, "Technical"), .init(20605, "Unsportsmanlike"), .init(20606, "Disqualifying"),
             ]),
         ActionDefinition(207, "Jump Ball", team: .required, effect: .possessionToTeam),
-        ActionDefinition(freeThrowsAwarded, "Free Throws Awarded", team: .required, effect: .sport),
+        ActionDefinition(
+            freeThrowsAwarded, "Free Throws Awarded", team: .required, effect: .sport, metadataExample: ["count": 2]),
         ActionDefinition(222, "Steal", team: .required, effect: .possessionToTeam),
         ActionDefinition(
             freeThrow, "Free Throw", team: .required, effect: .sport,
@@ -116,17 +125,27 @@ public struct BasketballRules: SportRules {
             guard let count = action.metadata?["count"]?.intValue, (1...3).contains(count) else {
                 throw RuleViolation("Free Throws Awarded needs metadata.count, an integer from 1 to 3.")
             }
-            state.freeThrowsToCome = count
+            state.sport[BasketballState.self, default: BasketballState()].freeThrowsToCome = count
         default:
             // Every made shot hands the ball over; of free throws, only the last of an award.
             var handsOver = true
             if action.definition.id == Self.freeThrow {
-                handsOver = state.freeThrowsToCome <= 1
-                state.freeThrowsToCome = max(0, state.freeThrowsToCome - 1)
+                var own = state.sport[BasketballState.self, default: BasketballState()]
+                handsOver = own.freeThrowsToCome <= 1
+                own.freeThrowsToCome = max(0, own.freeThrowsToCome - 1)
+                state.sport[BasketballState.self, default: BasketballState()] = own
             }
             guard let points = action.subType.flatMap({ Self.madeShots[$0.id] }) else { return }
             state.addPoints(points, to: side)
             if handsOver { state.givePossession(to: side.other) }
         }
     }
+}
+
+/// What basketball keeps beyond the shared match state.
+public struct BasketballState: Hashable, Sendable {
+    /// Free throws still to come from the latest Free Throws Awarded: only the last one hands the ball over.
+    public var freeThrowsToCome = 0
+
+    public init() {}
 }

@@ -79,8 +79,9 @@ public struct MatchState: Sendable, Hashable {
     public var awayScore = 0
     public var homeInPossession = true
     public var clock = ClockState()
-    /// Basketball: free throws still to come from the latest Free Throws Awarded.
-    public var freeThrowsToCome = 0
+    /// What the sport keeps beyond this shared state, as a value of its own type (basketball: the free throws
+    /// still to come): see ``SportState``.
+    public var sport = SportState()
 
     public init() {}
 
@@ -123,5 +124,23 @@ public struct MatchState: Sendable, Hashable {
         period.homeScore = homeScore
         period.awayScore = awayScore
         periods[periods.count - 1] = period
+    }
+}
+
+/// The part of a match's state that only one sport has, kept as one value of a type the sport's rules define
+/// (`BasketballState`), so that the shared state has no sport's fields. Read and written by type, with the value
+/// a match starts with: `state.sport[BasketballState.self, default: BasketballState()]`. A value equal to that
+/// default is not kept, so that a state that went there and back equals one that never moved (the fold tests
+/// compare whole states).
+public struct SportState: Hashable, @unchecked Sendable {
+    // Unchecked: only values that are Sendable are ever stored (the subscript's constraint).
+    private var value: AnyHashable?
+
+    public init() {}
+
+    public subscript<Value: Hashable & Sendable>(_ type: Value.Type, default initial: @autoclosure () -> Value) -> Value
+    {
+        get { value?.base as? Value ?? initial() }
+        set { value = newValue == initial() ? nil : AnyHashable(newValue) }
     }
 }

@@ -1,3 +1,11 @@
+extension Sport {
+    /// Soccer (sports.md §5). The demo plays cup ties: extra time and a shootout when level.
+    public static let soccer = Sport(
+        name: "soccer", pathSegment: "soccer", displayName: "Soccer", possessionWord: "possession",
+        periodWord: "half", rules: SoccerRules.self, simulator: SoccerSimulator.self, playersPerSide: (11, 7),
+        demoRules: SoccerRules(extraTime: true, penaltyShootout: true).rulesObject)
+}
+
 /// Soccer (sports.md §5): two halves, extra time and a penalty shootout when the rules call for them while the
 /// score is level; goals count in their period and the match; shootout kicks only in the shootout period.
 /// The clock counts up from each period's nominal start (00:00, 45:00, 90:00, 105:00).

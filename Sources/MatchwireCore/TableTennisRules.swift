@@ -1,3 +1,12 @@
+extension Sport {
+    /// Table tennis (sports.md §4): a side is one player; the serve is the possession; each game a period.
+    public static let tableTennis = Sport(
+        name: "tabletennis", pathSegment: "v2/tabletennis", displayName: "Table tennis", possessionWord: "serve",
+        periodWord: "game", rules: TableTennisRules.self, simulator: TableTennisSimulator.self,
+        playersPerSide: (1, 0), sidesArePlayers: true,
+        shortMatchRules: TableTennisRules(bestOf: 3, pointsPerGame: 3).rulesObject)
+}
+
 /// Table tennis (sports.md §4): each game is a period, won at `pointsPerGame` with a two-point lead;
 /// the match is won at `(bestOf + 1) / 2` games. No clock; the serve is the possession.
 public struct TableTennisRules: SportRules {

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import MatchwireClient
 import MatchwireCore
-import MatchwireSimulator
 
 /// `matchwire simulate`: plays a generated match into a fixture of a running server, through its ingest API.
 struct Simulate: AsyncParsableCommand {

@@ -1,7 +1,6 @@
 import Foundation
 import MatchwireClient
 import MatchwireCore
-import MatchwireSimulator
 import Testing
 
 @Suite struct ScoreboardTests {

@@ -30,30 +30,16 @@ import Testing
         Move(type: 10, metadata: ["clockTime": "03:00"]),
     ]
 
-    static let moves: [Sport: [Move]] = [
-        .tableTennis: [
-            Move(type: 1101, needsTeam: true), Move(type: 1102, needsTeam: true), Move(type: 1102, needsTeam: true),
-            Move(type: 1102, needsTeam: true), Move(type: 1102, needsTeam: true), Move(type: 1106, needsTeam: true),
-        ],
-        .soccer: [
-            Move(type: 101, needsTeam: true), Move(type: 121, needsTeam: true),
-            Move(type: 104, needsTeam: true, subTypes: [10401, 10402, 10403, 10404]),
-            Move(type: 130, needsTeam: true, subTypes: [13001, 13002]),
-        ],
-        .basketball: [
-            Move(type: 232, needsTeam: true, subTypes: [23201, 23202]),
-            Move(type: 233, needsTeam: true, subTypes: [23301, 23302]),
-            Move(type: 231, needsTeam: true, subTypes: [23101, 23102]),
-            Move(type: 213, needsTeam: true, metadata: ["count": 2]), Move(type: 202, needsTeam: true),
-            Move(type: 201, needsTeam: true, subTypes: [20001, 20004]), Move(type: 222, needsTeam: true),
-        ],
-    ]
-
-    static let rules: [Sport: JSONValue] = [
-        .tableTennis: TableTennisRules(bestOf: 3, pointsPerGame: 3).rulesObject,
-        .soccer: SoccerRules(extraTime: true, penaltyShootout: true).rulesObject,
-        .basketball: BasketballRules(periods: 2).rulesObject,
-    ]
+    /// A sport's own actions that change the summary, from its catalogue, each with the team, sub types and
+    /// metadata it needs; the scoring ones (effect `.sport`) twice, so that matches move on.
+    static func moves(_ sport: Sport) -> [Move] {
+        sport.rulesType.actions.filter { $0.effect != .none }.flatMap { definition in
+            let move = Move(
+                type: definition.id, needsTeam: definition.team == .required, subTypes: definition.subTypes.map(\.id),
+                metadata: definition.metadataExample)
+            return definition.effect == .sport ? [move, move] : [move]
+        }
+    }
 
     /// End Fixture and Post Match Check Complete, tried only near the end so that most of the match is played.
     static let ending = [Move(type: 5), Move(type: 21)]
@@ -64,9 +50,9 @@ import Testing
     @Test(arguments: cases)
     func incrementalSummaryEqualsAFreshFold(sport: Sport, seed: UInt64) throws {
         var random = SeededGenerator(seed: seed)
-        var match = try MatchScript(sport: sport, rules: try requireValue(Self.rules[sport]))
+        var match = try MatchScript(sport: sport, rules: try sport.rules(sport.shortMatchRules).rulesObject)
         // The sport's own actions twice as likely as the common ones, so periods last a while.
-        let playing = Self.common + (Self.moves[sport] ?? []) + (Self.moves[sport] ?? [])
+        let playing = Self.common + Self.moves(sport) + Self.moves(sport)
         var model: [UUID: ModelAction] = [:]
         var order: [UUID] = []
         var accepted = 0
@@ -85,14 +71,20 @@ import Testing
                 action = known
                 sendType = Self.correction(after: known.latest, using: &random)
                 if sendType == .updated || sendType == .confirmed {
-                    // A new outcome, and sometimes a 2PT shot turned into a 3PT shot or back.
-                    let move = moves.first { $0.type == known.type }
+                    // A new outcome, and sometimes another type altogether (a 2PT shot turned into a 3PT shot, a
+                    // point into a penalty point), with one of its sub types.
+                    var move = moves.first { $0.type == known.type }
+                    if let current = move, current.needsTeam, random.next() % 4 == 0 {
+                        let others = moves.filter { $0.needsTeam && $0.type != current.type }
+                        if !others.isEmpty {
+                            move = others[Int(random.next() % UInt64(others.count))]
+                            action.type = move?.type ?? action.type
+                            action.metadata = move?.metadata
+                            action.subType = nil
+                        }
+                    }
                     if let subTypes = move?.subTypes, !subTypes.isEmpty {
                         action.subType = subTypes[Int(random.next() % UInt64(subTypes.count))]
-                    }
-                    if sport == .basketball, [232, 233].contains(known.type), random.next() % 2 == 0 {
-                        action.type = known.type == 232 ? 233 : 232
-                        action.subType = action.type * 100 + 1
                     }
                 }
             } else {

@@ -2,7 +2,6 @@ import AsyncHTTPClient
 import Foundation
 import MatchwireClient
 import MatchwireCore
-import MatchwireSimulator
 import PostgresTestCluster
 import Testing
 

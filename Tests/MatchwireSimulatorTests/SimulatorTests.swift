@@ -1,6 +1,5 @@
 import Foundation
 import MatchwireCore
-import MatchwireSimulator
 import Testing
 
 /// Generated matches: accepted by the engine, decided under the rules, repeatable, and played at the rates

@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import MatchwireCore
-import MatchwireSimulator
 import MatchwireStore
 import ServiceLifecycle
 
@@ -117,10 +116,10 @@ public struct DemoService: Service {
         logger.info("demo: completed \(sport.rawValue) fixture \(fixture.id.wire) (\(fixture.name)) to replay")
     }
 
-    /// A simulation fixture between two generated teams; soccer demo matches are cup ties.
+    /// A simulation fixture between two generated teams, under the sport's demo rules (soccer: cup ties).
     static func fixture(_ sport: Sport, seed: UInt64, start: Timestamp) throws -> Fixture {
-        let rules: JSONValue? = sport == .soccer ? ["extraTime": true, "penaltyShootout": true] : nil
-        return MatchSimulator.fixture(
-            sport, seed: seed, start: start, rules: try sport.rules(rules).rulesObject, competition: competition)
+        MatchSimulator.fixture(
+            sport, seed: seed, start: start, rules: try sport.rules(sport.demoRules).rulesObject,
+            competition: competition)
     }
 }

@@ -1,9 +1,7 @@
-import MatchwireCore
-
 /// Soccer in possession phases of half a minute or so: safe possession, attacks, dangerous attacks, shots,
 /// corners, free kicks, throw-ins, cards, second-half substitutions and about two to three goals a match,
 /// now and then one disallowed after a video check. Extra time and a shootout when the rules call for them.
-struct SoccerSimulator {
+struct SoccerSimulator: SportSimulator {
     let rules: SoccerRules
 
     func play(_ scout: inout Scout) throws {

@@ -1,5 +1,4 @@
 import Foundation
-import MatchwireCore
 
 /// Team names for generated fixtures: clubs, and table tennis players.
 public enum TeamNames {
@@ -14,7 +13,7 @@ public enum TeamNames {
 
     /// Two different names for the home and away sides of a `sport` fixture.
     public static func pair(_ sport: Sport, using random: inout SeededGenerator) -> (home: String, away: String) {
-        let pool = sport == .tableTennis ? players : clubs
+        let pool = sport.sidesArePlayers ? players : clubs
         let home = Int(random.next() % UInt64(pool.count))
         let away = (home + 1 + Int(random.next() % UInt64(pool.count - 1))) % pool.count
         return (pool[home], pool[away])

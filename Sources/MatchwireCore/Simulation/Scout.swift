@@ -1,5 +1,4 @@
 import Foundation
-import MatchwireCore
 
 /// One generated action: what a scout's device sends, with the time it is sent.
 public struct SimulatedAction: Sendable, Hashable {

@@ -1,9 +1,7 @@
-import MatchwireCore
-
 /// Table tennis rally by rally: the server changes every two points (every point from deuce), the first
 /// server alternates by game, the server wins a little more often, an occasional let, and now and then a
 /// point given to the wrong side and corrected seconds later.
-struct TableTennisSimulator {
+struct TableTennisSimulator: SportSimulator {
     let rules: TableTennisRules
 
     func play(_ scout: inout Scout) throws {

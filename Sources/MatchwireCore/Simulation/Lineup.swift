@@ -1,5 +1,4 @@
 import Foundation
-import MatchwireCore
 
 /// A generated player: a real-looking name and a shirt number.
 struct SimulatedPlayer: Sendable, Hashable {

@@ -1,10 +1,9 @@
 import Foundation
-import MatchwireCore
 
 /// Basketball possession by possession: two- and three-point attempts at real shooting percentages, sent
 /// Pending while the ball is in the air, rebounds, turnovers and steals, fouls with free throws (and the
 /// occasional and-one), timeouts, the clock stopped and restarted around them, and overtimes while level.
-struct BasketballSimulator {
+struct BasketballSimulator: SportSimulator {
     let rules: BasketballRules
 
     func play(_ scout: inout Scout) throws {

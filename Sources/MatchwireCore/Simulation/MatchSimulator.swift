@@ -1,5 +1,3 @@
-import MatchwireCore
-
 /// Generates a whole match of a fixture the way a scout records it (pre-match actions, periods, clock,
 /// play at realistic rates, Pending then Confirmed where a scout uses it, occasional corrections, End Fixture
 /// and Post Match Check Complete), with timestamps following real match durations from `start`.
@@ -8,20 +6,24 @@ import MatchwireCore
 /// generated, so the match is accepted without a single refusal.
 public enum MatchSimulator {
     public static func match(for fixture: Fixture, seed: UInt64, start: Timestamp) throws -> [SimulatedAction] {
-        switch fixture.sport {
-        case .tableTennis:
-            var scout = try Scout(fixture: fixture, seed: seed, start: start, playersPerSide: (1, 0))
-            try TableTennisSimulator(rules: try TableTennisRules(rulesObject: fixture.rules)).play(&scout)
-            return scout.actions
-        case .soccer:
-            var scout = try Scout(fixture: fixture, seed: seed, start: start, playersPerSide: (11, 7))
-            try SoccerSimulator(rules: try SoccerRules(rulesObject: fixture.rules)).play(&scout)
-            return scout.actions
-        case .basketball:
-            var scout = try Scout(fixture: fixture, seed: seed, start: start, playersPerSide: (5, 7))
-            try BasketballSimulator(rules: try BasketballRules(rulesObject: fixture.rules)).play(&scout)
-            return scout.actions
-        }
+        let sport = fixture.sport
+        var scout = try Scout(fixture: fixture, seed: seed, start: start, playersPerSide: sport.playersPerSide)
+        try sport.simulator.init(rulesObject: fixture.rules).play(&scout)
+        return scout.actions
+    }
+}
+
+/// One sport's generator of whole matches, named by its ``Sport`` value: it plays a match through a ``Scout``,
+/// which checks every action with the engine as it is sent.
+protocol SportSimulator: Sendable {
+    associatedtype Rules: SportRules
+    init(rules: Rules)
+    func play(_ scout: inout Scout) throws
+}
+
+extension SportSimulator {
+    init(rulesObject: JSONValue?) throws {
+        self.init(rules: try Rules(rulesObject: rulesObject))
     }
 }
 
