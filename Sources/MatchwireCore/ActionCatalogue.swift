@@ -102,41 +102,87 @@ public struct ActionCatalogue: Sendable {
     public func definition(name: String) -> ActionDefinition? { byName[name.lowercased()] }
 
     /// The id of Start Fixture, where play begins.
-    public static let startFixtureId = 4
+    public static let startFixtureId = CommonAction.startFixture
 
     /// The actions of every sport (sports.md §1).
     public static let common: [ActionDefinition] = [
-        ActionDefinition(1, "Match Conditions", placement: .preMatch),
-        ActionDefinition(2, "Team Colours", placement: .preMatch),
-        ActionDefinition(3, "Lineups", team: .required, placement: .preMatch),
-        ActionDefinition(startFixtureId, "Start Fixture", effect: .startFixture),
-        ActionDefinition(5, "End Fixture", effect: .endFixture),
-        ActionDefinition(6, "Start Period", placement: .newPeriod, effect: .startPeriod),
-        ActionDefinition(7, "End Period", effect: .endPeriod),
-        ActionDefinition(8, "Start Clock", effect: .startClock),
-        ActionDefinition(9, "Stop Clock", effect: .stopClock),
-        ActionDefinition(10, "Adjust Clock", effect: .adjustClock),
-        ActionDefinition(13, "Substitution In", team: .required),
-        ActionDefinition(14, "Substitution Out", team: .required),
-        ActionDefinition(15, "Possession Gained", team: .required, effect: .possessionToTeam),
-        ActionDefinition(19, "Device Location", placement: .preMatch),
-        ActionDefinition(21, "Post Match Check Complete", placement: .preMatch, effect: .postMatchCheckComplete),
-        ActionDefinition(22, "Status Updated", placement: .preMatch, effect: .statusUpdated),
-        ActionDefinition(24, "Players Ready", placement: .preMatch),
+        ActionDefinition(CommonAction.matchConditions, "Match Conditions", placement: .preMatch),
+        ActionDefinition(CommonAction.teamColours, "Team Colours", placement: .preMatch),
+        ActionDefinition(CommonAction.lineups, "Lineups", team: .required, placement: .preMatch),
+        ActionDefinition(CommonAction.startFixture, "Start Fixture", effect: .startFixture),
+        ActionDefinition(CommonAction.endFixture, "End Fixture", effect: .endFixture),
+        ActionDefinition(CommonAction.startPeriod, "Start Period", placement: .newPeriod, effect: .startPeriod),
+        ActionDefinition(CommonAction.endPeriod, "End Period", effect: .endPeriod),
+        ActionDefinition(CommonAction.startClock, "Start Clock", effect: .startClock),
+        ActionDefinition(CommonAction.stopClock, "Stop Clock", effect: .stopClock),
+        ActionDefinition(CommonAction.adjustClock, "Adjust Clock", effect: .adjustClock),
+        ActionDefinition(CommonAction.substitutionIn, "Substitution In", team: .required),
+        ActionDefinition(CommonAction.substitutionOut, "Substitution Out", team: .required),
         ActionDefinition(
-            51, "Video Check Underway", team: .optional),
-        ActionDefinition(52, "Timeout", team: .required, effect: .stopClock),
-        ActionDefinition(56, "Match Start Delayed", placement: .preMatch),
-        ActionDefinition(58, "Play Stopped", effect: .stopClock),
+            CommonAction.possessionGained, "Possession Gained", team: .required, effect: .possessionToTeam),
+        ActionDefinition(CommonAction.deviceLocation, "Device Location", placement: .preMatch),
         ActionDefinition(
-            61, "Video Check Result", team: .optional,
+            CommonAction.postMatchCheckComplete, "Post Match Check Complete", placement: .preMatch,
+            effect: .postMatchCheckComplete),
+        ActionDefinition(CommonAction.statusUpdated, "Status Updated", placement: .preMatch, effect: .statusUpdated),
+        ActionDefinition(CommonAction.playersReady, "Players Ready", placement: .preMatch),
+        ActionDefinition(
+            CommonAction.videoCheckUnderway, "Video Check Underway", team: .optional),
+        ActionDefinition(CommonAction.timeout, "Timeout", team: .required, effect: .stopClock),
+        ActionDefinition(CommonAction.matchStartDelayed, "Match Start Delayed", placement: .preMatch),
+        ActionDefinition(CommonAction.playStopped, "Play Stopped", effect: .stopClock),
+        ActionDefinition(
+            CommonAction.videoCheckResult, "Video Check Result", team: .optional,
             subTypes: [
-                ActionSubType(6101, "Goal Disallowed"), ActionSubType(6102, "Goal Allowed"),
-                ActionSubType(6103, "Penalty"), ActionSubType(6104, "No Penalty"),
-                ActionSubType(6105, "Red Card"), ActionSubType(6106, "No Red Card"),
+                ActionSubType(CommonSubType.videoCheckResultGoalDisallowed, "Goal Disallowed"),
+                ActionSubType(CommonSubType.videoCheckResultGoalAllowed, "Goal Allowed"),
+                ActionSubType(CommonSubType.videoCheckResultPenalty, "Penalty"),
+                ActionSubType(CommonSubType.videoCheckResultNoPenalty, "No Penalty"),
+                ActionSubType(CommonSubType.videoCheckResultRedCard, "Red Card"),
+                ActionSubType(CommonSubType.videoCheckResultNoRedCard, "No Red Card"),
             ]),
-        ActionDefinition(62, "Injury", team: .optional),
-        ActionDefinition(63, "Play Resumed"),
-        ActionDefinition(64, "Possible Video Check"),
+        ActionDefinition(CommonAction.injury, "Injury", team: .optional),
+        ActionDefinition(CommonAction.playResumed, "Play Resumed"),
+        ActionDefinition(CommonAction.possibleVideoCheck, "Possible Video Check"),
     ]
+}
+
+/// The ids of these actions on the wire (sports.md §1), by name: what the catalogue, the simulators and
+/// the tests use, so that no id is written as a bare number twice.
+public enum CommonAction {
+    public static let matchConditions = 1
+    public static let teamColours = 2
+    public static let lineups = 3
+    public static let startFixture = 4
+    public static let endFixture = 5
+    public static let startPeriod = 6
+    public static let endPeriod = 7
+    public static let startClock = 8
+    public static let stopClock = 9
+    public static let adjustClock = 10
+    public static let substitutionIn = 13
+    public static let substitutionOut = 14
+    public static let possessionGained = 15
+    public static let deviceLocation = 19
+    public static let postMatchCheckComplete = 21
+    public static let statusUpdated = 22
+    public static let playersReady = 24
+    public static let videoCheckUnderway = 51
+    public static let timeout = 52
+    public static let matchStartDelayed = 56
+    public static let playStopped = 58
+    public static let videoCheckResult = 61
+    public static let injury = 62
+    public static let playResumed = 63
+    public static let possibleVideoCheck = 64
+}
+
+/// The ids of their sub types, by action and name.
+public enum CommonSubType {
+    public static let videoCheckResultGoalDisallowed = 6101
+    public static let videoCheckResultGoalAllowed = 6102
+    public static let videoCheckResultPenalty = 6103
+    public static let videoCheckResultNoPenalty = 6104
+    public static let videoCheckResultRedCard = 6105
+    public static let videoCheckResultNoRedCard = 6106
 }

@@ -14,44 +14,49 @@ public struct BasketballRules: SportRules {
     public let periodLength: Int
     public let overtimeLength: Int
 
-    public static let freeThrowsAwarded = 213
-    public static let freeThrow = 231
-    public static let twoPointShot = 232
-    public static let threePointShot = 233
     /// The sub types that score, and how much.
-    static let madeShots = [23101: 1, 23201: 2, 23301: 3]
+    static let madeShots = [SubType.freeThrowMade: 1, SubType.twoPointShotMade: 2, SubType.threePointShotMade: 3]
 
     public static let actions: [ActionDefinition] = [
         ActionDefinition(
-            201, "Turnover", team: .required, effect: .possessionToOtherTeam,
+            Action.turnover, "Turnover", team: .required, effect: .possessionToOtherTeam,
             subTypes: [
-                .init(20001, "Stolen"), .init(20002, "Shot Clock Violation"), .init(20003, "Back Court Violation"),
-                .init(20004, "Travelling"), .init(20005, "Double Dribble"), .init(20006, "Out Of Bounds"),
-                .init(20007, "3 Second Violation"),
+                .init(SubType.turnoverStolen, "Stolen"),
+                .init(SubType.turnoverShotClockViolation, "Shot Clock Violation"),
+                .init(SubType.turnoverBackCourtViolation, "Back Court Violation"),
+                .init(SubType.turnoverTravelling, "Travelling"), .init(SubType.turnoverDoubleDribble, "Double Dribble"),
+                .init(SubType.turnoverOutOfBounds, "Out Of Bounds"),
+                .init(SubType.turnoverThreeSecondViolation, "3 Second Violation"),
             ]),
-        ActionDefinition(202, "Defensive Rebound", team: .required, effect: .possessionToTeam),
-        ActionDefinition(203, "Assist", team: .required),
-        ActionDefinition(204, "Offensive Rebound", team: .required, effect: .possessionToTeam),
-        ActionDefinition(205, "Block", team: .required),
+        ActionDefinition(Action.defensiveRebound, "Defensive Rebound", team: .required, effect: .possessionToTeam),
+        ActionDefinition(Action.assist, "Assist", team: .required),
+        ActionDefinition(Action.offensiveRebound, "Offensive Rebound", team: .required, effect: .possessionToTeam),
+        ActionDefinition(Action.block, "Block", team: .required),
         ActionDefinition(
-            206, "Foul", team: .required,
+            Action.foul, "Foul", team: .required,
             subTypes: [
-                .init(20601, "Personal"), .init(20602, "Shooting"), .init(20603, "Offensive"),
-                .init(20604, "Technical"), .init(20605, "Unsportsmanlike"), .init(20606, "Disqualifying"),
+                .init(SubType.foulPersonal, "Personal"), .init(SubType.foulShooting, "Shooting"),
+                .init(SubType.foulOffensive, "Offensive"),
+                .init(SubType.foulTechnical, "Technical"), .init(SubType.foulUnsportsmanlike, "Unsportsmanlike"),
+                .init(SubType.foulDisqualifying, "Disqualifying"),
             ]),
-        ActionDefinition(207, "Jump Ball", team: .required, effect: .possessionToTeam),
+        ActionDefinition(Action.jumpBall, "Jump Ball", team: .required, effect: .possessionToTeam),
         ActionDefinition(
-            freeThrowsAwarded, "Free Throws Awarded", team: .required, effect: .sport, metadataExample: ["count": 2]),
-        ActionDefinition(222, "Steal", team: .required, effect: .possessionToTeam),
+            Action.freeThrowsAwarded, "Free Throws Awarded", team: .required, effect: .sport,
+            metadataExample: ["count": 2]),
+        ActionDefinition(Action.steal, "Steal", team: .required, effect: .possessionToTeam),
         ActionDefinition(
-            freeThrow, "Free Throw", team: .required, effect: .sport,
-            subTypes: [.init(23101, "Made"), .init(23102, "Missed")], outcomeIsSubType: true),
+            Action.freeThrow, "Free Throw", team: .required, effect: .sport,
+            subTypes: [.init(SubType.freeThrowMade, "Made"), .init(SubType.freeThrowMissed, "Missed")],
+            outcomeIsSubType: true),
         ActionDefinition(
-            twoPointShot, "2PT Shot", team: .required, effect: .sport,
-            subTypes: [.init(23201, "Made"), .init(23202, "Missed")], outcomeIsSubType: true),
+            Action.twoPointShot, "2PT Shot", team: .required, effect: .sport,
+            subTypes: [.init(SubType.twoPointShotMade, "Made"), .init(SubType.twoPointShotMissed, "Missed")],
+            outcomeIsSubType: true),
         ActionDefinition(
-            threePointShot, "3PT Shot", team: .required, effect: .sport,
-            subTypes: [.init(23301, "Made"), .init(23302, "Missed")], outcomeIsSubType: true),
+            Action.threePointShot, "3PT Shot", team: .required, effect: .sport,
+            subTypes: [.init(SubType.threePointShotMade, "Made"), .init(SubType.threePointShotMissed, "Missed")],
+            outcomeIsSubType: true),
     ]
 
     public init(periods: Int = 4, periodLength: Int = 10, overtimeLength: Int = 5) {
@@ -121,7 +126,7 @@ public struct BasketballRules: SportRules {
     public func apply(_ action: ResolvedAction, to state: inout MatchState) throws(RuleViolation) {
         guard let side = action.side else { return }
         switch action.definition.id {
-        case Self.freeThrowsAwarded:
+        case Action.freeThrowsAwarded:
             guard let count = action.metadata?["count"]?.intValue, (1...3).contains(count) else {
                 throw RuleViolation("Free Throws Awarded needs metadata.count, an integer from 1 to 3.")
             }
@@ -129,7 +134,7 @@ public struct BasketballRules: SportRules {
         default:
             // Every made shot hands the ball over; of free throws, only the last of an award.
             var handsOver = true
-            if action.definition.id == Self.freeThrow {
+            if action.definition.id == Action.freeThrow {
                 var own = state.sport[BasketballState.self, default: BasketballState()]
                 handsOver = own.freeThrowsToCome <= 1
                 own.freeThrowsToCome = max(0, own.freeThrowsToCome - 1)
@@ -148,4 +153,46 @@ public struct BasketballState: Hashable, Sendable {
     public var freeThrowsToCome = 0
 
     public init() {}
+}
+
+extension BasketballRules {
+    /// The ids of these actions on the wire (sports.md §6), by name: what the catalogue, the simulators and
+    /// the tests use, so that no id is written as a bare number twice.
+    public enum Action {
+        public static let turnover = 201
+        public static let defensiveRebound = 202
+        public static let assist = 203
+        public static let offensiveRebound = 204
+        public static let block = 205
+        public static let foul = 206
+        public static let jumpBall = 207
+        public static let freeThrowsAwarded = 213
+        public static let steal = 222
+        public static let freeThrow = 231
+        public static let twoPointShot = 232
+        public static let threePointShot = 233
+    }
+
+    /// The ids of their sub types, by action and name.
+    public enum SubType {
+        public static let turnoverStolen = 20001
+        public static let turnoverShotClockViolation = 20002
+        public static let turnoverBackCourtViolation = 20003
+        public static let turnoverTravelling = 20004
+        public static let turnoverDoubleDribble = 20005
+        public static let turnoverOutOfBounds = 20006
+        public static let turnoverThreeSecondViolation = 20007
+        public static let foulPersonal = 20601
+        public static let foulShooting = 20602
+        public static let foulOffensive = 20603
+        public static let foulTechnical = 20604
+        public static let foulUnsportsmanlike = 20605
+        public static let foulDisqualifying = 20606
+        public static let freeThrowMade = 23101
+        public static let freeThrowMissed = 23102
+        public static let twoPointShotMade = 23201
+        public static let twoPointShotMissed = 23202
+        public static let threePointShotMade = 23301
+        public static let threePointShotMissed = 23302
+    }
 }

@@ -15,37 +15,41 @@ public struct SoccerRules: SportRules {
     public let extraTimeLength: Int
     public let penaltyShootout: Bool
 
-    public static let goal = 104
-    public static let shootoutKick = 130
-    public static let shootoutKickScored = 13001
-
     public static let actions: [ActionDefinition] = [
-        ActionDefinition(101, "Safe", team: .required, effect: .possessionToTeam),
-        ActionDefinition(102, "Attack", team: .required, effect: .possessionToTeam),
-        ActionDefinition(103, "Dangerous Attack", team: .required, effect: .possessionToTeam),
+        ActionDefinition(Action.safe, "Safe", team: .required, effect: .possessionToTeam),
+        ActionDefinition(Action.attack, "Attack", team: .required, effect: .possessionToTeam),
+        ActionDefinition(Action.dangerousAttack, "Dangerous Attack", team: .required, effect: .possessionToTeam),
         ActionDefinition(
-            goal, "Goal", team: .required, effect: .sport,
-            subTypes: [.init(10401, "Shot"), .init(10402, "Header"), .init(10403, "Penalty"), .init(10404, "Own Goal")]),
+            Action.goal, "Goal", team: .required, effect: .sport,
+            subTypes: [
+                .init(SubType.goalShot, "Shot"), .init(SubType.goalHeader, "Header"),
+                .init(SubType.goalPenalty, "Penalty"), .init(SubType.goalOwnGoal, "Own Goal"),
+            ]),
         ActionDefinition(
-            105, "Red Card", team: .required, subTypes: [.init(10501, "Straight Red"), .init(10502, "Second Yellow")]),
+            Action.redCard, "Red Card", team: .required,
+            subTypes: [
+                .init(SubType.redCardStraightRed, "Straight Red"), .init(SubType.redCardSecondYellow, "Second Yellow"),
+            ]),
         ActionDefinition(
-            106, "Penalty Awarded", team: .required, subTypes: [.init(10601, "Foul"), .init(10602, "Handball")]),
-        ActionDefinition(107, "Yellow Card", team: .required),
-        ActionDefinition(108, "Penalty Missed", team: .required),
-        ActionDefinition(109, "Corner", team: .required),
-        ActionDefinition(110, "Free Kick", team: .required),
-        ActionDefinition(111, "Shot On Target", team: .required),
-        ActionDefinition(112, "Shot Off Target", team: .required),
-        ActionDefinition(113, "Throw In Taken", team: .required),
-        ActionDefinition(114, "Offside", team: .required),
-        ActionDefinition(115, "Goal Kick", team: .required),
-        ActionDefinition(121, "Kick Off", team: .required, effect: .possessionToTeam),
-        ActionDefinition(126, "Throw In Awarded", team: .required),
+            Action.penaltyAwarded, "Penalty Awarded", team: .required,
+            subTypes: [.init(SubType.penaltyAwardedFoul, "Foul"), .init(SubType.penaltyAwardedHandball, "Handball")]),
+        ActionDefinition(Action.yellowCard, "Yellow Card", team: .required),
+        ActionDefinition(Action.penaltyMissed, "Penalty Missed", team: .required),
+        ActionDefinition(Action.corner, "Corner", team: .required),
+        ActionDefinition(Action.freeKick, "Free Kick", team: .required),
+        ActionDefinition(Action.shotOnTarget, "Shot On Target", team: .required),
+        ActionDefinition(Action.shotOffTarget, "Shot Off Target", team: .required),
+        ActionDefinition(Action.throwInTaken, "Throw In Taken", team: .required),
+        ActionDefinition(Action.offside, "Offside", team: .required),
+        ActionDefinition(Action.goalKick, "Goal Kick", team: .required),
+        ActionDefinition(Action.kickOff, "Kick Off", team: .required, effect: .possessionToTeam),
+        ActionDefinition(Action.throwInAwarded, "Throw In Awarded", team: .required),
         ActionDefinition(
-            shootoutKick, "Shootout Kick", team: .required, effect: .sport,
-            subTypes: [.init(shootoutKickScored, "Scored"), .init(13002, "Missed")], outcomeIsSubType: true),
-        ActionDefinition(133, "Temporary Dismissal", team: .required),
-        ActionDefinition(134, "Temporary Dismissal Over", team: .required),
+            Action.shootoutKick, "Shootout Kick", team: .required, effect: .sport,
+            subTypes: [.init(SubType.shootoutKickScored, "Scored"), .init(SubType.shootoutKickMissed, "Missed")],
+            outcomeIsSubType: true),
+        ActionDefinition(Action.temporaryDismissal, "Temporary Dismissal", team: .required),
+        ActionDefinition(Action.temporaryDismissalOver, "Temporary Dismissal Over", team: .required),
     ]
 
     public init(
@@ -154,18 +158,59 @@ public struct SoccerRules: SportRules {
     public func apply(_ action: ResolvedAction, to state: inout MatchState) throws(RuleViolation) {
         guard let side = action.side, let open = state.openPeriod else { return }
         switch action.definition.id {
-        case Self.goal:
+        case Action.goal:
             guard open.type != .shootout else {
                 throw RuleViolation("Goal is refused in the penalty shootout: send Shootout Kick (130) instead.")
             }
             state.addPoints(1, to: side)
-        case Self.shootoutKick:
+        case Action.shootoutKick:
             guard open.type == .shootout else {
                 throw RuleViolation("Shootout Kick is refused: the \(open.label) is not a penalty shootout.")
             }
-            if action.subType?.id == Self.shootoutKickScored { state.addPoints(1, to: side, periodOnly: true) }
+            if action.subType?.id == SubType.shootoutKickScored { state.addPoints(1, to: side, periodOnly: true) }
         default:
             return
         }
+    }
+}
+
+extension SoccerRules {
+    /// The ids of these actions on the wire (sports.md §5), by name: what the catalogue, the simulators and
+    /// the tests use, so that no id is written as a bare number twice.
+    public enum Action {
+        public static let safe = 101
+        public static let attack = 102
+        public static let dangerousAttack = 103
+        public static let goal = 104
+        public static let redCard = 105
+        public static let penaltyAwarded = 106
+        public static let yellowCard = 107
+        public static let penaltyMissed = 108
+        public static let corner = 109
+        public static let freeKick = 110
+        public static let shotOnTarget = 111
+        public static let shotOffTarget = 112
+        public static let throwInTaken = 113
+        public static let offside = 114
+        public static let goalKick = 115
+        public static let kickOff = 121
+        public static let throwInAwarded = 126
+        public static let shootoutKick = 130
+        public static let temporaryDismissal = 133
+        public static let temporaryDismissalOver = 134
+    }
+
+    /// The ids of their sub types, by action and name.
+    public enum SubType {
+        public static let goalShot = 10401
+        public static let goalHeader = 10402
+        public static let goalPenalty = 10403
+        public static let goalOwnGoal = 10404
+        public static let redCardStraightRed = 10501
+        public static let redCardSecondYellow = 10502
+        public static let penaltyAwardedFoul = 10601
+        public static let penaltyAwardedHandball = 10602
+        public static let shootoutKickScored = 13001
+        public static let shootoutKickMissed = 13002
     }
 }

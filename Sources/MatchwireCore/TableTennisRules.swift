@@ -14,15 +14,15 @@ public struct TableTennisRules: SportRules {
     public let pointsPerGame: Int
 
     public static let actions: [ActionDefinition] = [
-        ActionDefinition(1101, "Point Started", team: .required, effect: .possessionToTeam),
-        ActionDefinition(1102, "Point Scored", team: .required, effect: .sport),
-        ActionDefinition(1103, "Swap Serve", team: .required, effect: .possessionToTeam),
-        ActionDefinition(1104, "Let"),
-        ActionDefinition(1105, "Yellow Card", team: .required),
-        ActionDefinition(1106, "Penalty Point", team: .required, effect: .sport),
-        ActionDefinition(1107, "Red Card", team: .required),
-        ActionDefinition(1108, "Expedite Started"),
-        ActionDefinition(1109, "Change Ends"),
+        ActionDefinition(Action.pointStarted, "Point Started", team: .required, effect: .possessionToTeam),
+        ActionDefinition(Action.pointScored, "Point Scored", team: .required, effect: .sport),
+        ActionDefinition(Action.swapServe, "Swap Serve", team: .required, effect: .possessionToTeam),
+        ActionDefinition(Action.`let`, "Let"),
+        ActionDefinition(Action.yellowCard, "Yellow Card", team: .required),
+        ActionDefinition(Action.penaltyPoint, "Penalty Point", team: .required, effect: .sport),
+        ActionDefinition(Action.redCard, "Red Card", team: .required),
+        ActionDefinition(Action.expediteStarted, "Expedite Started"),
+        ActionDefinition(Action.changeEnds, "Change Ends"),
     ]
 
     public init(bestOf: Int = 5, pointsPerGame: Int = 11) {
@@ -107,5 +107,21 @@ public struct TableTennisRules: SportRules {
         if gameWinner(home: updated.homePeriodScore, away: updated.awayPeriodScore) == side {
             state.addToMatchScore(1, to: side)
         }
+    }
+}
+
+extension TableTennisRules {
+    /// The ids of these actions on the wire (sports.md §4), by name: what the catalogue, the simulators and
+    /// the tests use, so that no id is written as a bare number twice.
+    public enum Action {
+        public static let pointStarted = 1101
+        public static let pointScored = 1102
+        public static let swapServe = 1103
+        public static let `let` = 1104
+        public static let yellowCard = 1105
+        public static let penaltyPoint = 1106
+        public static let redCard = 1107
+        public static let expediteStarted = 1108
+        public static let changeEnds = 1109
     }
 }

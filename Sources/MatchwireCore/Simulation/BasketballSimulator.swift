@@ -8,7 +8,7 @@ struct BasketballSimulator: SportSimulator {
 
     func play(_ scout: inout Scout) throws {
         try scout.preMatch()
-        try scout.send(4)
+        try scout.send(CommonAction.startFixture)
         var period = 1
         while period <= rules.periods || scout.state.homeScore == scout.state.awayScore {
             let length = period <= rules.periods ? rules.periodLength : rules.overtimeLength
@@ -22,14 +22,14 @@ struct BasketballSimulator: SportSimulator {
     }
 
     private func playPeriod(_ scout: inout Scout, seconds: Double, tipOff: Bool) throws {
-        try scout.send(6)
+        try scout.send(CommonAction.startPeriod)
         if tipOff {
             let winner: Side = scout.chance(0.5) ? .home : .away
-            try scout.send(207, winner, player: scout.player(winner))
+            try scout.send(BasketballRules.Action.jumpBall, winner, player: scout.player(winner))
         } else {
-            try scout.send(15, scout.chance(0.5) ? .home : .away)
+            try scout.send(CommonAction.possessionGained, scout.chance(0.5) ? .home : .away)
         }
-        try scout.send(8)
+        try scout.send(CommonAction.startClock)
         var remaining = seconds
         while remaining > 0 {
             let offence: Side = scout.state.homeInPossession ? .home : .away
@@ -40,7 +40,7 @@ struct BasketballSimulator: SportSimulator {
             try possession(&scout, offence)
             if scout.chance(0.02) { try timeout(&scout, scout.pick([Side.home, .away])) }
         }
-        try scout.send(7)
+        try scout.send(CommonAction.endPeriod)
     }
 
     /// One possession's ending: a shot, a turnover or a foul.
@@ -49,13 +49,23 @@ struct BasketballSimulator: SportSimulator {
         let roll = Double.random(in: 0..<1, using: &scout.random)
         if roll < 0.13 {
             if scout.chance(0.5) {
-                try scout.send(201, offence, subType: 20001, player: scout.player(offence))
-                try scout.send(222, defence, player: scout.player(defence))
+                try scout.send(
+                    BasketballRules.Action.turnover, offence, subType: BasketballRules.SubType.turnoverStolen,
+                    player: scout.player(offence))
+                try scout.send(BasketballRules.Action.steal, defence, player: scout.player(defence))
             } else {
-                try scout.send(201, offence, subType: scout.pick([20002, 20004, 20005, 20006, 20007]))
+                try scout.send(
+                    BasketballRules.Action.turnover, offence,
+                    subType: scout.pick([
+                        BasketballRules.SubType.turnoverShotClockViolation, BasketballRules.SubType.turnoverTravelling,
+                        BasketballRules.SubType.turnoverDoubleDribble, BasketballRules.SubType.turnoverOutOfBounds,
+                        BasketballRules.SubType.turnoverThreeSecondViolation,
+                    ]))
             }
         } else if roll < 0.22 {
-            try scout.send(206, defence, subType: 20601, player: scout.player(defence))
+            try scout.send(
+                BasketballRules.Action.foul, defence, subType: BasketballRules.SubType.foulPersonal,
+                player: scout.player(defence))
             try freeThrows(&scout, offence, count: 2)
         } else {
             try shot(&scout, offence, three: scout.chance(0.38))
@@ -64,7 +74,7 @@ struct BasketballSimulator: SportSimulator {
 
     /// A field goal attempt: Pending in the air, then Made or Missed; a made one may bring an and-one.
     private func shot(_ scout: inout Scout, _ offence: Side, three: Bool) throws {
-        let type = three ? 233 : 232
+        let type = three ? BasketballRules.Action.threePointShot : BasketballRules.Action.twoPointShot
         let made = scout.chance(three ? 0.34 : 0.51)
         let shooter = scout.player(offence)
         let position: JSONValue = [
@@ -81,50 +91,65 @@ struct BasketballSimulator: SportSimulator {
         } else {
             id = nil
         }
-        let outcome = type * 100 + (made ? 1 : 2)
+        let outcome =
+            three
+            ? (made ? BasketballRules.SubType.threePointShotMade : BasketballRules.SubType.threePointShotMissed)
+            : (made ? BasketballRules.SubType.twoPointShotMade : BasketballRules.SubType.twoPointShotMissed)
         try scout.send(type, offence, subType: outcome, player: shooter, metadata: position, id: id)
         if made {
-            if scout.chance(0.55) { try scout.send(203, offence, player: scout.player(offence)) }
+            if scout.chance(0.55) {
+                try scout.send(BasketballRules.Action.assist, offence, player: scout.player(offence))
+            }
             if scout.chance(0.04) {
-                try scout.send(206, offence.other, subType: 20602, player: scout.player(offence.other))
+                try scout.send(
+                    BasketballRules.Action.foul, offence.other, subType: BasketballRules.SubType.foulShooting,
+                    player: scout.player(offence.other))
                 try freeThrows(&scout, offence, count: 1)
             }
         } else if scout.chance(three ? 0.08 : 0.12) {
-            try scout.send(206, offence.other, subType: 20602, player: scout.player(offence.other))
+            try scout.send(
+                BasketballRules.Action.foul, offence.other, subType: BasketballRules.SubType.foulShooting,
+                player: scout.player(offence.other))
             try freeThrows(&scout, offence, count: three ? 3 : 2)
         } else {
-            if scout.chance(0.08) { try scout.send(205, offence.other, player: scout.player(offence.other)) }
+            if scout.chance(0.08) {
+                try scout.send(BasketballRules.Action.block, offence.other, player: scout.player(offence.other))
+            }
             try rebound(&scout, offence)
         }
     }
 
     /// The clock stopped, the free throws taken, the clock restarted; a missed last one goes to a rebound.
     private func freeThrows(_ scout: inout Scout, _ shooting: Side, count: Int) throws {
-        try scout.send(9)
-        try scout.send(213, shooting, metadata: ["count": .number(count)])
+        try scout.send(CommonAction.stopClock)
+        try scout.send(BasketballRules.Action.freeThrowsAwarded, shooting, metadata: ["count": .number(count)])
         let shooter = scout.player(shooting)
         var lastMade = false
         for _ in 1...count {
             scout.wait(8...20)
             lastMade = scout.chance(0.76)
-            try scout.send(231, shooting, subType: lastMade ? 23101 : 23102, player: shooter)
+            try scout.send(
+                BasketballRules.Action.freeThrow, shooting,
+                subType: lastMade ? BasketballRules.SubType.freeThrowMade : BasketballRules.SubType.freeThrowMissed,
+                player: shooter)
         }
         if !lastMade { try rebound(&scout, shooting) }
-        try scout.send(8)
+        try scout.send(CommonAction.startClock)
     }
 
     private func rebound(_ scout: inout Scout, _ shooting: Side) throws {
         scout.wait(1...3)
         if scout.chance(0.72) {
-            try scout.send(202, shooting.other, player: scout.player(shooting.other))
+            try scout.send(
+                BasketballRules.Action.defensiveRebound, shooting.other, player: scout.player(shooting.other))
         } else {
-            try scout.send(204, shooting, player: scout.player(shooting))
+            try scout.send(BasketballRules.Action.offensiveRebound, shooting, player: scout.player(shooting))
         }
     }
 
     private func timeout(_ scout: inout Scout, _ side: Side) throws {
-        try scout.send(52, side)
+        try scout.send(CommonAction.timeout, side)
         scout.wait(60...75)
-        try scout.send(8)
+        try scout.send(CommonAction.startClock)
     }
 }

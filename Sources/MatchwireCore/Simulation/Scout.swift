@@ -105,11 +105,11 @@ struct Scout {
     /// The pre-match actions every sport's scout sends: colours, conditions, location, lineups, players ready.
     mutating func preMatch() throws {
         try send(
-            2,
+            CommonAction.teamColours,
             metadata: ["homeTeamColour": .string(pick(Palette.colours)), "awayTeamColour": .string(pick(Palette.away))])
         wait(10...40)
         try send(
-            1,
+            CommonAction.matchConditions,
             metadata: [
                 "pitchConditions": ["quality": .number(Int.random(in: 0...2, using: &random)), "surface": 0],
                 "weatherConditions": [
@@ -121,7 +121,7 @@ struct Scout {
         wait(5...20)
         let venue = pick(Palette.venues)
         try send(
-            19,
+            CommonAction.deviceLocation,
             metadata: [
                 // Ten-thousandths of a degree, written exactly (a Decimal is never NaN here).
                 "latitude": .number(JSONNumber(exactly: Decimal(venue.latitude) / 10_000) ?? JSONNumber(0)),
@@ -129,19 +129,19 @@ struct Scout {
             ])
         for side in [Side.home, .away] {
             wait(20...90)
-            try send(3, side, metadata: lineups[side]?.metadata(team: team(side)))
+            try send(CommonAction.lineups, side, metadata: lineups[side]?.metadata(team: team(side)))
         }
         wait(120...600)
-        try send(24)
+        try send(CommonAction.playersReady)
         wait(30...120)
     }
 
     /// End Fixture, then Post Match Check Complete a few minutes later.
     mutating func postMatch() throws {
         wait(5...30)
-        try send(5)
+        try send(CommonAction.endFixture)
         wait(120...600)
-        try send(21)
+        try send(CommonAction.postMatchCheckComplete)
     }
 }
 

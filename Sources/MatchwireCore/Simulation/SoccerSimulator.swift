@@ -6,7 +6,7 @@ struct SoccerSimulator: SportSimulator {
 
     func play(_ scout: inout Scout) throws {
         try scout.preMatch()
-        try scout.send(4)
+        try scout.send(CommonAction.startFixture)
         var kickOff: Side = scout.chance(0.5) ? .home : .away
         var substitutions: [Side: Int] = [.home: 0, .away: 0]
         for half in 1...2 {
@@ -31,9 +31,9 @@ struct SoccerSimulator: SportSimulator {
     private func playPeriod(
         _ scout: inout Scout, minutes: Int, kickOff: Side, substitutions: inout [Side: Int]
     ) throws {
-        try scout.send(6)
-        try scout.send(8)
-        try scout.send(121, kickOff, player: scout.player(kickOff))
+        try scout.send(CommonAction.startPeriod)
+        try scout.send(CommonAction.startClock)
+        try scout.send(SoccerRules.Action.kickOff, kickOff, player: scout.player(kickOff))
         let stoppage = Double.random(in: 60...300, using: &scout.random)
         let end = Double(minutes * 60) + stoppage
         var played = 0.0
@@ -46,7 +46,7 @@ struct SoccerSimulator: SportSimulator {
                 try substitute(&scout, substitutions: &substitutions)
             }
         }
-        try scout.send(7)
+        try scout.send(CommonAction.endPeriod)
     }
 
     /// One phase of possession, ending in nothing much, a set piece, a card or a goal. It lasts `seconds`, or
@@ -55,35 +55,41 @@ struct SoccerSimulator: SportSimulator {
         let defending = side.other
         let end = scout.later(by: seconds)
         defer { scout.wait(until: end) }
-        try scout.send(101, side)
+        try scout.send(SoccerRules.Action.safe, side)
         scout.wait(seconds * 0.4)
-        if scout.chance(0.1) { try scout.send(113, side) }
+        if scout.chance(0.1) { try scout.send(SoccerRules.Action.throwInTaken, side) }
         guard scout.chance(0.5) else { return }
-        try scout.send(102, side)
+        try scout.send(SoccerRules.Action.attack, side)
         scout.wait(seconds * 0.3)
         if scout.chance(0.12) {
-            try scout.send(110, side)
-            if scout.chance(0.25) { try scout.send(107, defending, player: scout.player(defending)) }
-            if scout.chance(0.01) { try scout.send(105, defending, subType: 10501, player: scout.player(defending)) }
+            try scout.send(SoccerRules.Action.freeKick, side)
+            if scout.chance(0.25) {
+                try scout.send(SoccerRules.Action.yellowCard, defending, player: scout.player(defending))
+            }
+            if scout.chance(0.01) {
+                try scout.send(
+                    SoccerRules.Action.redCard, defending, subType: SoccerRules.SubType.redCardStraightRed,
+                    player: scout.player(defending))
+            }
         }
-        if scout.chance(0.05) { try scout.send(114, side) }
+        if scout.chance(0.05) { try scout.send(SoccerRules.Action.offside, side) }
         guard scout.chance(0.5) else { return }
-        try scout.send(103, side)
+        try scout.send(SoccerRules.Action.dangerousAttack, side)
         scout.wait(seconds * 0.15)
         guard scout.chance(0.55) else { return }
         let shooter = scout.player(side)
         if scout.chance(0.45) {
-            try scout.send(111, side, player: shooter)
+            try scout.send(SoccerRules.Action.shotOnTarget, side, player: shooter)
             if scout.chance(0.27) {
                 try goal(&scout, side, scorer: shooter)
             } else if scout.chance(0.35) {
                 scout.wait(2...5)
-                try scout.send(109, side)
+                try scout.send(SoccerRules.Action.corner, side)
             }
         } else {
-            try scout.send(112, side, player: shooter)
+            try scout.send(SoccerRules.Action.shotOffTarget, side, player: shooter)
             scout.wait(5...15)
-            try scout.send(115, defending)
+            try scout.send(SoccerRules.Action.goalKick, defending)
         }
         scout.wait(seconds * 0.15)
     }
@@ -92,29 +98,33 @@ struct SoccerSimulator: SportSimulator {
     private func goal(_ scout: inout Scout, _ side: Side, scorer: PlayerRef) throws {
         let subType: Int
         if scout.chance(0.03) {
-            subType = 10404
+            subType = SoccerRules.SubType.goalOwnGoal
         } else if scout.chance(0.1) {
-            try scout.send(106, side, subType: 10601)
+            try scout.send(SoccerRules.Action.penaltyAwarded, side, subType: SoccerRules.SubType.penaltyAwardedFoul)
             scout.wait(30...90)
-            subType = 10403
+            subType = SoccerRules.SubType.goalPenalty
         } else {
-            subType = scout.pick([10401, 10401, 10402])
+            subType = scout.pick([
+                SoccerRules.SubType.goalShot, SoccerRules.SubType.goalShot, SoccerRules.SubType.goalHeader,
+            ])
         }
         scout.wait(1...3)
-        let goal = try scout.send(104, side, subType: subType, player: scorer)
+        let goal = try scout.send(SoccerRules.Action.goal, side, subType: subType, player: scorer)
         scout.wait(20...40)
         if scout.chance(0.08) {
-            try scout.send(64)
+            try scout.send(CommonAction.possibleVideoCheck)
             scout.wait(10...30)
-            try scout.send(51)
+            try scout.send(CommonAction.videoCheckUnderway)
             scout.wait(60...150)
-            try scout.send(104, side, subType: subType, player: scorer, sendType: .deleted, id: goal)
-            try scout.send(61, subType: 6101, related: [goal])
+            try scout.send(
+                SoccerRules.Action.goal, side, subType: subType, player: scorer, sendType: .deleted, id: goal)
+            try scout.send(
+                CommonAction.videoCheckResult, subType: CommonSubType.videoCheckResultGoalDisallowed, related: [goal])
             scout.wait(10...30)
-            try scout.send(110, side.other)
+            try scout.send(SoccerRules.Action.freeKick, side.other)
         } else {
             scout.wait(20...50)
-            try scout.send(121, side.other, player: scout.player(side.other))
+            try scout.send(SoccerRules.Action.kickOff, side.other, player: scout.player(side.other))
         }
     }
 
@@ -126,14 +136,14 @@ struct SoccerSimulator: SportSimulator {
         else { return }
         let off = lineup.players[made % lineup.startingCount]
         let on = lineup.players[lineup.startingCount + made]
-        try scout.send(14, side, player: off.reference)
-        try scout.send(13, side, player: on.reference)
+        try scout.send(CommonAction.substitutionOut, side, player: off.reference)
+        try scout.send(CommonAction.substitutionIn, side, player: on.reference)
         substitutions[side] = made + 1
     }
 
     /// Five kicks each, then sudden death, stopping as soon as one side cannot be caught.
     private func shootout(_ scout: inout Scout) throws {
-        try scout.send(6)
+        try scout.send(CommonAction.startPeriod)
         let first: Side = scout.chance(0.5) ? .home : .away
         var taken: [Side: Int] = [.home: 0, .away: 0]
         var scored: [Side: Int] = [.home: 0, .away: 0]
@@ -150,12 +160,15 @@ struct SoccerSimulator: SportSimulator {
         while !decided() {
             scout.wait(40...70)
             let goal = scout.chance(0.75)
-            try scout.send(130, kicker, subType: goal ? 13001 : 13002, player: scout.player(kicker))
+            try scout.send(
+                SoccerRules.Action.shootoutKick, kicker,
+                subType: goal ? SoccerRules.SubType.shootoutKickScored : SoccerRules.SubType.shootoutKickMissed,
+                player: scout.player(kicker))
             taken[kicker, default: 0] += 1
             if goal { scored[kicker, default: 0] += 1 }
             kicker = kicker.other
         }
         scout.wait(10...30)
-        try scout.send(7)
+        try scout.send(CommonAction.endPeriod)
     }
 }

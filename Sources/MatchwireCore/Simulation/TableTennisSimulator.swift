@@ -6,15 +6,15 @@ struct TableTennisSimulator: SportSimulator {
 
     func play(_ scout: inout Scout) throws {
         try scout.preMatch()
-        try scout.send(4)
+        try scout.send(CommonAction.startFixture)
         var firstServer: Side = scout.chance(0.5) ? .home : .away
         while rules.matchWinner(scout.state) == nil {
             scout.wait(5...20)
-            try scout.send(6)
-            if scout.state.periods.count > 1 { try scout.send(1109) }
+            try scout.send(CommonAction.startPeriod)
+            if scout.state.periods.count > 1 { try scout.send(TableTennisRules.Action.changeEnds) }
             try playGame(&scout, firstServer: firstServer)
             scout.wait(2...6)
-            try scout.send(7)
+            try scout.send(CommonAction.endPeriod)
             firstServer = firstServer.other
             scout.wait(45...75)
         }
@@ -30,19 +30,19 @@ struct TableTennisSimulator: SportSimulator {
             let turn = deuce ? pointsPlayed : pointsPlayed / 2
             let server = turn % 2 == 0 ? firstServer : firstServer.other
             scout.wait(6...14)
-            try scout.send(1101, server, player: scout.player(server))
+            try scout.send(TableTennisRules.Action.pointStarted, server, player: scout.player(server))
             scout.wait(3...15)
             if scout.chance(0.02) {
-                try scout.send(1104)
+                try scout.send(TableTennisRules.Action.`let`)
                 continue
             }
             let winner = scout.chance(0.55) ? server : server.other
             if scout.chance(0.005) {
-                let point = try scout.send(1102, winner.other)
+                let point = try scout.send(TableTennisRules.Action.pointScored, winner.other)
                 scout.wait(3...10)
-                try scout.send(1102, winner, sendType: .updated, id: point)
+                try scout.send(TableTennisRules.Action.pointScored, winner, sendType: .updated, id: point)
             } else {
-                try scout.send(1102, winner)
+                try scout.send(TableTennisRules.Action.pointScored, winner)
             }
             pointsPlayed += 1
         }

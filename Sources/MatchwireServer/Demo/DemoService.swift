@@ -59,7 +59,8 @@ public struct DemoService: Service {
             where fixture.competition == Self.competition && fixture.type == .simulation {
                 guard [.scheduled, .live].contains(fixture.status) else { continue }
                 let drop = ActionSubmission(
-                    actionId: UUID(), actionType: .id(22), metadata: ["fixtureStatus": 4, "collectionStatus": 4])
+                    actionId: UUID(), actionType: .id(CommonAction.statusUpdated),
+                    metadata: ["fixtureStatus": 4, "collectionStatus": 4])
                 try await writers.ingest([drop], fixtureId: fixture.id, receivedAt: .now)
                 logger.info("demo: \(sport.rawValue) fixture \(fixture.id.wire) left unfinished is dropped")
             }
