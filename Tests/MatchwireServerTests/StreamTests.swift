@@ -11,8 +11,9 @@ import Synchronization
 import Testing
 
 /// The live streams (protocol.md §3) over real sockets with a real websocket client. The tests of what a stream
-/// delivers run on both topics, the actions and the statistics (§5): one machinery serves both.
-@Suite struct StreamTests {
+/// delivers run on both topics, the actions and the statistics (§5): one machinery serves both. One test at a time:
+/// several of them run dozens of clients each, and together they starved the rest of the suite on 2 cores.
+@Suite(.serialized) struct StreamTests {
     // MARK: Before the upgrade
 
     @Test(arguments: StreamContent.allCases) func refusedUpgradesArePlainHTTPAnswers(content: StreamContent)

@@ -80,7 +80,9 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
         // Quiet: the stores outlive their tests, and their listeners complain once the cluster stops at exit.
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let store = try PostgresEventStore(url: url, logger: logger)
+        // The contract is not about time limits (PostgresStoreTests test those): a generous one, so that a loaded
+        // machine, with the whole suite running in parallel, cannot turn a slow answer into a failure.
+        let store = try PostgresEventStore(url: url, operationTimeout: .seconds(30), logger: logger)
         Task { try? await store.run() }
         return store
     }
