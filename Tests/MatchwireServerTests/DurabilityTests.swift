@@ -259,24 +259,36 @@ struct ServerProcess {
 
     @Test func sigtermFinishesAnIngestInFlight() async throws {
         let (database, token, fixture) = try ServerProcess.prepareDatabase(role: "scout")
-        // A shutdown timeout no loaded machine reaches: this is about the request being finished, not the bound
-        // (sigtermExitsWithinTheShutdownTimeoutWhateverTheClientsDo is about the bound).
-        let server = try ServerProcess.start(database: database, arguments: ["--shutdown-timeout", "120"])
+        // Timeouts no loaded machine reaches: this is about the request being finished, not the bounds
+        // (sigtermExitsWithinTheShutdownTimeoutWhateverTheClientsDo is about the bounds). With the default body
+        // timeout, a test process starved for ten seconds between the two halves of the body (the whole suite on
+        // two cores) saw its connection closed as a stalled body, rightly, and failed.
+        let server = try ServerProcess.start(
+            database: database,
+            arguments: ["--shutdown-timeout", "120", "--body-timeout", "600", "--header-timeout", "600"])
+        defer { server.kill9() }
         let body = #"[{"actionId":"\#(UUID().uuidString)","fixtureActionType":"Start Fixture"}]"#
         let head =
             "POST /ingest/v2/tabletennis/fixtures/\(fixture)/actions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             + "Authorization: Bearer \(token)\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n"
             + "Expect: 100-continue\r\n\r\n"
-        // The head is with the application (its 100 Continue came back: no guess at how long a loaded machine takes),
-        // and half the body sent, before the server is told to stop; then the rest arrives.
+        // The head is with the server (its 100 Continue came back: no guess at how long a loaded machine takes),
+        // and half the body sent, before the server is told to stop.
         let connection = try RawConnection(port: server.port)
-        connection.setReceiveTimeout(seconds: 30)
+        connection.setReceiveTimeout(seconds: 60)
         try connection.write(head)
         let interim = try await blocking { try connection.receiveHead() }
         #expect(interim.hasPrefix("HTTP/1.1 100 Continue"), "\(interim)")
         try connection.write(String(body.prefix(20)))
         let stopping = Task { try await blocking { server.terminate() } }
-        try await Task.sleep(for: .milliseconds(300))
+        // The rest of the body is sent once the shutdown has reached the HTTP server, not after a guessed pause: the
+        // server closes its listening socket when it tells its connections to finish (the last step of the
+        // shutdown, after /ready turned 503 and the streams were closed), so a refused connection says so.
+        try await waitUntil(timeout: .seconds(60), every: .milliseconds(10)) {
+            guard let probe = connectToLoopback(port: server.port) else { return true }
+            close(probe)
+            return false
+        }
         try connection.write(String(body.dropFirst(20)))
         let answer = try await blocking { try connection.receiveAll() }
         #expect(answer.hasPrefix("HTTP/1.1 201"), "the request in flight is answered: \(answer)")
