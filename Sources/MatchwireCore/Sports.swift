@@ -6,5 +6,6 @@ extension Sport {
         .tableTennis,
         .soccer,
         .basketball,
+        .volleyball,
     ]
 }

@@ -9,7 +9,7 @@ extension Sport {
 
 /// Table tennis (sports.md §4): each game is a period, won at `pointsPerGame` with a two-point lead;
 /// the match is won at `(bestOf + 1) / 2` games. No clock; the serve is the possession.
-public struct TableTennisRules: SportRules {
+public struct TableTennisRules: SetScoredRules {
     public let bestOf: Int
     public let pointsPerGame: Int
 
@@ -42,71 +42,16 @@ public struct TableTennisRules: SportRules {
         .object(["bestOf": .number(bestOf), "pointsPerGame": .number(pointsPerGame)])
     }
 
-    /// Games a side needs to win the match.
-    public var gamesToWin: Int { (bestOf + 1) / 2 }
-
-    /// The winner of a game at this score, if it is won: first to `pointsPerGame` with a lead of two.
-    public func gameWinner(home: Int, away: Int) -> Side? {
-        if home >= pointsPerGame, home - away >= 2 { return .home }
-        if away >= pointsPerGame, away - home >= 2 { return .away }
-        return nil
+    /// Games are sets of `pointsPerGame` points, the deciding one too.
+    public var scoring: SetScoring {
+        SetScoring(bestOf: bestOf, pointsPerSet: pointsPerGame, pointsInDecidingSet: pointsPerGame, unit: "game")
     }
-
-    public func matchWinner(_ state: MatchState) -> Side? {
-        if state.homeScore >= gamesToWin { return .home }
-        if state.awayScore >= gamesToWin { return .away }
-        return nil
-    }
-
-    public func period(_ number: Int, in state: MatchState) -> (type: PeriodType, label: String) {
-        (.regular, "\(Self.ordinal(number)) Set")
-    }
-
-    public func checkStartPeriod(in state: MatchState) throws(RuleViolation) {
-        if matchWinner(state) != nil {
-            throw RuleViolation(
-                "Start Period is refused: the match is already won \(state.homeScore)-\(state.awayScore) in games.")
-        }
-        if state.periods.count >= bestOf {
-            throw RuleViolation(
-                "Start Period is refused: a best of \(bestOf) match has no game \(state.periods.count + 1).")
-        }
-    }
-
-    public func checkEndPeriod(in state: MatchState) throws(RuleViolation) {
-        guard let game = state.openPeriod else { return }
-        if gameWinner(home: game.homePeriodScore, away: game.awayPeriodScore) == nil {
-            throw RuleViolation(
-                "End Period is refused: the \(game.label) is not won at \(game.homePeriodScore)-\(game.awayPeriodScore) "
-                    + "(a game is won at \(pointsPerGame) with a two-point lead).")
-        }
-    }
-
-    public func checkDecided(_ state: MatchState) throws(RuleViolation) {
-        if matchWinner(state) == nil {
-            throw RuleViolation(
-                "End Fixture is refused: no side has won \(gamesToWin) games (games \(state.homeScore)-\(state.awayScore))."
-            )
-        }
-    }
-
-    public func clockStart(ofPeriod number: Int) -> (reading: ClockTime, countsDown: Bool)? { nil }
 
     /// Point Scored and Penalty Point: one point to the team in the open game; the game is credited to the
     /// match score at its winning point.
     public func apply(_ action: ResolvedAction, to state: inout MatchState) throws(RuleViolation) {
-        guard let side = action.side, let game = state.openPeriod else { return }
-        if let winner = gameWinner(home: game.homePeriodScore, away: game.awayPeriodScore) {
-            throw RuleViolation(
-                "\(action.definition.name) is refused: the \(game.label) is already won "
-                    + "\(game.homePeriodScore)-\(game.awayPeriodScore) by the \(winner == .home ? "home" : "away") side "
-                    + "(send End Period, then Start Period for the next game).")
-        }
-        state.addPoints(1, to: side, periodOnly: true)
-        guard let updated = state.openPeriod else { return }
-        if gameWinner(home: updated.homePeriodScore, away: updated.awayPeriodScore) == side {
-            state.addToMatchScore(1, to: side)
-        }
+        guard let side = action.side else { return }
+        try scoring.score(action, for: side, in: &state)
     }
 }
 

@@ -51,7 +51,7 @@ import Testing
         #expect(line.hasSuffix("| Northbridge \(summary.homeTeamScore)-\(summary.awayTeamScore) Eastport"))
     }
 
-    @Test func theBoardShowsServeInTableTennisAndPossessionElsewhere() throws {
+    @Test func theBoardShowsServeOrPossessionAsTheSportSaysIt() throws {
         for sport in Sport.allCases {
             let (fixture, packets) = try Self.packets(sport, seed: 11)
             var board = Scoreboard(fixture: fixture)
@@ -59,7 +59,7 @@ import Testing
             let middle = packets[packets.count / 2]
             board.apply(middle)
             let holder = middle.summary.isHomeTeamInPossession ? "Northbridge" : "Eastport"
-            #expect(board.board[1].hasSuffix("\(sport == .tableTennis ? "serve" : "possession"): \(holder)"))
+            #expect(board.board[1].hasSuffix("\(sport.possessionWord): \(holder)"))
             #expect(board.board[0].hasPrefix("Northbridge \(middle.summary.homeTeamScore)-"))
         }
     }

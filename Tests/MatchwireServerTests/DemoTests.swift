@@ -35,7 +35,8 @@ import Testing
         let token = try String(contentsOfFile: database + ".demo-token", encoding: .utf8)
         for sport in Sport.allCases {
             var statuses: [String] = []
-            try await waitUntil(timeout: .seconds(30), every: .milliseconds(100)) {
+            // Generous: the demo stores its completed fixtures first, and the whole suite may be running beside it.
+            try await waitUntil(timeout: .seconds(90), every: .milliseconds(100)) {
                 statuses = try await Self.fixtures(sport, port: server.port, token: token)
                     .compactMap { $0["status"]?.stringValue }
                 return statuses.filter { $0 == "Completed" }.count >= 2 && statuses.contains("Live")

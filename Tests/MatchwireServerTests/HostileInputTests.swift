@@ -35,14 +35,14 @@ import Testing
 
             // A scheduled fixture of each other sport, so that every sport's routes reach a real fixture.
             var fixtures: [Sport: UUID] = [.tableTennis: live]
-            for sport in [Sport.soccer, .basketball] {
+            for sport in Sport.allCases where sport != .tableTennis {
                 let fixture = Fixture(
                     id: UUID(), sport: sport, startDate: try #require(Timestamp(localDateTime: "2025-06-01T18:00:00")),
                     teams: [
                         TeamRef(id: UUID(), name: "Home \(sport.rawValue)", homeTeam: true),
                         TeamRef(id: UUID(), name: "Away \(sport.rawValue)", homeTeam: false),
                     ],
-                    rules: sport == .soccer ? SoccerRules().rulesObject : BasketballRules().rulesObject)
+                    rules: try sport.rules(nil).rulesObject)
                 try await server.store.insertFixture(fixture)
                 fixtures[sport] = fixture.id
             }
@@ -96,7 +96,7 @@ import Testing
                 port,
                 uri: fixturePath, method: .get, headers: server.consumerHeaders())
             #expect(fixtureAfter.body == targets.fixtureObject, "the fixture is unchanged")
-            for sport in [Sport.soccer, .basketball] {
+            for sport in Sport.allCases where sport != .tableTennis {
                 let fixture = try await server.store.fixture(id: try #require(fixtures[sport]))
                 #expect(fixture?.fixtureDeleted == false)
                 #expect(fixture?.lastSeqNum == 0)

@@ -66,8 +66,13 @@ import Testing
             let sports = try #require(response.json.arrayValue)
             #expect(sports.compactMap { $0["sport"]?.stringValue } == Sport.allCases.map(\.rawValue))
             #expect(sports.compactMap { $0["path"]?.stringValue } == Sport.allCases.map(\.pathSegment))
-            #expect(sports.first?["possession"] == .string("serve"), "table tennis has a serve")
-            #expect(sports.compactMap { $0["clock"]?.stringValue } == ["none", "up", "down"])
+            #expect(sports.compactMap { $0["possession"]?.stringValue } == Sport.allCases.map(\.possessionWord))
+            // Which way the clock runs, as each sport's default rules start its first period.
+            let clocks = try Sport.allCases.map { sport in
+                try sport.rules(nil).clockStart(ofPeriod: 1).map { $0.countsDown ? "down" : "up" } ?? "none"
+            }
+            #expect(clocks.contains("none") && clocks.contains("up") && clocks.contains("down"))
+            #expect(sports.compactMap { $0["clock"]?.stringValue } == clocks)
         }
     }
 

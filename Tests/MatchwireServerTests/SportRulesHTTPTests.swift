@@ -64,6 +64,8 @@ import Testing
     static let shortGames: JSONValue = ["bestOf": 3, "pointsPerGame": 3]
     static var homeGame: [Act] { [Act(1102, .home), Act(1102, .home), Act(1102, .home)] }
 
+    static let shortSets: JSONValue = ["bestOf": 3, "pointsPerSet": 5, "pointsInDecidingSet": 5]
+    static var homeSet: [Act] { (1...5).map { _ in Act(1202, .home) } }
     static let refusals: [Refusal] = [
         // Common to every sport (sports.md §1, §2)
         Refusal(
@@ -146,6 +148,24 @@ import Testing
         Refusal(
             sport: .tableTennis, rules: shortGames, before: [Act(4), Act(6)] + homeGame + [Act(7)], refused: Act(5),
             sentence: "End Fixture is refused: no side has won 2 games (games 1-0)."),
+
+        // Volleyball (sports.md §7)
+        Refusal(
+            sport: .volleyball, rules: shortSets, before: [Act(4), Act(6)] + homeSet, refused: Act(1202, .away),
+            sentence: "Point Scored is refused: the 1st Set is already won 5-0 by the home side "
+                + "(send End Period, then Start Period for the next set)."),
+        Refusal(
+            sport: .volleyball, rules: shortSets,
+            before: [Act(4), Act(6)] + (1...4).flatMap { _ in [Act(1202, .home), Act(1202, .away)] },
+            refused: Act(7),
+            sentence: "End Period is refused: the 1st Set is not won at 4-4 (a set is won at 5 with a two-point lead)."),
+        Refusal(
+            sport: .volleyball, rules: shortSets,
+            before: [Act(4), Act(6)] + homeSet + [Act(7), Act(6)] + homeSet + [Act(7)], refused: Act(6),
+            sentence: "Start Period is refused: the match is already won 2-0 in sets."),
+        Refusal(
+            sport: .volleyball, rules: shortSets, before: [Act(4), Act(6)] + homeSet + [Act(7)], refused: Act(5),
+            sentence: "End Fixture is refused: no side has won 2 sets (sets 1-0)."),
 
         // Soccer (sports.md §5)
         Refusal(

@@ -26,10 +26,12 @@ import Testing
         return engine.state
     }
 
-    static let variants: [(Sport, JSONValue?)] = [
-        (.tableTennis, nil), (.tableTennis, ["bestOf": 7]), (.soccer, nil),
-        (.soccer, ["extraTime": true, "penaltyShootout": true]), (.basketball, nil),
-    ]
+    /// Every sport of the registry with its default rules, its demo rules and its short-match rules, and a
+    /// best-of-seven table tennis match.
+    static let variants: [(Sport, JSONValue?)] =
+        Sport.allCases.flatMap { sport in
+            [(sport, nil), (sport, sport.demoRules), (sport, sport.shortMatchRules)]
+        } + [(.tableTennis, ["bestOf": 7])]
 
     @Test(arguments: 0..<variants.count)
     func everyGeneratedMatchIsAcceptedAndEndsDecidedAndFinished(variant: Int) throws {
@@ -109,6 +111,26 @@ import Testing
         let average = Double(points.reduce(0, +)) / Double(points.count)
         #expect((130.0...185.0).contains(average), "\(average) points per game")
         #expect(points.allSatisfy { (90...260).contains($0) }, "\(points)")
+    }
+
+    @Test func volleyballHasAboutFortyFivePointsASetAndFourSetMatchesMostOften() throws {
+        let fixture = try Self.fixture(.volleyball)
+        var pointsPerSet: [Int] = []
+        var matchesBySets: [Int: Int] = [:]
+        for seed in UInt64(1)...60 {
+            let actions = try MatchSimulator.match(for: fixture, seed: seed, start: Self.start)
+            let final = try Self.replay(actions, fixture: fixture)
+            matchesBySets[final.periods.count, default: 0] += 1
+            // The deciding set is played to 15: only the others count towards the points of a set.
+            pointsPerSet += final.periods.prefix(4).map { $0.homePeriodScore + $0.awayPeriodScore }
+            let minutes = actions[0].timestamp.wholeSeconds(until: actions[actions.count - 1].timestamp) / 60
+            #expect((60...200).contains(minutes), "seed \(seed): \(minutes) minutes from first to last action")
+        }
+        let average = Double(pointsPerSet.reduce(0, +)) / Double(pointsPerSet.count)
+        #expect((42.0...48.0).contains(average), "\(average) points per set")
+        let four = matchesBySets[4, default: 0]
+        #expect(four >= matchesBySets[3, default: 0] && four >= matchesBySets[5, default: 0], "\(matchesBySets)")
+        #expect(pointsPerSet.contains { $0 > 50 }, "some sets go past 25-24")
     }
 
     @Test func scoutsUsePendingThenConfirmedAndCorrectNowAndThen() throws {

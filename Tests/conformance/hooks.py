@@ -18,7 +18,7 @@ A case is changed only where the changed part is not the one made invalid on pur
 import schemathesis
 from schemathesis.core.parameters import ParameterLocation
 
-LIST_FIXTURES = {"/v2/tabletennis/fixtures", "/soccer/fixtures", "/basketball/fixtures"}
+LIST_FIXTURES = {"/v2/tabletennis/fixtures", "/soccer/fixtures", "/basketball/fixtures", "/v2/volleyball/fixtures"}
 
 
 def _is_negative(case, location):

@@ -55,7 +55,7 @@ token=$("$matchwire" token create --database "$db" --name conformance --role adm
 # as MW_<SPORT>_<PURPOSE>_TEAMS, "home away"): READ becomes live with a few actions (reads, streams, ingestion),
 # PATCH stays scheduled (a fixture that has started cannot be patched), DELETE is deleted by the run (ingestion
 # into a deleted fixture is refused, so it is not a READ one).
-for sport in tabletennis soccer basketball; do
+for sport in tabletennis soccer basketball volleyball; do
     for purpose in READ PATCH DELETE; do
         out=$("$matchwire" fixture create --database "$db" --sport "$sport" \
             --home "Home $sport $purpose" --away "Away $sport $purpose" --start 2025-05-20T08:30:00)
@@ -104,6 +104,8 @@ ingest v2/tabletennis "$MW_TABLETENNIS_READ" \
 ingest soccer "$MW_SOCCER_READ" "\"fixtureActionType\":\"Goal\",\"team\":{\"id\":\"$(home "$MW_SOCCER_READ_TEAMS")\"}"
 ingest basketball "$MW_BASKETBALL_READ" \
     "\"fixtureActionType\":\"2PT Shot\",\"fixtureActionSubTypeId\":23201,\"team\":{\"id\":\"$(home "$MW_BASKETBALL_READ_TEAMS")\"}"
+ingest v2/volleyball "$MW_VOLLEYBALL_READ" \
+    "\"fixtureActionType\":\"Point Scored\",\"team\":{\"id\":\"$(home "$MW_VOLLEYBALL_READ_TEAMS")\"}"
 
 # The document is the one the server serves (compiled into the binary) unless CONFORMANCE_DOCUMENT says
 # otherwise. A served document other than the repository's means the binary is older than the document.

@@ -24,7 +24,7 @@ struct TableTennisSimulator: SportSimulator {
     private func playGame(_ scout: inout Scout, firstServer: Side) throws {
         var pointsPlayed = 0
         while let game = scout.state.openPeriod,
-            rules.gameWinner(home: game.homePeriodScore, away: game.awayPeriodScore) == nil
+            rules.scoring.winner(of: game) == nil
         {
             let deuce = min(game.homePeriodScore, game.awayPeriodScore) >= rules.pointsPerGame - 1
             let turn = deuce ? pointsPlayed : pointsPlayed / 2

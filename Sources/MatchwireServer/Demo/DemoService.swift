@@ -33,18 +33,19 @@ public struct DemoService: Service {
 
     public func run() async throws {
         try await dropUnfinished()
-        if seedCompleted {
-            for sport in Sport.allCases {
-                for index in 1...Self.completedPerSport {
-                    let start = Timestamp(microseconds: Timestamp.now.microseconds - Int64(index) * 86_400_000_000)
-                    try await storeCompleted(sport, start: start, seed: UInt64(index))
-                }
-            }
-        }
+        // Every sport at once: a sport's live match starts as soon as its own completed fixtures are stored, not
+        // after those of every sport (each sport added made the last one's live match wait longer).
         try await cancelWhenGracefulShutdown {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for sport in Sport.allCases {
-                    group.addTask { try await self.keepPlaying(sport) }
+                    group.addTask {
+                        do {
+                            if self.seedCompleted { try await self.storeCompleted(sport) }
+                        } catch is CancellationError {
+                            return
+                        }
+                        try await self.keepPlaying(sport)
+                    }
                 }
                 try await group.waitForAll()
             }
@@ -101,6 +102,14 @@ public struct DemoService: Service {
             try await writers.ingest([action.submission], fixtureId: fixture.id, receivedAt: .now)
         }
         logger.info("demo: \(sport.rawValue) fixture \(fixture.id.wire) finished")
+    }
+
+    /// The sport's completed fixtures, on days before today.
+    private func storeCompleted(_ sport: Sport) async throws {
+        for index in 1...Self.completedPerSport {
+            let start = Timestamp(microseconds: Timestamp.now.microseconds - Int64(index) * 86_400_000_000)
+            try await storeCompleted(sport, start: start, seed: UInt64(index))
+        }
     }
 
     /// A finished match stored at once, in arrays of a few hundred actions.
