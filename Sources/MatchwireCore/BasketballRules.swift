@@ -73,6 +73,12 @@ public struct BasketballRules: SportRules {
         self.init(periods: periods, periodLength: periodLength, overtimeLength: overtimeLength)
     }
 
+    public static let rulesKeys: [RulesKey] = [
+        .integer("periods", 1...8, default: 4, "Regular periods."),
+        .integer("periodLength", 1...60, default: 10, "Minutes per regular period."),
+        .integer("overtimeLength", 1...30, default: 5, "Minutes per overtime."),
+    ]
+
     public var rulesObject: JSONValue {
         .object([
             "periods": .number(periods), "periodLength": .number(periodLength),

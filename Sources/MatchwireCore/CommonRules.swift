@@ -46,12 +46,12 @@ public enum CommonRules {
                     homeScore: state.homeScore, awayScore: state.awayScore))
             state.clock = ClockState(startOfPeriod: number, rules: rules)
         case .endPeriod:
-            guard var open = state.openPeriod else {
+            guard state.openPeriod != nil else {
                 throw RuleViolation("End Period is refused: no period is open.")
             }
             try rules.checkEndPeriod(in: state)
-            open.end = action.timestamp.wholeSecond
-            state.periods[state.periods.count - 1] = open
+            rules.periodEnded(&state)
+            state.periods[state.periods.count - 1].end = action.timestamp.wholeSecond
             state.clock.stop(at: action.timestamp)
         case .startClock:
             try requireOpenPeriodForPlay(action, state)

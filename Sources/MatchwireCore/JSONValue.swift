@@ -28,9 +28,32 @@ public enum JSONValue: Sendable, Hashable {
         return try parser.document()
     }
 
+    /// The member `key` of an object (nil elsewhere). Set on an object, it adds, replaces or (nil) removes the
+    /// member; set on anything else, it changes nothing.
     public subscript(key: String) -> JSONValue? {
-        if case .object(let members) = self { return members[key] }
-        return nil
+        get {
+            if case .object(let members) = self { return members[key] }
+            return nil
+        }
+        set {
+            guard case .object(var members) = self else { return }
+            members[key] = newValue
+            self = .object(members)
+        }
+    }
+
+    /// Element `index` of an array (nil elsewhere, or out of range). Set, it replaces an element that exists; it
+    /// changes nothing else.
+    public subscript(index: Int) -> JSONValue? {
+        get {
+            if case .array(let items) = self, items.indices.contains(index) { return items[index] }
+            return nil
+        }
+        set {
+            guard case .array(var items) = self, items.indices.contains(index), let newValue else { return }
+            items[index] = newValue
+            self = .array(items)
+        }
     }
 
     public var stringValue: String? {

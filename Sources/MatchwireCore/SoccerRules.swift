@@ -72,6 +72,13 @@ public struct SoccerRules: SportRules {
             penaltyShootout: penaltyShootout)
     }
 
+    public static let rulesKeys: [RulesKey] = [
+        .integer("periodLength", 1...90, default: 45, "Minutes per half."),
+        .boolean("extraTime", default: false, "Extra time when level after the 2nd half."),
+        .integer("extraTimeLength", 1...30, default: 15, "Minutes per extra-time half."),
+        .boolean("penaltyShootout", default: false, "A penalty shootout when still level."),
+    ]
+
     public var rulesObject: JSONValue {
         .object([
             "periodLength": .number(periodLength), "extraTime": .bool(extraTime),

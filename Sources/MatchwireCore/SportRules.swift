@@ -26,6 +26,10 @@ public protocol SportRules: Sendable {
     /// Reads a fixture's rules object, filling in the defaults. Throws when a value is out of range.
     init(rulesObject: JSONValue?) throws(RuleViolation)
 
+    /// The keys of the rules object as documented (the OpenAPI document's `<Sport>Rules` schema is made of them):
+    /// each key's type, range, default and meaning. `RulesKeyTests` holds `init(rulesObject:)` to them.
+    static var rulesKeys: [RulesKey] { get }
+
     /// The rules object with every default filled in, as served in the fixture object.
     var rulesObject: JSONValue { get }
 
@@ -47,6 +51,44 @@ public protocol SportRules: Sendable {
 
     /// Applies an action whose effect is `.sport`. Throws when the action is impossible at this point.
     func apply(_ action: ResolvedAction, to state: inout MatchState) throws(RuleViolation)
+
+    /// What ending the open period does to the match beyond closing it (ice hockey: the shootout's deciding goal,
+    /// +1 to the side ahead). Called once `checkEndPeriod` has passed, with the period still open, in the packet of
+    /// the End Period. Default: nothing.
+    func periodEnded(_ state: inout MatchState)
+}
+
+extension SportRules {
+    public func periodEnded(_ state: inout MatchState) {}
+}
+
+/// One key of a sport's rules object, as documented: its values, its default and what it means.
+public struct RulesKey: Sendable {
+    public enum Values: Sendable, Equatable {
+        case integer(ClosedRange<Int>)
+        case integerOneOf([Int])
+        case boolean
+    }
+
+    public let name: String
+    public let values: Values
+    public let defaultValue: JSONValue
+    /// A sentence for people, without the default (the document adds it in brackets).
+    public let meaning: String
+
+    public static func integer(_ name: String, _ range: ClosedRange<Int>, default value: Int, _ meaning: String)
+        -> RulesKey
+    {
+        RulesKey(name: name, values: .integer(range), defaultValue: .number(value), meaning: meaning)
+    }
+
+    public static func integer(_ name: String, oneOf values: [Int], default value: Int, _ meaning: String) -> RulesKey {
+        RulesKey(name: name, values: .integerOneOf(values), defaultValue: .number(value), meaning: meaning)
+    }
+
+    public static func boolean(_ name: String, default value: Bool, _ meaning: String) -> RulesKey {
+        RulesKey(name: name, values: .boolean, defaultValue: .bool(value), meaning: meaning)
+    }
 }
 
 /// A fixture's rules object being read: each value checked, defaults filled in.

@@ -38,6 +38,11 @@ public struct TableTennisRules: SetScoredRules {
         self.init(bestOf: bestOf, pointsPerGame: points)
     }
 
+    public static let rulesKeys: [RulesKey] = [
+        .integer("bestOf", oneOf: [3, 5, 7], default: 5, "Games in the match: it is won at (bestOf + 1) / 2 games."),
+        .integer("pointsPerGame", 1...99, default: 11, "Points that win a game, with a two-point lead and no cap."),
+    ]
+
     public var rulesObject: JSONValue {
         .object(["bestOf": .number(bestOf), "pointsPerGame": .number(pointsPerGame)])
     }

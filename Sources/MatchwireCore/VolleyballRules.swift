@@ -44,6 +44,13 @@ public struct VolleyballRules: SetScoredRules {
             pointsInDecidingSet: try object.integer("pointsInDecidingSet", default: 15, in: 5...50))
     }
 
+    public static let rulesKeys: [RulesKey] = [
+        .integer(
+            "bestOf", oneOf: [3, 5], default: 5, "Sets in the match at most: it is won at (bestOf + 1) / 2 sets."),
+        .integer("pointsPerSet", 5...50, default: 25, "Points that win a set, with a two-point lead and no cap."),
+        .integer("pointsInDecidingSet", 5...50, default: 15, "Points that win the deciding set (number bestOf)."),
+    ]
+
     public var rulesObject: JSONValue {
         .object([
             "bestOf": .number(bestOf), "pointsPerSet": .number(pointsPerSet),

@@ -155,12 +155,12 @@ actor FixtureWriter {
                     checked.answers.append(.bytes(bytes))
                     checked.published.append(StreamPacket(packet: packet, receivedAt: receivedAt, bytes: bytes))
                     // The statistics packet this one made, if it changed the totals: encoded once, stored with it.
-                    let statistics = draft.lastStatisticsPacket.map {
-                        StoredStatistics($0, fixture: draft.fixture, receivedAt: receivedAt)
-                    }
-                    if let made = draft.lastStatisticsPacket, let statistics {
+                    var statistics: StoredStatistics?
+                    if let made = draft.lastStatisticsPacket {
+                        let stored = StoredStatistics(made, fixture: draft.fixture, receivedAt: receivedAt)
+                        statistics = stored
                         checked.publishedStatistics.append(
-                            StreamPacket(statistics: made, receivedAt: receivedAt, bytes: statistics.bytes))
+                            StreamPacket(statistics: made, receivedAt: receivedAt, bytes: stored.bytes))
                     }
                     checked.stored.append(
                         StoredPacket(

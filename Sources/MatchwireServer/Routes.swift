@@ -62,11 +62,13 @@ struct Routes: Sendable {
                 body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
         }
         add(.get, "ready") { _, _ in await readiness.response(store: store) }
-        // The API's OpenAPI document, from the binary: no token, as any other published API description.
+        // The API's OpenAPI document (OpenAPIDocument: the resource with every sport written in): no token, as any
+        // other published API description.
+        let openAPI = ByteBuffer(bytes: OpenAPIDocument.served)
         add(.get, "openapi.json") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-cache"],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: PackageResources.openapi_json)))
+                body: ResponseBody(byteBuffer: openAPI))
         }
         // For Prometheus: no token (docs/operations.md, "Monitoring"); absent with --no-metrics.
         if metrics.registry != nil {

@@ -7,6 +7,7 @@ struct Matchwire: AsyncParsableCommand {
         abstract: "Live sports-data delivery: ingestion, REST and streams of action packets.",
         subcommands: [
             Serve.self, TokenCommand.self, FixtureCommand.self, Simulate.self, Tail.self, Export.self, Import.self,
+            OpenAPICommand.self,
         ]
     )
 }

@@ -12,9 +12,9 @@ import Testing
 /// checked by schemathesis against a running server (`Tests/conformance/run.sh`, run by `.ci/run`).
 @Suite struct OpenAPIDocumentTests {
     static let document: JSONValue = {
-        // The document compiled into the binary is the one in the repository: it is the same file. Unreadable,
-        // it is null, and every test below fails on it.
-        (try? JSONValue.parse(PackageResources.openapi_json)) ?? .null
+        // The document as served: the resource with every sport written in. Unreadable, it is null, and every test
+        // below fails on it.
+        (try? JSONValue.parse(OpenAPIDocument.served)) ?? .null
     }()
 
     /// "GET /soccer/fixtures/{fixtureId}", for every operation the document describes.
@@ -106,7 +106,71 @@ import Testing
             let response = try await client.execute(uri: "/openapi.json", method: .get)
             #expect(response.status == .ok)
             #expect(response.headers[.contentType] == "application/json")
-            #expect(Array(response.body.readableBytesView) == PackageResources.openapi_json)
+            #expect(Array(response.body.readableBytesView) == OpenAPIDocument.served)
         }
+    }
+
+    /// A sport is in the document by being in the registry: every placeholder of the template is filled, and what
+    /// the document says of each sport is what the sport is (its rules keys, its action ids), with examples the
+    /// server itself accepts.
+    @Test func everySportIsWrittenInFromTheRegistry() throws {
+        let text = String(decoding: OpenAPIDocument.served, as: UTF8.self)
+        for placeholder in ["<path>", "<sport>", "<Type>", "<operation>", "<words>", "<ownIds>", "<sports>"] {
+            #expect(!text.contains(placeholder), "\(placeholder) is left in the served document")
+        }
+        #expect(Self.document["x-matchwire-sport-template"] == nil)
+        let schemas = try #require(Self.document["components"]?["schemas"])
+        let examples = try #require(Self.document["components"]?["examples"])
+        #expect(schemas["Sport"]?["enum"] == .array(Sport.allCases.map { .string($0.rawValue) }))
+        #expect(schemas["FixtureRules"]?["anyOf"]?.arrayValue?.count == Sport.allCases.count)
+        for sport in Sport.allCases {
+            let type = sport.typeName
+            #expect(text.contains(sport.words), "the description names \(sport)")
+            let rules = try #require(schemas["\(type)Rules"], "\(type)Rules")
+            #expect(
+                rules["properties"]?.objectValue.map { Set($0.keys) }
+                    == Set(sport.rulesType.rulesKeys.map(\.name)), "\(sport): the rules keys")
+            #expect(
+                schemas["\(type)ActionSubmission"]?["properties"]?["fixtureActionTypeId"]?["enum"]?.arrayValue?
+                    .compactMap(\.intValue) == sport.catalogue.definitions.map(\.id).sorted(), "\(sport): the ids")
+            // The examples are the server's own: the fixture reads back, its actions are accepted in order by an
+            // engine of that fixture, and its packets decode.
+            let fixture = try Fixture(wire: try #require(examples["\(type)Fixture"]?["value"], "\(type)Fixture"))
+            #expect(fixture.sport == sport)
+            var engine = try FixtureEngine(fixture: fixture)
+            let actions = try #require(examples["\(type)IngestArray"]?["value"]?.arrayValue, "\(type)IngestArray")
+            #expect(actions.count == 3)
+            for action in actions {
+                let outcome = try engine.ingest(
+                    ActionSubmission(json: action), receivedAt: fixture.startDate, traceId: "t")
+                guard case .stored = outcome else {
+                    Issue.record("\(sport): an example action was not stored: \(action)")
+                    continue
+                }
+            }
+            #expect(examples["\(type)IngestSingle"]?["value"] == actions.last)
+            let packets = try #require(examples["\(type)ActionsList"]?["value"]?.arrayValue, "\(type)ActionsList")
+            #expect(!packets.isEmpty)
+            for packet in packets { #expect(try Packet.decode(packet).action.fixtureId == fixture.id) }
+            let path = "/\(sport.pathSegment)/fixtures/{fixtureId}/actions"
+            #expect(
+                Self.document["paths"]?[path]?["get"]?["operationId"] == .string("\(sport.operationName)ListActions"))
+        }
+    }
+
+    /// The template alone, with no sport: the document still reads (a registry of one sport, or none, is a
+    /// document too), which shows that nothing of a sport is left in the resource itself.
+    @Test func theResourceItselfNamesNoSport() throws {
+        let document = try OpenAPIDocument.make(sports: [])
+        let paths = try #require(document["paths"]?.objectValue?.keys)
+        #expect(paths.contains("/admin/fixtures"))
+        for sport in Sport.allCases {
+            #expect(!paths.contains { $0.contains("/\(sport.pathSegment)/") }, "\(sport) has a path in the resource")
+            #expect(document["components"]?["schemas"]?["\(sport.typeName)Rules"] == nil)
+        }
+        let one = try OpenAPIDocument.make(sports: [.volleyball])
+        #expect(one["paths"]?["/v2/volleyball/fixtures"] != nil)
+        #expect(one["paths"]?["/soccer/fixtures"] == nil)
+        #expect(one["components"]?["schemas"]?["Sport"]?["enum"] == ["volleyball"])
     }
 }

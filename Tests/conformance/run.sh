@@ -51,20 +51,6 @@ trap 'exit 130' INT TERM
 db=$work/conformance.sqlite
 token=$("$matchwire" token create --database "$db" --name conformance --role admin | tail -n 1)
 
-# Fixtures per sport and purpose, their ids exported as MW_<SPORT>_<PURPOSE> for schemathesis.toml (and the teams
-# as MW_<SPORT>_<PURPOSE>_TEAMS, "home away"): READ becomes live with a few actions (reads, streams, ingestion),
-# PATCH stays scheduled (a fixture that has started cannot be patched), DELETE is deleted by the run (ingestion
-# into a deleted fixture is refused, so it is not a READ one).
-for sport in tabletennis soccer basketball volleyball; do
-    for purpose in READ PATCH DELETE; do
-        out=$("$matchwire" fixture create --database "$db" --sport "$sport" \
-            --home "Home $sport $purpose" --away "Away $sport $purpose" --start 2025-05-20T08:30:00)
-        name=MW_$(tr '[:lower:]' '[:upper:]' <<<"$sport")_$purpose
-        export "$name=$(tail -n 1 <<<"$out")"
-        export "${name}_TEAMS=$(sed -n 's/^home team \([0-9a-f-]*\), away team \([0-9a-f-]*\)$/\1 \2/p' <<<"$out")"
-    done
-done
-
 log=$work/server.log
 "$matchwire" serve --database "$db" --port 0 --rate-limit 100000 --rate-burst 100000 >"$log" 2>&1 &
 server_pid=$!
@@ -87,32 +73,18 @@ for _ in $(seq 1 100); do
 done
 [[ -n $ready ]] || fail "the server is not ready: $(cat "$log")"
 
-# A few actions into each READ fixture, so that action lists and streams are not empty: Start Fixture, Start
-# Period, one counting action of the home team.
-uuid() { cat /proc/sys/kernel/random/uuid; }
-ingest() { # sport-segment fixture-id counting-action-fields
-    local body status
-    body="[{\"actionId\":\"$(uuid)\",\"fixtureActionType\":\"Start Fixture\"},"
-    body+="{\"actionId\":\"$(uuid)\",\"fixtureActionType\":\"Start Period\"},{\"actionId\":\"$(uuid)\",$3}]"
-    status=$(curl -s -o "$work/ingest.out" -w '%{http_code}' -X POST -H "Authorization: Bearer $token" \
-        -H 'Content-Type: application/json' --data-binary "$body" "$base/ingest/$1/fixtures/$2/actions")
-    [[ $status == 201 ]] || fail "setting up fixture $2 failed ($status): $(cat "$work/ingest.out")"
-}
-home() { read -r first _ <<<"$1" && echo "$first"; }
-ingest v2/tabletennis "$MW_TABLETENNIS_READ" \
-    "\"fixtureActionType\":\"Point Scored\",\"team\":{\"id\":\"$(home "$MW_TABLETENNIS_READ_TEAMS")\"}"
-ingest soccer "$MW_SOCCER_READ" "\"fixtureActionType\":\"Goal\",\"team\":{\"id\":\"$(home "$MW_SOCCER_READ_TEAMS")\"}"
-ingest basketball "$MW_BASKETBALL_READ" \
-    "\"fixtureActionType\":\"2PT Shot\",\"fixtureActionSubTypeId\":23201,\"team\":{\"id\":\"$(home "$MW_BASKETBALL_READ_TEAMS")\"}"
-ingest v2/volleyball "$MW_VOLLEYBALL_READ" \
-    "\"fixtureActionType\":\"Point Scored\",\"team\":{\"id\":\"$(home "$MW_VOLLEYBALL_READ_TEAMS")\"}"
+# Fixtures of every sport the server serves, through its own API (setup.py): their ids exported as
+# MW_<SPORT>_<PURPOSE> for schemathesis.toml, and the [[operations]] blocks that name every sport's operations put
+# in the place of its `# @sports@` line.
+python3 "$here/setup.py" "$base" "$token" "$work" || fail "the fixtures could not be set up: $(tail -n 5 "$log")"
+# shellcheck disable=SC1091
+source "$work/env.sh"
+config=$work/schemathesis.toml
+sed -e "/^# @sports@\$/r $work/sports.toml" -e "/^# @sports@\$/d" "${CONFORMANCE_CONFIG:-$here/schemathesis.toml}" >"$config"
 
-# The document is the one the server serves (compiled into the binary) unless CONFORMANCE_DOCUMENT says
-# otherwise. A served document other than the repository's means the binary is older than the document.
+# The document is the one the server serves (the resource with every sport written in, OpenAPIDocument.swift)
+# unless CONFORMANCE_DOCUMENT says otherwise.
 document=${CONFORMANCE_DOCUMENT:-$base/openapi.json}
-if ! curl -s "$base/openapi.json" | cmp -s - "$here/../../Sources/MatchwireServer/Resources/openapi.json"; then
-    echo "conformance: note: the served document is not the repository's (a binary older than the document?)"
-fi
 reports=()
 if [[ -n ${CONFORMANCE_REPORT_DIR:-} ]]; then
     mkdir -p "$CONFORMANCE_REPORT_DIR"
@@ -125,7 +97,7 @@ echo "conformance: server at $base, testing $document, $examples examples per op
 started=$SECONDS
 status=0
 HYPOTHESIS_STORAGE_DIRECTORY=$work/hypothesis SCHEMATHESIS_HOOKS=$here/hooks.py \
-    "$schemathesis" --config-file "${CONFORMANCE_CONFIG:-$here/schemathesis.toml}" run "$document" --url "$base" \
+    "$schemathesis" --config-file "$config" run "$document" --url "$base" \
     -H "Authorization: Bearer $token" --checks all --max-examples "$examples" --seed "$seed" --workers "$workers" \
     --generation-database none --no-color "${reports[@]}" "${@:3}" || status=$?
 echo "conformance: schemathesis took $((SECONDS - started)) s"

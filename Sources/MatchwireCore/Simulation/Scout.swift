@@ -153,7 +153,7 @@ public struct SimulationError: Error, CustomStringConvertible, Sendable {
 
 extension SeededGenerator {
     /// A version-4 UUID drawn from the generator, so a seed gives the same ids.
-    mutating func uuid() -> UUID {
+    public mutating func uuid() -> UUID {
         let high = next()
         let low = next()
         var bytes = [UInt8](repeating: 0, count: 16)
