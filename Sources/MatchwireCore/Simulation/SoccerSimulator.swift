@@ -143,32 +143,11 @@ struct SoccerSimulator: SportSimulator {
 
     /// Five kicks each, then sudden death, stopping as soon as one side cannot be caught.
     private func shootout(_ scout: inout Scout) throws {
-        try scout.send(CommonAction.startPeriod)
-        let first: Side = scout.chance(0.5) ? .home : .away
-        var taken: [Side: Int] = [.home: 0, .away: 0]
-        var scored: [Side: Int] = [.home: 0, .away: 0]
-        func decided() -> Bool {
-            let home = scored[.home] ?? 0
-            let away = scored[.away] ?? 0
-            let homeTaken = taken[.home] ?? 0
-            let awayTaken = taken[.away] ?? 0
-            // Sudden death: decided only after both have kicked the same number of times.
-            if homeTaken >= 5, awayTaken >= 5 { return homeTaken == awayTaken && home != away }
-            return home + (5 - homeTaken) < away || away + (5 - awayTaken) < home
-        }
-        var kicker = first
-        while !decided() {
-            scout.wait(40...70)
-            let goal = scout.chance(0.75)
+        try scout.playShootout(rounds: 5, chance: 0.75, pause: 40...70) { scout, kicker, goal in
             try scout.send(
                 SoccerRules.Action.shootoutKick, kicker,
                 subType: goal ? SoccerRules.SubType.shootoutKickScored : SoccerRules.SubType.shootoutKickMissed,
                 player: scout.player(kicker))
-            taken[kicker, default: 0] += 1
-            if goal { scored[kicker, default: 0] += 1 }
-            kicker = kicker.other
         }
-        scout.wait(10...30)
-        try scout.send(CommonAction.endPeriod)
     }
 }
