@@ -7,5 +7,6 @@ extension Sport {
         .soccer,
         .basketball,
         .volleyball,
+        .iceHockey,
     ]
 }
