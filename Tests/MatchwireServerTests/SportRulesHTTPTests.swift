@@ -61,6 +61,9 @@ import Testing
     static let cup: JSONValue = ["extraTime": true]
     /// A soccer match level after the 2nd half, ready for what the rules call for next.
     static let levelAfterNinety = [Act(4), Act(6), Act(7), Act(6), Act(7)]
+    typealias Hockey = IceHockeyRules.Action
+    /// Three periods played without a goal.
+    static let levelAfterThree = [Act(4), Act(6), Act(7), Act(6), Act(7), Act(6), Act(7)]
     static let shortGames: JSONValue = ["bestOf": 3, "pointsPerGame": 3]
     static var homeGame: [Act] { [Act(1102, .home), Act(1102, .home), Act(1102, .home)] }
 
@@ -166,6 +169,37 @@ import Testing
         Refusal(
             sport: .volleyball, rules: shortSets, before: [Act(4), Act(6)] + homeSet + [Act(7)], refused: Act(5),
             sentence: "End Fixture is refused: no side has won 2 sets (sets 1-0)."),
+
+        // Ice hockey (sports.md §8)
+        Refusal(
+            sport: .iceHockey, before: levelAfterThree + [Act(6), Act(Hockey.goal, .home)],
+            refused: Act(Hockey.goal, .away),
+            sentence: "Goal is refused: the overtime is sudden death and its goal is already scored (1-0); "
+                + "End Period is next."),
+        Refusal(
+            sport: .iceHockey, before: levelAfterThree + [Act(6), Act(7), Act(6)], refused: Act(Hockey.goal, .home),
+            sentence: "Goal is refused in the shootout: send Shootout Attempt (311) instead."),
+        Refusal(
+            sport: .iceHockey, before: [Act(4), Act(6)],
+            refused: Act(Hockey.shootoutAttempt, .home, sub: IceHockeyRules.SubType.shootoutAttemptScored),
+            sentence: "Shootout Attempt is refused: the 1st period is not the shootout."),
+        Refusal(
+            sport: .iceHockey, before: levelAfterThree + [Act(6), Act(7), Act(6)], refused: Act(7),
+            sentence: "End Period is refused: the shootout is level at 0-0, and it ends only with one side ahead."),
+        Refusal(
+            sport: .iceHockey,
+            before: [Act(4), Act(6), Act(Hockey.goal, .home), Act(7), Act(6), Act(7), Act(6), Act(7)], refused: Act(6),
+            sentence: "Start Period is refused: the overtime is played only while the score is level, "
+                + "and it is 1-0 after the 3rd period."),
+        Refusal(
+            sport: .iceHockey, before: levelAfterThree, refused: Act(5),
+            sentence: "End Fixture is refused: the score is level at 0-0, and the rules call for an overtime."),
+        Refusal(
+            sport: .iceHockey, rules: ["overtime": false, "shootout": false], before: levelAfterThree, refused: Act(6),
+            sentence: "Start Period is refused: the rules (overtime false, shootout false) have no period 4."),
+        Refusal(
+            sport: .iceHockey, before: [Act(4), Act(6)], refused: Act(Hockey.penalty, .home, metadata: ["minutes": 30]),
+            sentence: "Penalty's metadata.minutes, when given, must be an integer from 2 to 25."),
 
         // Soccer (sports.md §5)
         Refusal(
