@@ -72,10 +72,20 @@ import Testing
         return quoted.count >= 2 ? String(quoted[1]) : ""
     }
 
-    @Test(arguments: [(Sport.tableTennis, "300"), (.soccer, "2500"), (.basketball, "1500")])
-    func simulateFeedsAServerAndTailFollowsTheMatchToTheFinalScore(_ sport: Sport, speed: String) async throws {
+    /// The `--speed` that plays the seed-42 match of `sport` in about five seconds.
+    static func fiveSecondSpeed(_ sport: Sport) throws -> String {
+        let start = Timestamp(millisecondsSince1970: 1_750_000_000_000)
+        let fixture = MatchSimulator.fixture(sport, seed: 42, start: start, rules: try sport.rules(nil).rulesObject)
+        let actions = try MatchSimulator.match(for: fixture, seed: 42, start: start)
+        let seconds = Double((actions.last?.timestamp.microseconds ?? 0) - start.microseconds) / 1_000_000
+        return String(Int(max(1, seconds / 5)))
+    }
+
+    @Test(arguments: Sport.allCases)
+    func simulateFeedsAServerAndTailFollowsTheMatchToTheFinalScore(_ sport: Sport) async throws {
         let (server, _, token, url) = try Self.serverWithToken()
         defer { _ = server.terminate() }
+        let speed = try Self.fiveSecondSpeed(sport)
         let simulate = try RunningProgram([
             "simulate", "--sport", sport.rawValue, "--server", url, "--token", token, "--speed", speed, "--seed", "42",
         ])

@@ -947,7 +947,7 @@ struct HostileRequestGenerator: Sendable {
         let id =
             roll < 5
             ? targets.liveFixture.wire
-            : roll < 8 ? targets.fixture(dice.pick([Sport.soccer, .basketball])).wire : dice.uuidText()
+            : roll < 8 ? targets.fixture(dice.pick(Sport.allCases.filter { $0 != .tableTennis })).wire : dice.uuidText()
         let (label, body) = dice.chance(0.6) ? patchShaped(&dice) : invalidBody(&dice, route: .adminFixture)
         var call = Call(
             method: "PATCH", target: "/admin/fixtures/\(id)", headers: [("Authorization", "Bearer \(targets.admin)")],
