@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/ordo-one/malloc-interposer.git", from: "1.6.1"),
     ],
     targets: [
         .target(name: "MatchwireCore"),
@@ -107,6 +108,21 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Benchmarks/LoadGenerator"
+        ),
+        // Counts the heap allocations of live delivery for DeliveryBudgetTests, which runs it with the interposer
+        // preloaded (its counters are the whole process's: a test run beside other tests could not read them).
+        .executableTarget(
+            name: "matchwire-delivery-budget",
+            dependencies: [
+                "MatchwireCore",
+                "MatchwireStore",
+                "MatchwireServer",
+                .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            path: "Tests/DeliveryBudgetProbe"
         ),
         .testTarget(name: "LoadStatisticsTests", dependencies: ["LoadStatistics"]),
         .testTarget(

@@ -7,17 +7,36 @@ import sys
 
 
 def load(path):
-    results = {}
-    order = []
+    """Every run's record by (scenario, target, subscribers): a list, one per run (run.sh repeats each scenario)."""
+    runs = {}
     for line in open(path):
         line = line.strip()
         if not line.startswith("{"):
             continue
         r = json.loads(line)
-        key = (r["scenario"], r["target"], r.get("subscribers"))
-        results[key] = r
-        order.append(key)
-    return results, order
+        runs.setdefault((r["scenario"], r["target"], r.get("subscribers")), []).append(r)
+    return runs
+
+
+def median(values):
+    values = sorted(values)
+    middle = len(values) // 2
+    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+
+
+class Runs:
+    """The runs of one key: each numeric field as its median, and its spread (lowest, highest)."""
+
+    def __init__(self, records):
+        self.records = records
+
+    def get(self, field):
+        values = [r[field] for r in self.records if isinstance(r.get(field), (int, float))]
+        return median(values) if values else None
+
+    def spread(self, field):
+        values = [r[field] for r in self.records if isinstance(r.get(field), (int, float))]
+        return (min(values), max(values)) if len(values) > 1 else None
 
 
 def machine():
@@ -44,13 +63,22 @@ def fmt(value, unit=""):
 
 
 def main():
-    results, _ = load(sys.argv[1])
+    runs = load(sys.argv[1])
+    results = {key: Runs(records) for key, records in runs.items()}
+    empty = Runs([])
     short = "--short" in sys.argv
     rows = []
 
+    def shown(key, field, unit):
+        """The median, and the range of the runs when there were several."""
+        r = results.get(key, empty)
+        spread = r.spread(field)
+        text = fmt(r.get(field), unit)
+        return f"{text} ({fmt(spread[0], unit)}–{fmt(spread[1], unit)})" if spread else text
+
     def pair(scenario, subscribers, peer, field, unit, target, better, mine="matchwire"):
-        m = results.get((scenario, mine, subscribers), {}).get(field)
-        p = results.get((scenario, peer, subscribers), {}).get(field) if peer else None
+        m = results.get((scenario, mine, subscribers), empty).get(field)
+        p = results.get((scenario, peer, subscribers), empty).get(field) if peer else None
         ratio = f"{m / p:.2f}" if m is not None and p else "n/a"
         met = ""
         if target is not None and m is not None:
@@ -67,7 +95,9 @@ def main():
         ratio, m, p, met = pair(scenario, subscribers, peer, field, unit, target, better, mine)
         if ratio_target is not None and ratio != "n/a":
             met = "yes" if float(ratio) >= ratio_target else "**no**"
-        rows.append(f"| {name} | {fmt(m, unit)} | {peer or ''} {fmt(p, unit) if peer else ''} | {ratio} | {target_text} | {met} |")
+        mine_text = shown((scenario, mine, subscribers), field, unit)
+        peer_text = shown((scenario, peer, subscribers), field, unit) if peer else ""
+        rows.append(f"| {name} | {mine_text} | {peer or ''} {peer_text} | {ratio} | {target_text} | {met} |")
 
     add(f"fan-out {big} subscribers, 20 actions/s: deliveries/s", "fanout", big, "nchan", "deliveriesPerSecond", "",
         100000, "higher", ">= 100,000; ratio >= 1.0")
@@ -90,8 +120,8 @@ def main():
     add("PostgreSQL ingestion, 50 fixtures in parallel: acknowledged actions/s", "ingest", None, "pgbench",
         "acknowledgedPerSecond", "", target_text=">= 0.80 of the pgbench floor", ratio_target=0.8, mine="postgres")
     add("PostgreSQL ingestion: latency p99 per request (ms)", "ingest", None, None, "p99", "", mine="postgres")
-    cross = results.get(("fanout", "cross-node", small), {}).get("p99")
-    one = results.get(("fanout", "one-node", small), {}).get("p99")
+    cross = results.get(("fanout", "cross-node", small), empty).get("p99")
+    one = results.get(("fanout", "one-node", small), empty).get("p99")
     add(f"cross-node fan-out {small} subscribers on node B, 10 actions/s on node A: latency p99 (ms)", "fanout",
         small, "one-node", "p99", "", None, "lower", "<= one node's p99 + 20 ms", mine="cross-node")
     if cross is not None and one is not None:
@@ -99,28 +129,30 @@ def main():
     add(f"cross-node fan-out {small}: deliveries/s", "fanout", small, "one-node", "deliveriesPerSecond", "",
         mine="cross-node")
 
-    fanbig_m = results.get(("fanout", "matchwire", big), {})
-    fanbig_n = results.get(("fanout", "nchan", big), {})
-    raw = "\n".join(json.dumps(results[k], sort_keys=True) for k in results)
+    fanbig_m = results.get(("fanout", "matchwire", big), empty)
+    fanbig_n = results.get(("fanout", "nchan", big), empty)
+    raw = "\n".join(json.dumps(r, sort_keys=True) for k in runs for r in runs[k])
+    repeats = max((len(records) for records in runs.values()), default=1)
     notes_path = os.path.join(os.path.dirname(__file__), "notes.md")
     notes = open(notes_path).read() if os.path.exists(notes_path) else ""
     today = datetime.date.today().isoformat()
     print(f"""# Benchmarks
 
 Measured by `Benchmarks/run.sh` on {today}, on {machine()}. Matchwire and its peers ran on the same
-machine in the same run, one after the other, with the load generator beside them (so every number
-includes the generator's own share of the two cores).{" **Short run (SHORT=1): fewer subscribers than the targets name.**" if short else ""}
+machine in the same run, one after the other: each server pinned to one core and the load generator to the
+other (`taskset`), every scenario {repeats} times, Matchwire and its peer alternating.{" **Short run (SHORT=1): fewer subscribers than the targets name.**" if short else ""}
 
-Ratio = Matchwire / peer (for latency and memory, lower is better, so a ratio above 1 means slower or
-larger). The "met" column compares Matchwire's own number with the issue's target.
+Each figure is the median of the runs, with their range in brackets. Ratio = Matchwire's median / the peer's
+median (for latency, CPU and memory, lower is better, so a ratio above 1 means slower or larger). The "met"
+column compares Matchwire's own median with the issue's target.
 
 | scenario | Matchwire | peer | ratio | target | met |
 |---|---|---|---|---|---|
 {chr(10).join(rows)}
 
-Fan-out deliveries: Matchwire {fanbig_m.get("deliveries", 0):,} of {fanbig_m.get("expected", 0):,} expected,
-nchan {fanbig_n.get("deliveries", 0):,} of {fanbig_n.get("expected", 0):,} (subscribers accepted: Matchwire
-{fanbig_m.get("accepted", 0):,}, nchan {fanbig_n.get("accepted", 0):,}). CPU per delivery is in seconds.
+Fan-out deliveries (median of the runs): Matchwire {fanbig_m.get("deliveries") or 0:,.0f} of {fanbig_m.get("expected") or 0:,.0f} expected,
+nchan {fanbig_n.get("deliveries") or 0:,.0f} of {fanbig_n.get("expected") or 0:,.0f} (subscribers accepted: Matchwire
+{fanbig_m.get("accepted") or 0:,.0f}, nchan {fanbig_n.get("accepted") or 0:,.0f}). CPU per delivery is in seconds.
 
 ## Method
 
@@ -152,8 +184,11 @@ nchan {fanbig_n.get("deliveries", 0):,} of {fanbig_n.get("expected", 0):,} (subs
   the fan-out scenario with its subscribers on node B and its publisher on node A (each packet reaches B
   through the database: NOTIFY, then B's read), beside the same load with everything on node A.
 - Matchwire: `matchwire serve --host 0.0.0.0 --rate-limit 1000000 --rate-burst 1000000` on a new
-  SQLite file; nginx 1.22 with nchan 1.3.6, `worker_processes auto`, `access_log off`
-  (`Benchmarks/nginx.conf.template`).
+  SQLite file, one event loop (`NIO_SINGLETON_GROUP_LOOP_COUNT=1`) on core 0; nginx 1.22 with nchan 1.3.6,
+  `worker_processes 1`, `access_log off` (`Benchmarks/nginx.conf.template`), on core 0; the load generator
+  (`matchwire-load`, one event loop too) and wrk on core 1; the PostgreSQL scenarios: the cluster and both nodes on
+  core 0. A server on one core and its load on the other: neither takes the other's cycles, and the comparison
+  is one core of server against one core of server.
 
 {notes}
 ## Raw results

@@ -46,11 +46,24 @@ public enum MatchwireApp {
                     limits: configuration.connectionLimits)
             },
             configuration: .init(
-                address: .hostname(configuration.host, port: configuration.port), serverName: "matchwire"),
+                address: .hostname(configuration.host, port: configuration.port), serverName: "matchwire",
+                backlog: Self.listenBacklog),
             services: services(configuration: configuration, store: store, hub: hub, logger: logger),
-            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? configuration.port) },
+            onServerRunning: { channel in
+                // Connections arrive in bursts (a client reconnecting thousands of subscribers): each wake-up of the
+                // listening socket accepts up to this many instead of NIO's default 4.
+                try? await channel.setOption(ChannelOptions.maxMessagesPerRead, value: Self.acceptsPerWakeUp).get()
+                await onRunning(channel.localAddress?.port ?? configuration.port)
+            },
             logger: logger)
     }
+
+    /// The queue of connections the kernel keeps before they are accepted (Hummingbird's default is 256; Linux
+    /// caps it at `net.core.somaxconn`, 4096 by default). nginx asks for its own maximum too.
+    static let listenBacklog = 4096
+
+    /// Connections accepted per wake-up of the listening socket.
+    static let acceptsPerWakeUp: UInt = 64
 
     /// The application's own long-lived work: revoked tokens' streams are ended, and, on a store shared by
     /// several nodes, other nodes' packets are brought to this node's subscribers.
