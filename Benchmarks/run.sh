@@ -19,8 +19,11 @@ MATCHWIRE_PORT=18080
 NCHAN_PORT=18090
 REPEATS=${REPEATS:-3}
 # The server's core and the load's (on a single core, both share it and the report says nothing of pinning).
-SERVER_CORE=0
-LOAD_CORE=$(($(nproc) > 1 ? 1 : 0))
+# The first two CPUs this process may run on (not always 0 and 1 in a container).
+read -r SERVER_CORE LOAD_CORE < <(python3 -c '
+import os
+cpus = sorted(os.sched_getaffinity(0))
+print(cpus[0], cpus[1] if len(cpus) > 1 else cpus[0])')
 on_load() { NIO_SINGLETON_GROUP_LOOP_COUNT=1 taskset -c "$LOAD_CORE" "$@"; }
 # Tags each JSON line of a scenario with its repeat, for the report's medians.
 tag() { python3 -c '
@@ -63,6 +66,8 @@ if [ -n "${SHORT:-}" ]; then SUBSCRIBERS=1000; SMALL=200; IDLE=2000; fi
 cleanup() {
     [ -n "${MATCHWIRE_PID:-}" ] && kill "$MATCHWIRE_PID" 2>/dev/null || true
     [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
+    [ -n "${NODE_A:-}" ] && kill "$NODE_A" "${NODE_B:-}" 2>/dev/null || true
+    declare -F PG_STOP >/dev/null && PG_STOP || true
 }
 trap cleanup EXIT
 
@@ -95,6 +100,12 @@ start_servers() {
     taskset -c "$SERVER_CORE" nginx -p "$WORK" -c "$WORK/nginx.conf" &
     wait_for_port $MATCHWIRE_PORT
     wait_for_port $NCHAN_PORT
+    # nginx listens before it writes its pid file and starts its worker: wait for both, so that the worker's CPU and
+    # memory are counted.
+    for _ in $(seq 100); do
+        [ -s "$WORK/nginx.pid" ] && pgrep -P "$(cat "$WORK/nginx.pid")" >/dev/null && break
+        sleep 0.1
+    done
     NGINX_PIDS="$(cat "$WORK/nginx.pid") $(pgrep -P "$(cat "$WORK/nginx.pid")" | tr '\n' ' ')"
 }
 stop_servers() {

@@ -7,7 +7,8 @@ import MatchwireCore
 ///
 /// For each sport, the resource's `x-matchwire-sport-template` gives its seven paths, its ingest request body and
 /// its ingest schemas, with `<path>` (`v2/tabletennis`), `<sport>` (`tabletennis`), `<Type>` (`TableTennis`),
-/// `<operation>` (`tableTennis`) and `<words>` (`table tennis`) standing for its names. The rest is made from the
+/// `<operation>` (`tableTennis`) and `<words>` (`table tennis`; `<a words>` and `<A words>` with their article)
+/// standing for its names. The rest is made from the
 /// sport itself: its rules schema from its `rulesKeys`, the action ids its ingest accepts from its catalogue, and
 /// its examples (a fixture, the first packets of a match, one action and an array of actions) from a simulated
 /// match of a fixed seed, folded by the engine, so that every example is one the server would accept and serve.
@@ -61,6 +62,8 @@ enum OpenAPIDocument {
             .replacingOccurrences(of: "<sport>", with: sport.rawValue)
             .replacingOccurrences(of: "<Type>", with: sport.typeName)
             .replacingOccurrences(of: "<operation>", with: sport.operationName)
+            .replacingOccurrences(of: "<a words>", with: sport.withArticle)
+            .replacingOccurrences(of: "<A words>", with: sport.withArticleCapitalised)
             .replacingOccurrences(of: "<words>", with: sport.words)
             .replacingOccurrences(of: "<ownIds>", with: idRanges(own))
         return try JSONValue.parse(Array(text.utf8))
@@ -117,7 +120,8 @@ enum OpenAPIDocument {
 
     /// The sport's examples, from a simulated match of a fixed seed: the same in every build.
     static func examples(_ sport: Sport) throws -> [String: JSONValue] {
-        var random = SeededGenerator(seed: 20_250_520)
+        // A seed of its own for each sport, so that no two sports' examples share an id.
+        var random = SeededGenerator(seed: sport.rawValue.utf8.reduce(UInt64(20_250_520)) { $0 &* 31 &+ UInt64($1) })
         guard let start = Timestamp(localDateTime: "2025-05-20T18:00:00") else { return [:] }
         let generated = MatchSimulator.fixture(
             sport, seed: 7, start: start, rules: try sport.rules(sport.demoRules).rulesObject)
@@ -147,15 +151,16 @@ enum OpenAPIDocument {
             return id == CommonAction.startFixture || id == CommonAction.startPeriod
         }.prefix(2)
         let fixtureObject = try JSONValue.parse(fixture.jsonBytes)
-        let words = sport.words
         var examples: [String: JSONValue] = [
-            "Fixture": ["summary": .string("A \(words) fixture"), "value": fixtureObject],
+            "Fixture": ["summary": .string("\(sport.withArticleCapitalised) fixture"), "value": fixtureObject],
             "FixtureList": ["summary": "Without the paged header: a bare array", "value": [fixtureObject]],
             "FixturePage": [
                 "summary": "With paged: true",
                 "value": ["content": [fixtureObject], "page": 0, "size": 20, "totalElements": 1, "totalPages": 1],
             ],
-            "ActionsList": ["summary": .string("The first packets of a \(words) fixture"), "value": .array(packets)],
+            "ActionsList": [
+                "summary": .string("The first packets of \(sport.withArticle) fixture"), "value": .array(packets),
+            ],
         ]
         if let first, case .id(let id) = first.submission.actionType,
             let name = sport.catalogue.definition(id: id)?.name
@@ -189,7 +194,8 @@ enum OpenAPIDocument {
         components["schemas"]?["FixturePatch"]?["properties"]?["rules"]?["anyOf"] = .array(
             sports.map(rules))
         paths["/match/{sport}/{fixtureId}"]?["get"]?["parameters"]?[0]?["schema"]?["enum"] = names
-        let notFound = "No such sport: the match page is /match/{sport}/{fixtureId}, sport one of \(Sport.names)."
+        let notFound =
+            "No such sport: the match page is /match/{sport}/{fixtureId}, sport one of \(sports.map(\.rawValue).joined(separator: ", "))."
         paths["/match/{sport}/{fixtureId}"]?["get"]?["responses"]?["404"]?["content"]?["application/json"]?[
             "example"]?["errorMessage"] = .string(notFound)
     }
@@ -206,6 +212,12 @@ extension Sport {
 
     /// `table tennis`: the sport in a sentence.
     var words: String { displayName.lowercased() }
+
+    /// `a table tennis`, `an ice hockey`.
+    var withArticle: String { ("aeiou".contains(words.prefix(1)) ? "an " : "a ") + words }
+
+    /// `A table tennis`, `An ice hockey`.
+    var withArticleCapitalised: String { withArticle.prefix(1).uppercased() + withArticle.dropFirst() }
 }
 
 extension MatchwireApp {

@@ -6,7 +6,9 @@ import PostgresTestCluster
 import Testing
 
 /// `simulate`, `tail`, `export` and `import` run as a user runs them, against a real server process.
-@Suite struct ClientToolsTests {
+/// One test at a time: each runs a server, a simulator and one or two tails as processes of their own, and run
+/// together (five sports' simulations beside the restart test) they starved one another on two cores.
+@Suite(.serialized) struct ClientToolsTests {
     /// A new database with an admin token, and a server on it.
     static func serverWithToken() throws -> (server: ServerProcess, database: String, token: String, url: String) {
         let database = try ServerProcess.newDatabasePath()
@@ -132,8 +134,17 @@ import Testing
         ])
         let fixtureId = try await Self.fixtureId(of: simulate)
         let tail = try RunningProgram(["tail", "tabletennis", fixtureId, "--server", url, "--token", token])
-        try await waitUntil(timeout: .seconds(60), every: .milliseconds(20)) {
-            Self.seqNums(tail.outputLines).count >= 30
+        do {
+            try await waitUntil(timeout: .seconds(60), every: .milliseconds(20)) {
+                Self.seqNums(tail.outputLines).count >= 30
+            }
+        } catch {
+            // What the two programs said, to tell a slow machine from a stuck stream.
+            let said =
+                "tail showed \(Self.seqNums(tail.outputLines).count) packets in 60 s; tail: \(tail.errors) "
+                + "\(tail.outputLines.suffix(3)); simulate: \(simulate.errors) \(simulate.outputLines.suffix(3))"
+            Issue.record(Comment(rawValue: said))
+            throw error
         }
 
         // SIGTERM closes the stream with 1001 and refuses the simulator's requests until the restart.

@@ -60,7 +60,9 @@ def main(base, token, work):
         # The operation ids of this sport's paths, as the document names them.
         operations = {}
         for item_path, item in document["paths"].items():
-            if f"/{path}/fixtures" not in item_path:
+            # This sport's paths exactly: /{path}/fixtures..., /media/{path}/..., /ingest/{path}/... (not another
+            # sport whose path ends with this one's).
+            if not re.match(rf"^(/media|/ingest)?/{re.escape(path)}/fixtures(/|$)", item_path):
                 continue
             for operation in item.values():
                 if isinstance(operation, dict) and "operationId" in operation:
