@@ -144,6 +144,9 @@ import Testing
                 "tail showed \(Self.seqNums(tail.outputLines).count) packets in 60 s; tail: \(tail.errors) "
                 + "\(tail.outputLines.suffix(3)); simulate: \(simulate.errors) \(simulate.outputLines.suffix(3))"
             Issue.record(Comment(rawValue: said))
+            // And the server's own lines (streams opened, handed over, ended; errors), the last of them.
+            let stopped = server.terminate()
+            Issue.record(Comment(rawValue: "server: \(stopped.output.suffix(4000))"))
             throw error
         }
 
