@@ -49,22 +49,13 @@ import Testing
         return (executable, interposer)
     }
 
-    @Test func aPublishAllocatesWithinItsBudgetAndNothingPerSubscriberBeyondIt() throws {
+    @Test func aPublishAllocatesWithinItsBudgetAndNothingPerSubscriberBeyondIt() async throws {
         let probe = try #require(Self.probe, "the probe and libMallocInterposerSwift.so are built beside the tests")
-        let process = Process()
-        process.executableURL = probe.executable
-        var environment = ProcessInfo.processInfo.environment
-        environment["LD_PRELOAD"] = probe.interposer.path
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        let result = try JSONValue.parse(Array(data))
-        let perSubscriber = try #require(
-            Self.double(result["perSubscriber"]), "\(String(decoding: data, as: UTF8.self))")
+        let run = try await RunningProgram.run(
+            [], executable: probe.executable, environment: ["LD_PRELOAD": probe.interposer.path])
+        #expect(run.status == 0, "\(run.errors)")
+        let result = try JSONValue.parse(Array(run.output.utf8))
+        let perSubscriber = try #require(Self.double(result["perSubscriber"]), "\(run.output)")
         let perPublish = try #require(result["perPublish"]?.intValue)
         // A probe that counted nothing (the interposer not loaded) would pass any budget: a publish allocates.
         #expect(perPublish > 0, "the interposer counted the publish")

@@ -32,12 +32,18 @@ final class RunningProgram {
         }
     }
 
-    /// Starts `executable` (by default the built `matchwire`) with `arguments`.
-    init(_ arguments: [String], executable: URL = ServerProcess.executable) throws {
+    /// Starts `executable` (by default the built `matchwire`) with `arguments`, and `environment` added to this
+    /// process's own.
+    init(_ arguments: [String], executable: URL = ServerProcess.executable, environment: [String: String] = [:])
+        throws
+    {
         self.arguments = arguments
         process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let stdout = Pipe()
         let stderr = Pipe()
         process.standardOutput = stdout
@@ -66,9 +72,9 @@ final class RunningProgram {
 
     /// Runs a command to its end.
     static func run(
-        _ arguments: [String], executable: URL = ServerProcess.executable
+        _ arguments: [String], executable: URL = ServerProcess.executable, environment: [String: String] = [:]
     ) async throws -> (status: Int32, output: String, errors: String) {
-        let program = try RunningProgram(arguments, executable: executable)
+        let program = try RunningProgram(arguments, executable: executable, environment: environment)
         let status = try await program.finish()
         return (status, program.output, program.errors)
     }
