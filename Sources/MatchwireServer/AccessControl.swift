@@ -10,6 +10,8 @@ import Synchronization
 public struct AccessControl: Sendable {
     let store: any EventStore
     let limiter: RateLimiter
+    /// The tokens checked recently, when the store can say without a read that they have not changed.
+    let table: TokenTable?
 
     public init(store: any EventStore, rateLimit: Double, rateBurst: Int) {
         self.init(store: store, rateLimit: rateLimit, rateBurst: rateBurst, refusals: nil)
@@ -19,6 +21,7 @@ public struct AccessControl: Sendable {
     init(store: any EventStore, rateLimit: Double, rateBurst: Int, refusals: Counter?) {
         self.store = store
         self.limiter = RateLimiter(rate: rateLimit, burst: rateBurst, refusals: refusals)
+        self.table = store.tokenChanges.map { TokenTable(changes: $0) }
     }
 
     /// A new random token (256 bits) and the record to store for it. The token is shown once and never stored.
@@ -49,12 +52,27 @@ public struct AccessControl: Sendable {
         return String(decoding: hex, as: UTF8.self)
     }
 
-    /// The live token with this text, or nil when it is unknown or revoked.
+    /// The live token with this text, or nil when it is unknown or revoked: from the token table when it has the
+    /// token and the tokens have not changed since, from the store otherwise.
     public func token(_ text: String) async throws -> TokenRecord? {
-        guard !text.isEmpty, let record = try await store.token(hash: Self.hash(text)), !record.revoked else {
-            return nil
+        guard !text.isEmpty else { return nil }
+        let hash = Self.hash(text)
+        var generation: TokenChanges.Generation?
+        switch table?.lookup(hash: hash) {
+        case .kept(let record): return record.revoked ? nil : record
+        case .unknown(let seen): generation = seen
+        case nil: break
         }
-        return record
+        guard let record = try await store.token(hash: hash) else { return nil }
+        if let generation { table?.remember(record, readUnder: generation) }
+        return record.revoked ? nil : record
+    }
+
+    /// What the token table says of a token, without reading the store: `.some(record)` for a live token,
+    /// `.some(nil)` for a revoked one, nil when the table cannot say (the store must be read).
+    func keptToken(_ text: String) -> TokenRecord?? {
+        guard !text.isEmpty, case .kept(let record) = table?.lookup(hash: Self.hash(text)) else { return nil }
+        return .some(record.revoked ? nil : record)
     }
 
     /// The token of a request's `Authorization: Bearer` header. Throws 401 when it is missing, unknown or revoked.
@@ -78,6 +96,14 @@ public struct AccessControl: Sendable {
     /// (a connect counts as a request). The errors' sentences become the stream's ERROR messages.
     func authorizeStream(_ token: String, feed: Feed, sport: Sport) async throws -> TokenRecord {
         guard let record = try await self.token(token) else { throw APIError.invalidAuthentication }
+        return try admitReader(record, feed: feed, sport: sport)
+    }
+
+    /// ``authorizeStream(_:feed:sport:)`` when the token table has the token, without leaving the caller's thread
+    /// (a stream's connect is then answered on its event loop); nil when the store must be read.
+    func authorizeStreamFromTable(_ token: String, feed: Feed, sport: Sport) throws -> TokenRecord? {
+        guard let kept = keptToken(token) else { return nil }
+        guard let record = kept else { throw APIError.invalidAuthentication }
         return try admitReader(record, feed: feed, sport: sport)
     }
 

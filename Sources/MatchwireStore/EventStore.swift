@@ -236,10 +236,16 @@ public protocol EventStore: Sendable {
     /// Word of packets appended by other processes sharing the store (other nodes), nil for a store that only
     /// this process writes to.
     var appendNotifications: AppendNotifications? { get }
+
+    /// Says, without a read, whether the tokens may have changed (stored or revoked, by any process), so that a
+    /// server may keep the tokens it checked in memory. Nil: the store cannot tell without a read, and every
+    /// check reads the token.
+    var tokenChanges: TokenChanges? { get }
 }
 
 extension EventStore {
     public var appendNotifications: AppendNotifications? { nil }
+    public var tokenChanges: TokenChanges? { nil }
 }
 
 extension EventStore {

@@ -23,9 +23,12 @@ public final class SQLiteEventStore: EventStore {
     public var description: String { "sqlite \(path)" }
 
     private let metrics: StoreMetrics
+    /// Moved by every token stored or revoked, here or by another process (its marker file is beside the database).
+    public let tokenChanges: TokenChanges?
 
     private init(path: String, writer: SQLiteConnection, reader: SQLiteReaders, metrics: StoreMetrics, logger: Logger) {
         self.path = path
+        self.tokenChanges = TokenChanges(markerPath: TokenChanges.marker(ofDatabase: path))
         self.metrics = metrics
         self.logger = logger
         self.writer = writer
@@ -553,6 +556,7 @@ public final class SQLiteEventStore: EventStore {
                     ])
             }
         }
+        tokenChanges?.changed()
     }
 
     private static func decodeToken(_ row: SQLiteRow) throws -> TokenRecord {
@@ -577,12 +581,14 @@ public final class SQLiteEventStore: EventStore {
     }
 
     public func revokeToken(name: String) async throws -> Bool {
-        return try await typed("revoking a token") {
+        let revoked = try await typed("revoking a token") {
             try await transaction { connection in
                 !(try await connection.query(
                     "UPDATE tokens SET revoked = 1 WHERE name = ? RETURNING name", [.text(name)]))
                     .isEmpty
             }
         }
+        if revoked { tokenChanges?.changed() }
+        return revoked
     }
 }

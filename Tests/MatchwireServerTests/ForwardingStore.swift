@@ -43,4 +43,5 @@ class ForwardingStore: EventStore, @unchecked Sendable {
     func revokeToken(name: String) async throws -> Bool { try await base.revokeToken(name: name) }
     func close() async throws { try await base.close() }
     var appendNotifications: AppendNotifications? { base.appendNotifications }
+    var tokenChanges: TokenChanges? { base.tokenChanges }
 }

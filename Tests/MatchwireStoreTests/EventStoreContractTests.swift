@@ -459,6 +459,37 @@ func makeStatistics(_ seqNum: Int, packet: Int, text: String = "") -> StoredStat
         #expect(try await store.revokeToken(name: "nobody") == false)
         try await store.close()
     }
+
+    /// A store that says when its tokens changed (so that a server may keep them in memory) must say it for every
+    /// token stored or revoked, through itself or through another instance on the same database (another
+    /// process: the `token` command while the server runs), and only then. One that cannot tell says nil, and
+    /// the server reads the token on every check.
+    @Test(arguments: StoreKind.allCases) func tokenChangesAreToldByEveryInstance(kind: StoreKind) async throws {
+        let made = try await kind.make()
+        let store = made.store
+        guard let changes = store.tokenChanges else {
+            #expect(kind == .postgres, "only the store several nodes share reads its tokens on every check")
+            return
+        }
+        let other = try await made.reopen()
+        let token = TokenRecord(
+            name: "bookmaker", hash: String(repeating: "cd", count: 32), role: .consumer, feeds: [.betting],
+            sports: [.tableTennis], createdAt: Timestamp(millisecondsSince1970: 1_747_729_800_000))
+        var seen = changes.generation
+        try await store.insertToken(token)
+        #expect(changes.generation != seen, "a token stored here")
+        seen = changes.generation
+        _ = try await store.tokens()
+        _ = try await store.token(hash: token.hash)
+        #expect(changes.generation == seen, "reads change nothing")
+        #expect(try await other.revokeToken(name: "bookmaker"))
+        #expect(changes.generation != seen, "a token revoked through another instance")
+        seen = changes.generation
+        #expect(try await other.revokeToken(name: "nobody") == false)
+        #expect(changes.generation == seen, "a revocation of no token changes nothing")
+        try await other.close()
+        try await store.close()
+    }
 }
 
 /// What protects a fixture written by several writers (several nodes) at once.

@@ -165,10 +165,22 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
         else {
             return refuse(ControlMessage.incorrectFormat)
         }
-        let connection = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let eventLoop = context.eventLoop
         let (access, request, logger, hub) = (endpoint.access, request, logger, endpoint.hub)
         guard let stream else { return }
+        // A token the server checked recently, and unchanged since, is answered here on the event loop; only a
+        // token the table does not have is read from the store, in a task.
+        do {
+            if let record = try access.authorizeStreamFromTable(token, feed: request.feed, sport: request.sport) {
+                hub.authenticated(stream, token: record.name)
+                return authenticated(refusal: nil)
+            }
+        } catch let error as APIError {
+            return authenticated(refusal: ControlMessage.error(error.message))
+        } catch {
+            return authenticated(refusal: ControlMessage.error("The server could not check the token; try again."))
+        }
+        let connection = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let eventLoop = context.eventLoop
         Task {
             var refusal: String?
             do {

@@ -37,22 +37,24 @@ struct StreamDelivery: Sendable {
         let subscription = hub.subscribe(stream, topic: request.topic, capacity: configuration.subscriberQueue)
         var position = Position(next: request.startPosition + 1)
         do {
-            // Read again now that the queue is registered (the check before the upgrade read it too): the status
-            // at this moment decides between following and replaying.
-            guard let fixture = try await store.fixture(id: request.fixtureId) else {
-                logger.error("stream of \(request.fixtureId.wire): the fixture is no longer in the store")
-                return .serverError
-            }
+            // The fixture as the check before the upgrade read it, a moment ago: its status then decides between
+            // following and replaying. A fixture that finished in between is followed: the same packets, unpaced.
+            let fixture = request.fixture
             if request.content == .statistics {
                 // A fixture stored before statistics were kept gets them now, as its first REST read would.
                 try await store.backfillStatistics(of: fixture)
             }
             var pace = ReplayPace(enabled: !fixture.isLive && request.speed == .normal)
-            if let end = try await sendStored(from: &position, through: nil, pace: &pace) { return end }
+            // Followed live, a topic whose hub has published is read from the store only up to the hub's number:
+            // every later packet comes on the queue (stored by this node, or by another and published here by the
+            // cross-node delivery), so a client that is already current costs no read at all. A replay, or a
+            // topic with nothing published here since the start, is read to its last stored packet.
+            let published = subscription.publishedThrough
+            if let end = try await sendStored(from: &position, through: fixture.isLive ? published : nil, pace: &pace) {
+                return end
+            }
             var unpaced = ReplayPace(enabled: false)
-            if let published = subscription.publishedThrough,
-                let end = try await sendStored(from: &position, through: published, pace: &unpaced)
-            {
+            if let published, let end = try await sendStored(from: &position, through: published, pace: &unpaced) {
                 return end
             }
             var consumed = 0

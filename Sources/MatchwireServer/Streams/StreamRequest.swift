@@ -23,6 +23,9 @@ struct StreamRequest: Sendable {
     /// statistics `seqNum` of the statistics).
     let startPosition: Int
     let speed: Speed
+    /// The fixture as the check read it, just before the upgrade: its status decides between following the
+    /// stream live and replaying it (``StreamDelivery``).
+    let fixture: Fixture
 
     var topic: StreamTopic { StreamTopic(fixtureId: fixtureId, content: content) }
 
@@ -53,7 +56,7 @@ struct StreamRequest: Sendable {
         let fixture = try await store.requireFixture(text, sport: sport)
         return StreamRequest(
             feed: feed, sport: sport, fixtureId: fixture.id, content: content, startPosition: startPosition,
-            speed: speed)
+            speed: speed, fixture: fixture)
     }
 }
 

@@ -1,0 +1,104 @@
+import Foundation
+import MatchwireCore
+import MatchwireServer
+import MatchwireStore
+import Synchronization
+import Testing
+
+/// What a websocket connect may cost in store reads (issue 19): a fan-out server sets up thousands of streams a
+/// second, and each read of the store is a hop to its thread pool and back. A client that is current, on a live
+/// fixture whose hub has published, on a token the server checked before, costs one read: the fixture's, in the
+/// check before the upgrade (404 for an unknown fixture, and its status decides between following and
+/// replaying). Its token comes from the token table, its backlog is empty by the hub's number, and the fixture is
+/// not read again. A change that adds a read fails here, not in the next benchmark run.
+@Suite struct ConnectBudgetTests {
+    static let readsPerCurrentConnect = 1
+
+    @Test func aCurrentClientsConnectReadsTheStoreOnce() async throws {
+        let counting = Mutex<CountingReads?>(nil)
+        try await TestServer.start(serving: { store in
+            let wrapped = CountingReads(store)
+            counting.withLock { $0 = wrapped }
+            return wrapped
+        }) { server, client in
+            let reads = try #require(counting.withLock { $0 })
+            try await server.ingest([server.action(2), server.action(4), server.action(6)], with: client)
+            let port = try #require(client.port)
+            let path = server.streamPath(query: "startPosition=3")
+
+            /// A stream that starts after packet 3 and stops at packet 4.
+            func follow(into transcript: StreamTranscript) -> Task<StreamTranscript, any Error> {
+                Task {
+                    try await StreamClient.run(
+                        port: port, path: path, firstFrame: StreamClient.auth(server.consumer), into: transcript,
+                        stop: { $0.seqNums.last == 4 })
+                }
+            }
+
+            // The first stream of the token reads it from the store; the table keeps it.
+            let first = StreamTranscript()
+            let firstStream = follow(into: first)
+            try await waitUntil { server.hub.subscriberCount(fixtureId: server.fixture.id) == 1 }
+
+            reads.reset()
+            let second = StreamTranscript()
+            let secondStream = follow(into: second)
+            try await waitUntil { server.hub.subscriberCount(fixtureId: server.fixture.id) == 2 }
+            try await waitUntil { second.controls.contains { $0.control == "INFO: Authorisation accepted" } }
+            // The revocation check's poll of every token (every 2 s while streams are open) is no part of a connect.
+            let connect = reads.counts.filter { $0.key != "tokens" }
+            #expect(
+                connect.values.reduce(0, +) == Self.readsPerCurrentConnect, "store reads of one connect: \(connect)")
+            #expect(connect["fixture"] == 1, "\(connect)")
+
+            // And both streams are live: the next packet reaches each once.
+            try await server.ingest([server.action(1102, home: true)], with: client)
+            _ = try await firstStream.value
+            _ = try await secondStream.value
+            #expect(first.seqNums == [4])
+            #expect(second.seqNums == [4])
+        }
+    }
+}
+
+/// A store that counts its reads, by kind.
+final class CountingReads: ForwardingStore, @unchecked Sendable {
+    private let reads = Mutex([String: Int]())
+
+    var counts: [String: Int] { reads.withLock { $0 } }
+    func reset() { reads.withLock { $0 = [:] } }
+    private func count(_ kind: String) { reads.withLock { $0[kind, default: 0] += 1 } }
+
+    override func fixture(id: UUID) async throws -> Fixture? {
+        count("fixture")
+        return try await base.fixture(id: id)
+    }
+    override func fixtures(_ query: FixtureQuery) async throws -> FixturePage {
+        count("fixtures")
+        return try await base.fixtures(query)
+    }
+    override func packets(fixtureId: UUID, after seqNum: Int, limit: Int) async throws -> [StoredPacket] {
+        count("packets")
+        return try await base.packets(fixtureId: fixtureId, after: seqNum, limit: limit)
+    }
+    override func lastSeqNum(fixtureId: UUID) async throws -> Int {
+        count("lastSeqNum")
+        return try await base.lastSeqNum(fixtureId: fixtureId)
+    }
+    override func statistics(fixtureId: UUID, after seqNum: Int, limit: Int) async throws -> [StoredStatistics] {
+        count("statistics")
+        return try await base.statistics(fixtureId: fixtureId, after: seqNum, limit: limit)
+    }
+    override func latestStatistics(fixtureId: UUID) async throws -> StoredStatistics? {
+        count("latestStatistics")
+        return try await base.latestStatistics(fixtureId: fixtureId)
+    }
+    override func token(hash: String) async throws -> TokenRecord? {
+        count("token")
+        return try await base.token(hash: hash)
+    }
+    override func tokens() async throws -> [TokenRecord] {
+        count("tokens")
+        return try await base.tokens()
+    }
+}
