@@ -42,12 +42,14 @@ struct Target: ParsableArguments {
         return usages.isEmpty ? nil : ProcessUsage.sum(usages)
     }
 
-    /// The stream URL of subscriber `number` on `channel` (a fixture id, or an nchan channel).
-    func streamURL(_ number: Int, channel: String, startPosition: Int) -> String {
+    /// Where subscriber `number` on `channel` (a fixture id, or an nchan channel) connects: its loopback address,
+    /// and the stream's path.
+    func stream(_ number: Int, channel: String, startPosition: Int) -> (host: String, path: String) {
         let host = "127.0.0.\(1 + number % max(addresses, 1))"
-        return isNchan
-            ? "ws://\(host):\(port)/sub/\(channel)"
-            : "ws://\(host):\(port)/v2/tabletennis/fixtures/\(channel)/actions?startPosition=\(startPosition)"
+        return (
+            host,
+            isNchan ? "/sub/\(channel)" : "/v2/tabletennis/fixtures/\(channel)/actions?startPosition=\(startPosition)"
+        )
     }
 }
 

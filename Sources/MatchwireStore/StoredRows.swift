@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import MatchwireCore
 
 /// What both stores compare before they change a fixture: its record's update count and its last number.
@@ -19,9 +20,30 @@ struct FixtureVersion: Sendable, Equatable {
 /// A fixture's stored record, read back the same way by every store: an unreadable row is an error with a
 /// sentence, never skipped.
 enum FixtureRecord {
+    /// The records decoded lately, by fixture id, with the bytes each was decoded from. A stream's connect reads
+    /// its fixture (404 for an unknown one, and its status), and decoding the record with Foundation's JSON decoder
+    /// was the dearest step of a connect after the socket's own work (issue 19): a record read again with the same
+    /// bytes is the same fixture, so it is decoded once. Process-wide, shared by every store, at most
+    /// ``memoCapacity`` records (emptied when full): a few megabytes.
+    private static let decoded = Mutex<[String: (body: [UInt8], fixture: Fixture)]>([:])
+    static let memoCapacity = 4096
+
     static func decode(body: [UInt8]?, lastSeqNum: Int?, id: String?) throws -> Fixture {
-        guard let body, var fixture = try? JSONDecoder().decode(Fixture.self, from: Data(body)) else {
-            throw StoreError.corruptRow("fixture \(id ?? "?")")
+        guard let body else { throw StoreError.corruptRow("fixture \(id ?? "?")") }
+        var fixture: Fixture
+        if let id, let known = decoded.withLock({ $0[id] }), known.body == body {
+            fixture = known.fixture
+        } else {
+            guard let fresh = try? JSONDecoder().decode(Fixture.self, from: Data(body)) else {
+                throw StoreError.corruptRow("fixture \(id ?? "?")")
+            }
+            fixture = fresh
+            if let id {
+                decoded.withLock { decoded in
+                    if decoded.count >= memoCapacity { decoded.removeAll() }
+                    decoded[id] = (body, fresh)
+                }
+            }
         }
         fixture.lastSeqNum = lastSeqNum ?? 0
         return fixture

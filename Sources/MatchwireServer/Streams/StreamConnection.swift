@@ -210,8 +210,10 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
         let delivery = StreamDelivery(
             request: request, configuration: endpoint.configuration, store: endpoint.store, hub: endpoint.hub,
             stream: stream, output: StreamOutput(channel: context.channel, ending: stream.ending), logger: logger)
+        // A current client of a live fixture is handed to the hub here; any other stream reads the store first.
+        guard let subscription = delivery.subscribe() else { return }
         self.delivery = Task {
-            if let end = await delivery.run() { stream.ending.end(end) }
+            if let end = await delivery.run(subscription) { stream.ending.end(end) }
         }
     }
 

@@ -4,7 +4,8 @@ import MatchwireCore
 import MatchwireStore
 import NIOCore
 
-/// The packets of one stream, from `startPosition` on: a task started once the client is authenticated. The
+/// The packets of one stream, from `startPosition` on, once the client is authenticated: handed to the hub at once
+/// when the client is current on a live fixture (``subscribe()``), or a task that reads the store first. The
 /// same for both topics (``StreamTopic``): an action stream sends action packets by `fixtureSeqNum`, a statistics
 /// stream statistics packets by their own `seqNum`.
 ///
@@ -25,16 +26,16 @@ struct StreamDelivery: Sendable {
     /// Stored packets read at once for a backlog or a replay.
     static let backlogBatch = 500
 
-    /// The stored packets after `startPosition`, then the live ones, each exactly once in order of their numbers.
-    /// Returns how the stream ends, or nil once the hub has taken its live packets over.
+    /// The stored packets after `startPosition`, then the live ones, each exactly once in order of their numbers,
+    /// for a stream subscribed by ``subscribe()``. Returns how the stream ends, or nil once the hub has taken its
+    /// live packets over.
     ///
     /// The stream subscribes before it reads the store, so a packet stored meanwhile is both in the store and on
     /// the queue: packets already sent are skipped by number. Every packet the hub published before the
     /// subscription is in the store, and the stream sends it from there; a packet on the queue that is ahead of
     /// the stream has the ones before it filled in from the store. A fixture that is not live when the stream
     /// starts is replayed at the requested speed.
-    func run() async -> StreamEnd? {
-        let subscription = hub.subscribe(stream, topic: request.topic, capacity: configuration.subscriberQueue)
+    func run(_ subscription: Subscription) async -> StreamEnd? {
         var position = Position(next: request.startPosition + 1)
         do {
             // The fixture as the check before the upgrade read it, a moment ago: its status then decides between
@@ -84,6 +85,23 @@ struct StreamDelivery: Sendable {
         } catch {
             logger.error("stream of \(request.fixtureId.wire) failed: \(error)")
             return .serverError
+        }
+    }
+
+    /// Subscribes the stream to its topic. Returns the subscription for ``run(_:)``, or nil when the hub took the
+    /// stream's live packets over at once: a betting stream on a live fixture whose topic's hub has published,
+    /// and whose client already has every packet up to the hub's number, has nothing to read from the store (the
+    /// usual connect of a fan-out), so it is handed over here, on the caller's thread, without a task.
+    func subscribe() -> Subscription? {
+        let subscription = hub.subscribe(stream, topic: request.topic, capacity: configuration.subscriberQueue)
+        guard request.feed == .betting, request.fixture.isLive, let published = subscription.publishedThrough,
+            request.startPosition >= published
+        else { return subscription }
+        switch hub.handOver(
+            stream, topic: request.topic, consumed: 0, next: request.startPosition + 1, channel: output.channel)
+        {
+        case .handedOver: return nil
+        case .moreQueued, .behind, .unknownStart: return subscription
         }
     }
 
