@@ -3,30 +3,35 @@ import Foundation
 import LoadStatistics
 import NIOPosix
 
-/// Connects `count` subscribers in batches of 250 (each batch waits for its acceptances, at most 30 s), runs `body`
-/// with their arrivals and the seconds the connections took, then ends the process: the subscribers' connections
-/// are left to the kernel to close.
+/// Connects `count` subscribers in batches of 250 (each batch waits until each of its subscribers is accepted or
+/// has failed, at most 30 s), runs `body` with their arrivals and the seconds the connections took, then ends the
+/// process: the subscribers' connections are left to the kernel to close.
 func withSubscribers(
     _ target: Target, channels: [String], count: Int, startPosition: Int,
     body: @escaping ([Arrivals], Double) async throws -> Void
 ) async throws -> Never {
-    let arrivals = (0..<count).map { _ in Arrivals() }
+    var arrivals: [Arrivals] = []
+    arrivals.reserveCapacity(count)
     let started = RunClock.now
-    let batch = 250
-    for first in stride(from: 0, to: count, by: batch) {
-        let range = first..<min(first + batch, count)
+    let batchSize = 250
+    for first in stride(from: 0, to: count, by: batchSize) {
+        let range = first..<min(first + batchSize, count)
+        let batch = Batch(size: range.count)
         for number in range {
             let (host, path) = target.stream(
                 number, channel: channels[number % channels.count], startPosition: startPosition)
+            let subscriberArrivals = Arrivals(batch: batch)
+            arrivals.append(subscriberArrivals)
             let subscriber = Subscriber(
                 host: host, port: target.port, path: path, authToken: target.isNchan ? nil : target.token,
-                arrivals: arrivals[number])
-            subscriber.connect(on: MultiThreadedEventLoopGroup.singleton).whenFailure { _ in }
+                arrivals: subscriberArrivals)
+            subscriber.connect(on: MultiThreadedEventLoopGroup.singleton).whenFailure { _ in
+                subscriberArrivals.settle()
+            }
         }
-        // Polled every millisecond on one counter: a batch takes tens of milliseconds, which a coarser poll
-        // would add to.
+        // Polled every millisecond: a batch takes tens of milliseconds, which a coarser poll would add to.
         let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline, Arrivals.acceptedInAll < range.upperBound {
+        while ContinuousClock.now < deadline, !batch.allSettled {
             try await Task.sleep(for: .milliseconds(1))
         }
     }

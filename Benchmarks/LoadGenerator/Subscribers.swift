@@ -16,23 +16,46 @@ final class SendTimes: Sendable {
     var all: [Int: UInt64] { times.withLock { $0 } }
 }
 
+/// The subscribers connected together, and how many of them have settled (been accepted, or failed or closed
+/// before): the next batch starts when all have, so a subscriber the server never answers holds up only its own
+/// batch (for at most the batch's wait), not every later one.
+final class Batch: Sendable {
+    let size: Int
+    private let settled = Atomic(0)
+
+    init(size: Int) { self.size = size }
+
+    func settle() { settled.add(1, ordering: .relaxed) }
+    var allSettled: Bool { settled.load(ordering: .relaxed) >= size }
+}
+
 /// What one subscriber saw: when it was accepted, and when each action arrived.
 final class Arrivals: Sendable {
     private struct State {
         var accepted: UInt64?
+        var settled = false
         var arrivals: [(index: Int, at: UInt64)] = []
     }
 
     private let state = Mutex(State())
+    private let batch: Batch
 
-    /// Subscribers accepted so far, all of them.
-    private static let accepted = Atomic(0)
-    static var acceptedInAll: Int { accepted.load(ordering: .relaxed) }
+    init(batch: Batch) { self.batch = batch }
 
     func accept(at nanoseconds: UInt64) {
         state.withLock { $0.accepted = nanoseconds }
-        Self.accepted.add(1, ordering: .relaxed)
+        settle()
     }
+
+    /// The subscriber is accepted, or will never be (its connect failed, its connection closed): counted once.
+    func settle() {
+        let first = state.withLock { state in
+            defer { state.settled = true }
+            return !state.settled
+        }
+        if first { batch.settle() }
+    }
+
     func arrive(_ index: Int, at nanoseconds: UInt64) { state.withLock { $0.arrivals.append((index, nanoseconds)) } }
     var accepted: UInt64? { state.withLock { $0.accepted } }
     var arrivals: [(index: Int, at: UInt64)] { state.withLock { $0.arrivals } }
@@ -133,6 +156,7 @@ struct Subscriber {
             }
             .connect(host: host, port: port)
             .map { channel in
+                channel.closeFuture.whenComplete { _ in arrivals.settle() }
                 channel.writeAndFlush(
                     channel.allocator.buffer(string: Self.upgradeRequest(host: host, port: port, path: path)),
                     promise: nil)

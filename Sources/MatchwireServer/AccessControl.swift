@@ -17,11 +17,15 @@ public struct AccessControl: Sendable {
         self.init(store: store, rateLimit: rateLimit, rateBurst: rateBurst, refusals: nil)
     }
 
-    /// `refusals` counts the requests refused by the rate limit.
-    init(store: any EventStore, rateLimit: Double, rateBurst: Int, refusals: Counter?) {
+    /// `refusals` counts the requests refused by the rate limit; a kept token is read again after
+    /// `tokenMaximumAge` (``TokenTable``).
+    init(
+        store: any EventStore, rateLimit: Double, rateBurst: Int, refusals: Counter?,
+        tokenMaximumAge: Duration = TokenTable.defaultMaximumAge
+    ) {
         self.store = store
         self.limiter = RateLimiter(rate: rateLimit, burst: rateBurst, refusals: refusals)
-        self.table = store.tokenChanges.map { TokenTable(changes: $0) }
+        self.table = store.tokenChanges.map { TokenTable(changes: $0, maximumAge: tokenMaximumAge) }
     }
 
     /// A new random token (256 bits) and the record to store for it. The token is shown once and never stored.

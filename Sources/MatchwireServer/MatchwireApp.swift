@@ -29,7 +29,7 @@ public enum MatchwireApp {
         router.add(middleware: ErrorMiddleware())
         let access = AccessControl(
             store: store, rateLimit: configuration.rateLimit, rateBurst: configuration.rateBurst,
-            refusals: metrics.rateLimited)
+            refusals: metrics.rateLimited, tokenMaximumAge: configuration.tokenMaximumAge)
         Routes(
             store: store, access: access, writers: writers ?? FixtureWriters(store: store, hub: hub),
             configuration: configuration, finishedLists: FinishedListCache(capacityBytes: FinishedListCache.capacity),

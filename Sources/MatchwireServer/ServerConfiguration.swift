@@ -39,6 +39,10 @@ public struct ServerConfiguration: Sendable, Hashable {
     /// With a store shared by several nodes: how often each node reads the packets other nodes stored for its
     /// subscribers, whatever the store's notifications say (the bound on delivery when a notification is lost).
     public var pollInterval = 1.0
+    /// The longest a token kept in memory is trusted without reading the store again (``TokenTable``): a bound on
+    /// how long a revocation made behind the store's back goes unseen. Not a command-line setting; tests lengthen
+    /// it so that a slow machine cannot make a kept token expire in the middle of a count of store reads.
+    public var tokenMaximumAge = TokenTable.defaultMaximumAge
 
     public init() {}
 

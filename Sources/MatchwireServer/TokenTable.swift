@@ -9,15 +9,15 @@ import Synchronization
 /// moved (a token stored or revoked by this process or another), which each lookup reads first without touching
 /// the store. So a revoked token is refused by the first check that starts after the revocation returned, as
 /// when every check read the store. Bounded: at most ``capacity`` tokens (the table is emptied when full), each
-/// read again from the store after ``maximumAge`` whatever the generation says, which also bounds how long a
+/// read again from the store after ``maximumAge`` (``defaultMaximumAge`` in a server) whatever the generation says, which also bounds how long a
 /// revocation made behind the store's back (a hand-written SQL update) can go unseen. Unknown tokens are not
 /// kept: a client sending made-up tokens cannot fill the table, and each of its attempts reads the store as before.
 /// A store that cannot tell changes without a read (PostgreSQL, several nodes) gets no table: every check reads.
 final class TokenTable: Sendable {
     /// The most tokens kept.
     static let capacity = 10_000
-    /// The longest a kept token is trusted without reading the store again.
-    static let maximumAge = Duration.seconds(2)
+    /// The longest a server trusts a kept token without reading the store again.
+    static let defaultMaximumAge = Duration.seconds(2)
 
     private struct Entry {
         let record: TokenRecord
@@ -31,10 +31,16 @@ final class TokenTable: Sendable {
 
     private let changes: TokenChanges
     private let state = Mutex(State())
+    /// The longest a kept token is trusted without reading the store again.
+    let maximumAge: Duration
     private let now: @Sendable () -> ContinuousClock.Instant
 
-    init(changes: TokenChanges, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
+    init(
+        changes: TokenChanges, maximumAge: Duration = defaultMaximumAge,
+        now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }
+    ) {
         self.changes = changes
+        self.maximumAge = maximumAge
         self.now = now
     }
 
@@ -53,7 +59,7 @@ final class TokenTable: Sendable {
                 state.generation = generation
                 state.entries.removeAll()
             }
-            guard let entry = state.entries[hash], entry.readAt.duration(to: now) < Self.maximumAge else {
+            guard let entry = state.entries[hash], entry.readAt.duration(to: now) < maximumAge else {
                 return .unknown(generation)
             }
             return .kept(entry.record)

@@ -28,7 +28,7 @@ public final class SQLiteEventStore: EventStore {
 
     private init(path: String, writer: SQLiteConnection, reader: SQLiteReaders, metrics: StoreMetrics, logger: Logger) {
         self.path = path
-        self.tokenChanges = TokenChanges(markerPath: TokenChanges.marker(ofDatabase: path))
+        self.tokenChanges = TokenChanges(database: path)
         self.metrics = metrics
         self.logger = logger
         self.writer = writer

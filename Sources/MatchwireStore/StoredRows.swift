@@ -24,7 +24,8 @@ enum FixtureRecord {
     /// its fixture (404 for an unknown one, and its status), and decoding the record with Foundation's JSON decoder
     /// was the dearest step of a connect after the socket's own work (issue 19): a record read again with the same
     /// bytes is the same fixture, so it is decoded once. Process-wide, shared by every store, at most
-    /// ``memoCapacity`` records (emptied when full): a few megabytes.
+    /// ``memoCapacity`` records (emptied when full), each kept as its bytes and decoded: a few kilobytes a record
+    /// (the rules and teams), so at most some tens of megabytes on a server that reads thousands of fixtures.
     private static let decoded = Mutex<[String: (body: [UInt8], fixture: Fixture)]>([:])
     static let memoCapacity = 4096
 

@@ -25,9 +25,21 @@ public final class TokenChanges: Sendable {
     private let local = Atomic<Int>(0)
     /// The marker file; nil for a store that only this process writes to.
     let markerPath: String?
+    /// The permissions the marker file is created with: the database's own, so that whoever may write the database
+    /// (a server, the `token` command run as another user) may append to the marker.
+    private let markerMode: mode_t
+    private let markerFailures = Atomic<Int>(0)
 
-    public init(markerPath: String?) {
-        self.markerPath = markerPath
+    /// `database` is the path of the database the marker goes beside (nil: no marker); the marker is created with
+    /// that file's permissions.
+    public init(database: String?) {
+        self.markerPath = database.map(Self.marker(ofDatabase:))
+        var status = stat()
+        if let database, stat(database, &status) == 0 {
+            markerMode = status.st_mode & 0o666
+        } else {
+            markerMode = 0o644
+        }
     }
 
     /// The marker file of a SQLite database: the database's path with `-tokens` after it, as SQLite names its
@@ -43,16 +55,25 @@ public final class TokenChanges: Sendable {
         return Generation(local: local, markerSize: Int(status.st_size), markerInode: UInt64(status.st_ino))
     }
 
+    /// Whether a change could not be told through the marker file (it could not be opened or written): other
+    /// processes then see the change only when they read the token again, within their table's maximum age. The
+    /// `token` command says so.
+    public var markerWriteFailed: Bool { markerFailures.load(ordering: .relaxed) > 0 }
+
     /// Records a committed change of the tokens: the counter moves, and a byte is appended to the marker file for
-    /// the other processes. A marker that cannot be written is passed over: a server also reads every token it
-    /// keeps again after at most its table's maximum age.
+    /// the other processes. A marker that cannot be written is counted (``markerWriteFailed``), not thrown: the
+    /// change is committed, and a server also reads every token it keeps again after at most its table's maximum
+    /// age.
     func changed() {
         local.add(1, ordering: .releasing)
         guard let markerPath else { return }
-        let file = open(markerPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-        guard file >= 0 else { return }
+        let file = open(markerPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, markerMode)
+        guard file >= 0 else {
+            markerFailures.add(1, ordering: .relaxed)
+            return
+        }
         var byte = UInt8(ascii: "\n")
-        _ = write(file, &byte, 1)
+        if write(file, &byte, 1) != 1 { markerFailures.add(1, ordering: .relaxed) }
         close(file)
     }
 }

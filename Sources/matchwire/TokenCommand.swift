@@ -63,9 +63,19 @@ struct TokenCommand: AsyncParsableCommand {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            let found = try await store.withStore { try await $0.revokeToken(name: name) }
+            let (found, untold) = try await store.withStore { store in
+                (try await store.revokeToken(name: name), store.tokenChanges?.markerWriteFailed == true)
+            }
             guard found else { throw CommandFailure("No token is named '\(name)'.") }
             print("revoked token '\(name)'")
+            if untold {
+                // The marker file beside the database could not be written (its folder or the file is not
+                // writable by this user): a running server learns of the revocation when it next reads the token.
+                Terminal.write(
+                    "warning: the file beside the database that tells a running server of token changes could not "
+                        + "be written; a running server refuses the token within 2 seconds instead of at once\n",
+                    to: .standardError)
+            }
         }
     }
 }

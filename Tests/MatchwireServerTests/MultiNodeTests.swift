@@ -275,6 +275,59 @@ extension MultiNodeTests {
         _ = try await stream.value
     }
 
+    /// A topic that had subscribers on a node, then none, keeps its hub's last number there, while another node
+    /// stores more: the node does not read a topic nobody follows there. A client that connects again, current up
+    /// to that old number, gets what was stored meanwhile at once, not at the next poll (here 600 s away, and no
+    /// append after it connects to wake the node): with several nodes a stream reads the store to its end.
+    @Test func aStreamOnATopicIdleOnItsNodeGetsWhatOtherNodesStoredMeanwhile() async throws {
+        let cluster = try #require(try await PostgresTestCluster.shared())
+        let database = try await cluster.newDatabase()
+        let feed = try await blocking { try SharedFeed.prepare(database: database, fixtures: 1) }
+        let nodes = try await feed.startNodes(2, arguments: ["--poll-interval", "600"])
+        defer { for node in nodes { node.kill9() } }
+        let fixture = feed.fixtures[0]
+        let path = "/v2/tabletennis/fixtures/\(fixture.wire)/actions"
+        let home = try await feed.teamIds(fixture, via: nodes[0])[0]
+        let wakeUps = { try await nodes[1].metrics().value(Self.notifyWakeUps, ["cause": "notify"]) ?? 0 }
+        try await feed.startMatch(fixture, via: nodes[0])
+
+        // A stream on node 1 has packets 1 and 2; then node 0 stores packet 3, which node 1's cross-node delivery
+        // reads for that subscriber: node 1's hub of the topic has published up to 3 at least. The stream closes.
+        let first = StreamTranscript()
+        let firstStream = Task {
+            try await StreamClient.run(
+                port: nodes[1].port, path: path, firstFrame: StreamClient.auth(feed.consumer), into: first,
+                stop: { ($0.lastSeqNum ?? 0) >= 3 })
+        }
+        try await waitUntil { (first.lastSeqNum ?? 0) >= 2 }
+        var before = try await wakeUps()
+        #expect(try await feed.post([feed.action(15, team: home)], to: fixture, via: nodes[0]).status == 201)
+        try await waitUntil { try await wakeUps() > before }
+        _ = try await firstStream.value
+        #expect(first.seqNums == [1, 2, 3])
+        try await waitUntil {
+            try await nodes[1].metrics().samples.filter { $0.name == MetricsTests.open }.allSatisfy { $0.value == 0 }
+        }
+
+        // Node 0 stores packets 4 to 6; node 1 has the notification and finds nobody there to read them for.
+        before = try await wakeUps()
+        let stored = try await feed.post((0..<3).map { _ in feed.action(15, team: home) }, to: fixture, via: nodes[0])
+        #expect(stored.status == 201)
+        try await waitUntil { try await wakeUps() > before }
+
+        let again = StreamTranscript()
+        let follower = Task {
+            try await StreamClient.run(
+                port: nodes[1].port, path: path + "?startPosition=3", firstFrame: StreamClient.auth(feed.consumer),
+                into: again, stop: { ($0.lastSeqNum ?? 0) >= 6 })
+        }
+        defer { follower.cancel() }
+        try await waitUntil(timeout: .seconds(30)) { (again.lastSeqNum ?? 0) >= 6 }
+        #expect(again.seqNums == [4, 5, 6])
+    }
+
+    static let notifyWakeUps = "matchwire_crossnode_wakeups_total"
+
     /// A node's writer follows what another node did to its fixture. Actions stored through node 0 after node 1's
     /// writer was made: node 1 does not refuse an action for a rule only its old state breaks (Start Period before
     /// a Start Fixture it has not seen), it reads the store again and accepts it. A fixture deleted through node 0

@@ -22,8 +22,12 @@ import Testing
             sports: [.tableTennis], createdAt: Timestamp(millisecondsSince1970: 1_747_729_800_000), revoked: revoked)
     }
 
-    static func markerPath() -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("matchwire-\(UUID().uuidString)-tokens").path
+    /// A database path in the temporary folder (no file is made): the token changes of a store there.
+    static func changesOfNewDatabase() -> (TokenChanges, marker: String) {
+        let database = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "matchwire-\(UUID().uuidString).sqlite"
+        ).path
+        return (TokenChanges(database: database), TokenChanges.marker(ofDatabase: database))
     }
 
     /// What another process's `token revoke` does to the marker file.
@@ -52,10 +56,10 @@ import Testing
     enum TableSaid: Error { case kept }
 
     @Test func aTokenReadOnceIsKeptUntilAnotherProcessChangesTheTokens() throws {
-        let marker = Self.markerPath()
+        let (changes, marker) = Self.changesOfNewDatabase()
         defer { try? FileManager.default.removeItem(atPath: marker) }
         let clock = Clock()
-        let table = TokenTable(changes: TokenChanges(markerPath: marker), now: { clock.now })
+        let table = TokenTable(changes: changes, now: { clock.now })
         let bookmaker = Self.record("bookmaker")
 
         let generation = try Self.generation(table.lookup(hash: bookmaker.hash))
@@ -72,9 +76,9 @@ import Testing
     }
 
     @Test func aReadMadeBeforeAChangeIsNotKept() throws {
-        let marker = Self.markerPath()
+        let (changes, marker) = Self.changesOfNewDatabase()
         defer { try? FileManager.default.removeItem(atPath: marker) }
-        let table = TokenTable(changes: TokenChanges(markerPath: marker))
+        let table = TokenTable(changes: changes)
         let bookmaker = Self.record("bookmaker")
         // The lookup misses, the store is read, and the token is revoked before the read's answer is kept.
         let generation = try Self.generation(table.lookup(hash: bookmaker.hash))
@@ -86,17 +90,17 @@ import Testing
 
     @Test func aKeptTokenIsReadAgainAfterTheMaximumAge() throws {
         let clock = Clock()
-        let table = TokenTable(changes: TokenChanges(markerPath: nil), now: { clock.now })
+        let table = TokenTable(changes: TokenChanges(database: nil), now: { clock.now })
         let bookmaker = Self.record("bookmaker")
         table.remember(bookmaker, readUnder: try Self.generation(table.lookup(hash: bookmaker.hash)))
-        clock.advance(TokenTable.maximumAge - .milliseconds(1))
+        clock.advance(TokenTable.defaultMaximumAge - .milliseconds(1))
         #expect(Self.kept(table.lookup(hash: bookmaker.hash)) == bookmaker)
         clock.advance(.milliseconds(1))
         #expect(Self.kept(table.lookup(hash: bookmaker.hash)) == nil, "a revocation behind the store's back shows")
     }
 
     @Test func theTableIsBounded() throws {
-        let table = TokenTable(changes: TokenChanges(markerPath: nil))
+        let table = TokenTable(changes: TokenChanges(database: nil))
         for number in 0..<TokenTable.capacity {
             let record = Self.record("token-\(number)")
             table.remember(record, readUnder: try Self.generation(table.lookup(hash: record.hash)))
@@ -113,9 +117,16 @@ import Testing
         let path = FileManager.default.temporaryDirectory.appendingPathComponent(
             "matchwire-\(UUID().uuidString).sqlite"
         ).path
+        defer {
+            for file in [path, path + "-wal", path + "-shm", TokenChanges.marker(ofDatabase: path)] {
+                try? FileManager.default.removeItem(atPath: file)
+            }
+        }
         let sqlite = try await SQLiteEventStore.open(path: path)
         let store = CountingReads(sqlite)
-        let access = AccessControl(store: store, rateLimit: 1000, rateBurst: 1000)
+        // Kept tokens trusted for the whole test, however slow the machine: the reads counted are the table's.
+        let access = AccessControl(
+            store: store, rateLimit: 1000, rateBurst: 1000, refusals: nil, tokenMaximumAge: .seconds(3600))
         var issued: [String] = []
         for name in ["bookmaker", "broadcaster"] {
             let (token, record) = AccessControl.issue(

@@ -18,8 +18,10 @@ import Testing
         let cluster = try #require(try await PostgresTestCluster.shared())
         let url = try await cluster.newDatabase()
         let database = PostgresTestCluster.databaseName(in: url)
+        // Six stores migrate at once while the rest of the suite runs beside them on two cores: the test is about
+        // the schema's version row, not the answer time (another test bounds that), so the timeout is generous.
         let stores = try (0..<6).map { _ in
-            try PostgresEventStore(url: url, logger: Self.quietLogger())
+            try PostgresEventStore(url: url, operationTimeout: .seconds(60), logger: Self.quietLogger())
         }
         let fixture = Fixture(
             id: UUID(), sport: .soccer, startDate: Timestamp(localDateTime: "2025-05-20T18:00:00")!,

@@ -13,6 +13,36 @@ import Testing
         return directory.appendingPathComponent("store.sqlite").path
     }
 
+    /// The marker file that tells other processes a token changed (``TokenChanges``) is made with the database's
+    /// own permissions; one that cannot be written fails nothing (the change is committed) and is reported, so
+    /// that the `token` command can say when a running server will see the change.
+    @Test func theTokenMarkerTakesTheDatabasesPermissionsAndAnUnwritableOneIsReported() async throws {
+        let path = try Self.newPath()
+        let token = TokenRecord(
+            name: "bookmaker", hash: String(repeating: "ab", count: 32), role: .consumer, feeds: [.betting],
+            sports: [.tableTennis], createdAt: Timestamp(millisecondsSince1970: 1_747_729_800_000))
+        let store = try await SQLiteEventStore.open(path: path)
+        try await store.close()
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+        let reopened = try await SQLiteEventStore.open(path: path)
+        try await reopened.insertToken(token)
+        let marker = TokenChanges.marker(ofDatabase: path)
+        let attributes = try FileManager.default.attributesOfItem(atPath: marker)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        #expect(reopened.tokenChanges?.markerWriteFailed == false)
+        try await reopened.close()
+
+        // A folder where the marker should be: it cannot be opened for appending.
+        let other = try Self.newPath()
+        try FileManager.default.createDirectory(
+            atPath: TokenChanges.marker(ofDatabase: other), withIntermediateDirectories: false)
+        let blocked = try await SQLiteEventStore.open(path: other)
+        try await blocked.insertToken(token)
+        #expect(try await blocked.token(hash: token.hash) == token, "the token is stored all the same")
+        #expect(blocked.tokenChanges?.markerWriteFailed == true)
+        try await blocked.close()
+    }
+
     @Test func aVersionOneDatabaseKeepsItsFixturesPacketsAndTokens() async throws {
         let path = try Self.newPath()
         let fixture = makeFixture()

@@ -46,12 +46,13 @@ struct StreamDelivery: Sendable {
                 try await store.backfillStatistics(of: fixture)
             }
             var pace = ReplayPace(enabled: !fixture.isLive && request.speed == .normal)
-            // Followed live, a topic whose hub has published is read from the store only up to the hub's number:
-            // every later packet comes on the queue (stored by this node, or by another and published here by the
-            // cross-node delivery), so a client that is already current costs no read at all. A replay, or a
-            // topic with nothing published here since the start, is read to its last stored packet.
+            // Followed live on a node that alone writes the store, a topic whose hub has published is read from
+            // the store only up to the hub's number: every later packet comes on the queue, so a client that is
+            // already current costs no read at all. A replay, a topic with nothing published here since the
+            // start, or any topic when several nodes share the store, is read to its last stored packet.
             let published = subscription.publishedThrough
-            if let end = try await sendStored(from: &position, through: fixture.isLive ? published : nil, pace: &pace) {
+            let readThrough = fixture.isLive && hubKnowsTheLastPacket ? published : nil
+            if let end = try await sendStored(from: &position, through: readThrough, pace: &pace) {
                 return end
             }
             var unpaced = ReplayPace(enabled: false)
@@ -91,11 +92,12 @@ struct StreamDelivery: Sendable {
     /// Subscribes the stream to its topic. Returns the subscription for ``run(_:)``, or nil when the hub took the
     /// stream's live packets over at once: a betting stream on a live fixture whose topic's hub has published,
     /// and whose client already has every packet up to the hub's number, has nothing to read from the store (the
-    /// usual connect of a fan-out), so it is handed over here, on the caller's thread, without a task.
+    /// usual connect of a fan-out), so it is handed over here, on the caller's thread, without a task. Only on a
+    /// node that alone writes the store (``hubKnowsTheLastPacket``).
     func subscribe() -> Subscription? {
         let subscription = hub.subscribe(stream, topic: request.topic, capacity: configuration.subscriberQueue)
-        guard request.feed == .betting, request.fixture.isLive, let published = subscription.publishedThrough,
-            request.startPosition >= published
+        guard request.feed == .betting, request.fixture.isLive, hubKnowsTheLastPacket,
+            let published = subscription.publishedThrough, request.startPosition >= published
         else { return subscription }
         switch hub.handOver(
             stream, topic: request.topic, consumed: 0, next: request.startPosition + 1, channel: output.channel)
@@ -104,6 +106,13 @@ struct StreamDelivery: Sendable {
         case .moreQueued, .behind, .unknownStart: return subscription
         }
     }
+
+    /// Whether the hub's number is the last packet stored, once it has published: true when this node alone
+    /// writes the store (every packet stored is published here as it commits). With several nodes a topic that
+    /// has no subscribers here is not read from the store (``CrossNodeDelivery``), so its hub's number may lag
+    /// what other nodes stored meanwhile, by however long the topic had nobody here: a stream must not take it
+    /// for the end.
+    private var hubKnowsTheLastPacket: Bool { store.appendNotifications == nil }
 
     private enum AfterHandOver {
         case handedOver

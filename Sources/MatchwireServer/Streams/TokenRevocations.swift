@@ -4,9 +4,10 @@ import ServiceLifecycle
 
 /// Closes the open streams of revoked tokens.
 ///
-/// A REST request or a new stream checks its token in the store, so a revocation applies to them at once. An open
-/// stream checked its token once, at its auth message; tokens are revoked by `matchwire token revoke`, another
-/// process, which tells this one nothing. So every `interval` this service reads the tokens and ends each open
+/// A REST request or a new stream checks its token against the store (through the token table, which drops what
+/// it keeps whenever a token changes), so a revocation applies to them at once. An open stream checked its token
+/// once, at its auth message; tokens are revoked by `matchwire token revoke`, another process, which does not
+/// reach the open streams. So every `interval` this service reads the tokens and ends each open
 /// stream whose token is revoked or gone (an ERROR message, then 1008): a revoked token keeps its streams at most
 /// `interval` plus one store read. Nothing is read while no stream is open.
 struct TokenRevocations: Service {
