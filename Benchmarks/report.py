@@ -160,8 +160,11 @@ nchan {fanbig_n.get("deliveries") or 0:,.0f} of {fanbig_n.get("expected") or 0:,
   websocket clients written on SwiftNIO's channel (a handler that parses the frames as they arrive and
   finds the action number with `memchr`, no task per frame: it reads 100,000 frames a second on its one
   core with room to spare, so the servers, not the client, set the figures) spread over
-  127.0.0.1-127.0.0.4 when there are many, connected in batches of 250; on Matchwire each sends the auth
-  message and counts from "Authorisation accepted", on nchan from the upgrade. Actions are published at a fixed rate by one publisher:
+  127.0.0.1-127.0.0.4 when there are many, connected with 250 connects in flight at once (each one
+  accepted, or failed, starts the next: the server always has work, and the figure is its rate of
+  setting connections up, not the round trips of batches that wait for their slowest member); on
+  Matchwire each sends the auth message and counts from "Authorisation accepted", on nchan from the
+  upgrade. **Connections set up per second** = subscribers accepted / (last acceptance - first connect). Actions are published at a fixed rate by one publisher:
   on Matchwire an HTTP ingest (`POST /ingest/...`, a Pending table tennis point, answered after
   the durable commit), on nchan an HTTP POST of the same packet bytes to `/pub/CHANNEL`. The action
   number is carried in the action id, so a subscriber reads it from the frame without decoding JSON.

@@ -2,38 +2,34 @@ import ArgumentParser
 import Foundation
 import LoadStatistics
 import NIOPosix
+import Synchronization
 
-/// Connects `count` subscribers in batches of 250 (each batch waits until each of its subscribers is accepted or
-/// has failed, at most 30 s), runs `body` with their arrivals and the seconds the connections took, then ends the
-/// process: the subscribers' connections are left to the kernel to close.
+/// Connects `count` subscribers, at most 250 connecting at once (``Launcher``), waits until each is accepted or
+/// has failed (at most 30 s plus 10 ms a subscriber), runs `body` with their arrivals and the seconds the
+/// connections took, then ends the process: the subscribers' connections are left to the kernel to close.
 func withSubscribers(
     _ target: Target, channels: [String], count: Int, startPosition: Int,
     body: @escaping ([Arrivals], Double) async throws -> Void
 ) async throws -> Never {
-    var arrivals: [Arrivals] = []
-    arrivals.reserveCapacity(count)
+    let launcher = Mutex<Launcher?>(nil)
+    let arrivals = (0..<count).map { _ in
+        Arrivals(onSettle: { launcher.withLock { $0 }?.settled() })
+    }
     let started = RunClock.now
-    let batchSize = 250
-    for first in stride(from: 0, to: count, by: batchSize) {
-        let range = first..<min(first + batchSize, count)
-        let batch = Batch(size: range.count)
-        for number in range {
-            let (host, path) = target.stream(
-                number, channel: channels[number % channels.count], startPosition: startPosition)
-            let subscriberArrivals = Arrivals(batch: batch)
-            arrivals.append(subscriberArrivals)
-            let subscriber = Subscriber(
-                host: host, port: target.port, path: path, authToken: target.isNchan ? nil : target.token,
-                arrivals: subscriberArrivals)
-            subscriber.connect(on: MultiThreadedEventLoopGroup.singleton).whenFailure { _ in
-                subscriberArrivals.settle()
-            }
-        }
-        // Polled every millisecond: a batch takes tens of milliseconds, which a coarser poll would add to.
-        let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline, !batch.allSettled {
-            try await Task.sleep(for: .milliseconds(1))
-        }
+    let made = Launcher(total: count) { number in
+        let (host, path) = target.stream(
+            number, channel: channels[number % channels.count], startPosition: startPosition)
+        let subscriber = Subscriber(
+            host: host, port: target.port, path: path, authToken: target.isNchan ? nil : target.token,
+            arrivals: arrivals[number])
+        subscriber.connect(on: MultiThreadedEventLoopGroup.singleton).whenFailure { _ in arrivals[number].settle() }
+    }
+    launcher.withLock { $0 = made }
+    made.launch(window: 250)
+    // Polled every millisecond, which adds at most that to a setup of seconds.
+    let deadline = ContinuousClock.now + .seconds(30) + .milliseconds(10 * count)
+    while ContinuousClock.now < deadline, !made.allSettled {
+        try await Task.sleep(for: .milliseconds(1))
     }
     try await body(arrivals, Double(RunClock.now - started) / 1e9)
     exit(0)

@@ -16,17 +16,44 @@ final class SendTimes: Sendable {
     var all: [Int: UInt64] { times.withLock { $0 } }
 }
 
-/// The subscribers connected together, and how many of them have settled (been accepted, or failed or closed
-/// before): the next batch starts when all have, so a subscriber the server never answers holds up only its own
-/// batch (for at most the batch's wait), not every later one.
-final class Batch: Sendable {
-    let size: Int
-    private let settled = Atomic(0)
+/// Connects subscribers with at most `window` of them connecting at once: each one that settles (is accepted, or
+/// fails or closes before) starts the next. The server is kept busy with `window` connects in flight throughout,
+/// so that the time to connect them all measures how fast it sets connections up, not the round trips of batches
+/// that wait for their slowest member; a subscriber the server never answers takes one place of the window, and
+/// holds up nothing else.
+final class Launcher: Sendable {
+    let total: Int
+    private let next = Mutex(0)
+    private let settledCount = Atomic(0)
+    private let start: @Sendable (Int) -> Void
 
-    init(size: Int) { self.size = size }
+    /// `start(number)` connects subscriber `number` and calls ``settled()`` once it settles.
+    init(total: Int, start: @escaping @Sendable (Int) -> Void) {
+        self.total = total
+        self.start = start
+    }
 
-    func settle() { settled.add(1, ordering: .relaxed) }
-    var allSettled: Bool { settled.load(ordering: .relaxed) >= size }
+    /// Starts the first `window` subscribers.
+    func launch(window: Int) {
+        for _ in 0..<min(window, total) { startNext() }
+    }
+
+    /// A subscriber settled: the next one starts.
+    func settled() {
+        settledCount.add(1, ordering: .relaxed)
+        startNext()
+    }
+
+    var allSettled: Bool { settledCount.load(ordering: .relaxed) >= total }
+
+    private func startNext() {
+        let number = next.withLock { next -> Int? in
+            guard next < total else { return nil }
+            defer { next += 1 }
+            return next
+        }
+        if let number { start(number) }
+    }
 }
 
 /// What one subscriber saw: when it was accepted, and when each action arrived.
@@ -38,9 +65,10 @@ final class Arrivals: Sendable {
     }
 
     private let state = Mutex(State())
-    private let batch: Batch
+    /// Told once, when the subscriber settles.
+    private let onSettle: @Sendable () -> Void
 
-    init(batch: Batch) { self.batch = batch }
+    init(onSettle: @escaping @Sendable () -> Void) { self.onSettle = onSettle }
 
     func accept(at nanoseconds: UInt64) {
         state.withLock { $0.accepted = nanoseconds }
@@ -53,7 +81,7 @@ final class Arrivals: Sendable {
             defer { state.settled = true }
             return !state.settled
         }
-        if first { batch.settle() }
+        if first { onSettle() }
     }
 
     func arrive(_ index: Int, at nanoseconds: UInt64) { state.withLock { $0.arrivals.append((index, nanoseconds)) } }

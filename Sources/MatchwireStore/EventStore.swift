@@ -241,11 +241,18 @@ public protocol EventStore: Sendable {
     /// server may keep the tokens it checked in memory. Nil: the store cannot tell without a read, and every
     /// check reads the token.
     var tokenChanges: TokenChanges? { get }
+
+    /// The fixture as a read would return it now, when the store keeps it in memory (read lately and not written
+    /// since); nil when a read is needed. Never nil for a fixture that a read would not find. Lets a stream's
+    /// connect be decided without a read. A store shared by several nodes keeps nothing: another node may have
+    /// written any fixture.
+    func keptFixture(id: UUID) -> Fixture?
 }
 
 extension EventStore {
     public var appendNotifications: AppendNotifications? { nil }
     public var tokenChanges: TokenChanges? { nil }
+    public func keptFixture(id: UUID) -> Fixture? { nil }
 }
 
 extension EventStore {

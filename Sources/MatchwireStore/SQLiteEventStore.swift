@@ -25,9 +25,15 @@ public final class SQLiteEventStore: EventStore {
     private let metrics: StoreMetrics
     /// Moved by every token stored or revoked, here or by another process (its marker file is beside the database).
     public let tokenChanges: TokenChanges?
+    /// The fixtures read lately, dropped as this store writes them.
+    private let kept: KeptFixtures
 
-    private init(path: String, writer: SQLiteConnection, reader: SQLiteReaders, metrics: StoreMetrics, logger: Logger) {
+    private init(
+        path: String, writer: SQLiteConnection, reader: SQLiteReaders, metrics: StoreMetrics, logger: Logger,
+        kept: KeptFixtures
+    ) {
         self.path = path
+        self.kept = kept
         self.tokenChanges = TokenChanges(database: path)
         self.metrics = metrics
         self.logger = logger
@@ -35,9 +41,11 @@ public final class SQLiteEventStore: EventStore {
         self.reader = reader
     }
 
-    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date. A fixture read is kept
+    /// in memory for at most `keptFixtureAge` (``keptFixture(id:)``); tests lengthen it.
     public static func open(
-        path: String, metrics: StoreMetrics = .disabled, logger: Logger = Logger(label: "matchwire.sqlite")
+        path: String, metrics: StoreMetrics = .disabled, logger: Logger = Logger(label: "matchwire.sqlite"),
+        keptFixtureAge: Duration = KeptFixtures.defaultMaximumAge
     ) async throws -> SQLiteEventStore {
         let writer = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
         do {
@@ -46,7 +54,9 @@ public final class SQLiteEventStore: EventStore {
             _ = try await writer.query("PRAGMA synchronous = FULL")
             try await migrate(writer)
             let reader = try await SQLiteReaders.open(path: path, logger: logger)
-            return SQLiteEventStore(path: path, writer: writer, reader: reader, metrics: metrics, logger: logger)
+            return SQLiteEventStore(
+                path: path, writer: writer, reader: reader, metrics: metrics, logger: logger,
+                kept: KeptFixtures(maximumAge: keptFixtureAge))
         } catch {
             try? await writer.close()
             throw error
@@ -170,6 +180,7 @@ public final class SQLiteEventStore: EventStore {
     // MARK: Fixtures
 
     public func insertFixture(_ fixture: Fixture) async throws {
+        defer { kept.written(fixture.id) }
         try await typed("storing a fixture") {
             let binds = try Self.fixtureBinds(fixture)
             try await transaction { connection in
@@ -185,6 +196,7 @@ public final class SQLiteEventStore: EventStore {
     }
 
     public func updateFixture(_ fixture: Fixture, replacing previous: Fixture) async throws {
+        defer { kept.written(fixture.id) }
         try await typed("changing a fixture") {
             let binds = try Self.fixtureBinds(fixture)
             try await transaction { connection in
@@ -217,12 +229,17 @@ public final class SQLiteEventStore: EventStore {
         "id, body, (SELECT MAX(seq) FROM packets WHERE packets.fixture_id = fixtures.id) AS last_seq"
 
     public func fixture(id: UUID) async throws -> Fixture? {
-        return try await typed("reading a fixture") {
+        let writes = kept.writes
+        let fixture = try await typed("reading a fixture") {
             let rows = try await reader.query(
                 "SELECT \(Self.fixtureColumns) FROM fixtures WHERE id = ?", [.text(id.wire)])
             return try rows.first.map(Self.decodeFixture)
         }
+        if let fixture { kept.remember(fixture, readAfter: writes) }
+        return fixture
     }
+
+    public func keptFixture(id: UUID) -> Fixture? { kept.fixture(id: id) }
 
     public func fixtures(_ query: FixtureQuery) async throws -> FixturePage {
         return try await typed("listing fixtures") {
@@ -272,6 +289,8 @@ public final class SQLiteEventStore: EventStore {
     /// all (up to `maxAppendsPerCommit`) in one transaction and one flush. Each call still returns only once
     /// its own packets are durable, and an append that does not continue its fixture's sequence fails alone.
     public func append(_ packets: [StoredPacket], fixture: Fixture, recordChanged: Bool) async throws {
+        // Its last number moves with every append, whether or not the record changes.
+        defer { kept.written(fixture.id) }
         try await typed("storing actions") {
             guard !packets.isEmpty else { return }
             let fixtureBinds = recordChanged ? try Self.fixtureBinds(fixture) : nil

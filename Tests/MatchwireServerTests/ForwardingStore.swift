@@ -44,4 +44,5 @@ class ForwardingStore: EventStore, @unchecked Sendable {
     func close() async throws { try await base.close() }
     var appendNotifications: AppendNotifications? { base.appendNotifications }
     var tokenChanges: TokenChanges? { base.tokenChanges }
+    func keptFixture(id: UUID) -> Fixture? { base.keptFixture(id: id) }
 }

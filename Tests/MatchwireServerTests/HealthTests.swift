@@ -55,4 +55,6 @@ final class FailingReads: ForwardingStore, @unchecked Sendable {
     struct Injected: Error {}
 
     override func fixture(id: UUID) async throws -> Fixture? { throw Injected() }
+    /// Nothing kept either: every fixture is read, and fails.
+    override func keptFixture(id: UUID) -> Fixture? { nil }
 }

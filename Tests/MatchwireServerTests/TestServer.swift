@@ -27,6 +27,7 @@ struct TestServer {
         rateLimit: Double = 1000, rateBurst: Int = 1000,
         configure: (inout ServerConfiguration) -> Void = { _ in },
         serving: (SQLiteEventStore) -> any EventStore = { $0 },
+        keptFixtureAge: Duration = KeptFixtures.defaultMaximumAge,
         _ body: @Sendable (TestServer, any TestClientProtocol) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("matchwire-\(UUID().uuidString)")
@@ -34,7 +35,8 @@ struct TestServer {
         // The server's metrics, made first: the store records its commits in them too.
         let metrics = ServerMetrics()
         let store = try await SQLiteEventStore.open(
-            path: directory.appendingPathComponent("test.sqlite").path, metrics: metrics.store)
+            path: directory.appendingPathComponent("test.sqlite").path, metrics: metrics.store,
+            keptFixtureAge: keptFixtureAge)
         var configuration = ServerConfiguration()
         configuration.port = 0
         configuration.rateLimit = rateLimit

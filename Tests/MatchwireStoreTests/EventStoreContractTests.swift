@@ -150,6 +150,39 @@ func makeStatistics(_ seqNum: Int, packet: Int, text: String = "") -> StoredStat
         try await store.close()
     }
 
+    /// A fixture a store keeps in memory (for a stream's connect without a read) is always what a read returns
+    /// now: every write of it, an append whatever it changes, drops it. A store that keeps fixtures (SQLite, one
+    /// process writing) keeps the one it read last; the store several nodes share keeps none.
+    @Test(arguments: StoreKind.allCases) func aKeptFixtureIsWhatAReadReturns(kind: StoreKind) async throws {
+        let store = try await kind.make().store
+        var fixture = makeFixture()
+        #expect(store.keptFixture(id: fixture.id) == nil, "an unknown fixture is never kept")
+        try await store.insertFixture(fixture)
+        let keeps = kind == .sqlite
+
+        /// What the store keeps of the fixture after a read: the read's fixture, or nothing.
+        func keptAfterRead() async throws -> Fixture? {
+            let read = try await store.fixture(id: fixture.id)
+            let kept = store.keptFixture(id: fixture.id)
+            #expect(kept == (keeps ? read : nil))
+            return kept
+        }
+
+        #expect(try await keptAfterRead()?.lastSeqNum == (keeps ? 0 : nil))
+        try await store.append([makePacket(fixture, seq: 1)], fixture: fixture, recordChanged: false)
+        #expect(store.keptFixture(id: fixture.id) == nil, "an append that leaves the record drops it all the same")
+        #expect(try await keptAfterRead()?.lastSeqNum == (keeps ? 1 : nil), "read again, with its last number")
+
+        let before = fixture
+        fixture.updateCount += 1
+        fixture.status = .live
+        try await store.updateFixture(fixture, replacing: try #require(try await store.fixture(id: fixture.id)))
+        #expect(store.keptFixture(id: fixture.id) == nil, "a changed record drops it")
+        #expect(try await keptAfterRead()?.status == (keeps ? .live : nil))
+        #expect(before.status == .scheduled)
+        try await store.close()
+    }
+
     @Test(arguments: StoreKind.allCases) func fixturesAreFilteredSortedAndPaged(kind: StoreKind) async throws {
         let store = try await kind.make().store
         let early = makeFixture(home: "B", start: "2025-05-19T10:00:00")

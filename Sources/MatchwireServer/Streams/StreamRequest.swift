@@ -36,6 +36,30 @@ struct StreamRequest: Sendable {
         _ request: Request, fixtureId text: String?, content: StreamContent, feed: Feed, sport: Sport,
         store: any EventStore
     ) async throws -> StreamRequest {
+        let (startPosition, speed) = try checkHeaderAndQuery(request)
+        let fixture = try await store.requireFixture(text, sport: sport)
+        return StreamRequest(
+            feed: feed, sport: sport, fixtureId: fixture.id, content: content, startPosition: startPosition,
+            speed: speed, fixture: fixture)
+    }
+
+    /// The same checks, answered at once from the fixture the store keeps in memory (``EventStore/keptFixture(id:)``);
+    /// nil when it keeps none for this id, and the fixture must be read (``check(_:fixtureId:content:feed:sport:store:)``).
+    static func checkAtOnce(
+        _ request: Request, fixtureId text: String?, content: StreamContent, feed: Feed, sport: Sport,
+        store: any EventStore
+    ) throws -> StreamRequest? {
+        let (startPosition, speed) = try checkHeaderAndQuery(request)
+        let id = try UUID(fixturePath: text)
+        guard let fixture = store.keptFixture(id: id) else { return nil }
+        guard fixture.sport == sport else { throw APIError.unknownFixture(id.wire, in: sport) }
+        return StreamRequest(
+            feed: feed, sport: sport, fixtureId: fixture.id, content: content, startPosition: startPosition,
+            speed: speed, fixture: fixture)
+    }
+
+    /// The `Accept` header and the query parameters: `startPosition` and `speed`.
+    private static func checkHeaderAndQuery(_ request: Request) throws -> (startPosition: Int, speed: Speed) {
         // A browser cannot set headers on a websocket (Chromium sends no Accept at all), so an upgrade from a
         // browser page, which always carries Origin, is taken as accepting anything (docs/streams.md). Any other
         // client must send Accept as the feed's documentation says. No ambient credential is read on a stream
@@ -53,10 +77,7 @@ struct StreamRequest: Sendable {
             }
             speed = value
         }
-        let fixture = try await store.requireFixture(text, sport: sport)
-        return StreamRequest(
-            feed: feed, sport: sport, fixtureId: fixture.id, content: content, startPosition: startPosition,
-            speed: speed, fixture: fixture)
+        return (startPosition, speed)
     }
 }
 

@@ -52,6 +52,13 @@ struct StreamServerChannel: ServerChildChannel, HTTPChannelHandler {
             let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
                 maxFrameSize: StreamConnection.maximumClientFrame,
                 shouldUpgrade: { channel, head in
+                    // Decided here on the event loop when the store keeps the fixture (the usual connect of a
+                    // fan-out); otherwise in a task, which reads it.
+                    if let decided = streams.decideAtOnce(head, logger: logger) {
+                        decision.withLock { $0 = decided }
+                        guard case .accept = decided else { return channel.eventLoop.makeSucceededFuture(nil) }
+                        return channel.eventLoop.makeSucceededFuture(HTTPHeaders())
+                    }
                     let promise = channel.eventLoop.makePromise(of: HTTPHeaders?.self)
                     promise.completeWithTask {
                         let decided = await streams.decide(head, logger: logger)
@@ -152,22 +159,41 @@ struct StreamEndpoint: Sendable {
 
     /// Accepts an upgrade request that passes every check, or gives the plain HTTP answer.
     func decide(_ head: HTTPRequestHead, logger: Logger) async -> Decision {
-        guard let (feed, sport, fixtureId, content) = Self.match(head.uri) else {
-            return .refuse(
-                APIError(
-                    .badRequest,
-                    "Only the action and statistics streams (/{sport}/fixtures/{fixtureId}/actions or .../statistics, and the same under /media) accept a websocket upgrade."
-                ))
-        }
         do {
-            let request = try HTTPRequest(head, secure: false, splitCookie: false)
+            let (request, id, content, feed, sport) = try Self.parse(head)
             return .accept(
                 try await StreamRequest.check(
-                    Request(head: request, body: .init(buffer: ByteBuffer())), fixtureId: fixtureId,
-                    content: content, feed: feed, sport: sport, store: store))
+                    request, fixtureId: id, content: content, feed: feed, sport: sport, store: store))
         } catch {
             return .refuse(APIError.from(error, logger: logger))
         }
+    }
+
+    /// The same decision without a read, when the store keeps the fixture in memory; nil when it must be read
+    /// (``decide(_:logger:)``). A request refused before the fixture matters is refused here too.
+    func decideAtOnce(_ head: HTTPRequestHead, logger: Logger) -> Decision? {
+        do {
+            let (request, id, content, feed, sport) = try Self.parse(head)
+            return try StreamRequest.checkAtOnce(
+                request, fixtureId: id, content: content, feed: feed, sport: sport, store: store
+            ).map(Decision.accept)
+        } catch {
+            return .refuse(APIError.from(error, logger: logger))
+        }
+    }
+
+    /// The stream an upgrade request's path names, and the request as the routes see one.
+    private static func parse(_ head: HTTPRequestHead) throws -> (
+        request: Request, fixtureId: String, content: StreamContent, feed: Feed, sport: Sport
+    ) {
+        guard let (feed, sport, fixtureId, content) = match(head.uri) else {
+            throw APIError(
+                .badRequest,
+                "Only the action and statistics streams (/{sport}/fixtures/{fixtureId}/actions or .../statistics, and the same under /media) accept a websocket upgrade."
+            )
+        }
+        let request = try HTTPRequest(head, secure: false, splitCookie: false)
+        return (Request(head: request, body: .init(buffer: ByteBuffer())), fixtureId, content, feed, sport)
     }
 
     /// `/{S}/fixtures/{id}/actions` or `/{S}/fixtures/{id}/statistics` (betting), the same under `/media` (media);
