@@ -164,7 +164,9 @@ nchan {fanbig_n.get("deliveries") or 0:,.0f} of {fanbig_n.get("expected") or 0:,
   accepted, or failed, starts the next: the server always has work, and the figure is its rate of
   setting connections up, not the round trips of batches that wait for their slowest member); on
   Matchwire each sends the auth message and counts from "Authorisation accepted", on nchan from the
-  upgrade. **Connections set up per second** = subscribers accepted / (last acceptance - first connect). Actions are published at a fixed rate by one publisher:
+  upgrade. **Connections set up per second** = subscribers accepted / (the last one accepted or refused -
+  the first connect); a setup in which none settles for 30 s (nginx past its `worker_connections`) ends
+  there. Actions are published at a fixed rate by one publisher:
   on Matchwire an HTTP ingest (`POST /ingest/...`, a Pending table tennis point, answered after
   the durable commit), on nchan an HTTP POST of the same packet bytes to `/pub/CHANNEL`. The action
   number is carried in the action id, so a subscriber reads it from the frame without decoding JSON.

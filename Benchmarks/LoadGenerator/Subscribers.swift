@@ -25,6 +25,8 @@ final class Launcher: Sendable {
     let total: Int
     private let next = Mutex(0)
     private let settledCount = Atomic(0)
+    /// When the last subscriber settled, on ``RunClock``.
+    private let lastSettled = Atomic<UInt64>(0)
     private let start: @Sendable (Int) -> Void
 
     /// `start(number)` connects subscriber `number` and calls ``settled()`` once it settles.
@@ -40,11 +42,14 @@ final class Launcher: Sendable {
 
     /// A subscriber settled: the next one starts.
     func settled() {
+        lastSettled.store(RunClock.now, ordering: .relaxed)
         settledCount.add(1, ordering: .relaxed)
         startNext()
     }
 
     var allSettled: Bool { settledCount.load(ordering: .relaxed) >= total }
+    /// When the last subscriber settled (0 before the first).
+    var lastSettledAt: UInt64 { lastSettled.load(ordering: .relaxed) }
 
     private func startNext() {
         let number = next.withLock { next -> Int? in
