@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import PostgresTestCluster
 import MatchwireCore
 import MatchwireStore
 import NIOCore
@@ -7,7 +8,7 @@ import Testing
 
 /// The `matchwire` program run as a user runs it: a separate process on a real port.
 struct ServerProcess {
-    let process: Process
+    let process: ChildProcess
     let port: Int
     /// The start-up line.
     let startLine: String
@@ -29,7 +30,7 @@ struct ServerProcess {
 
     /// Runs a command to its end and returns its whole output; throws if it fails.
     static func output(of arguments: [String]) throws -> String {
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = executable
         process.arguments = arguments
         let output = Pipe()
@@ -63,7 +64,7 @@ struct ServerProcess {
     static func start(
         database: String, arguments: [String] = [], environment: [String: String] = [:], port: Int = 0
     ) throws -> ServerProcess {
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = executable
         process.arguments = ["serve", "--port", "\(port)", "--database", database] + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }

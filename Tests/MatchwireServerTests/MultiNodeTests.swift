@@ -616,11 +616,11 @@ struct SharedFeed: Sendable {
 
 /// A `matchwire serve` process whose output goes to a file.
 final class NodeProcess: Sendable {
-    let process: Process
+    let process: ChildProcess
     let port: Int
     let log: String
 
-    private init(process: Process, port: Int, log: String) {
+    private init(process: ChildProcess, port: Int, log: String) {
         self.process = process
         self.port = port
         self.log = log
@@ -631,7 +631,7 @@ final class NodeProcess: Sendable {
             "matchwire-node-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
         let output = try FileHandle(forWritingTo: log)
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = ServerProcess.executable
         process.arguments = ["serve", "--port", "0"] + arguments
         process.standardOutput = output

@@ -1,11 +1,12 @@
 import Foundation
+import PostgresTestCluster
 import MatchwireCore
 import Synchronization
 
 /// A `matchwire` command running as a separate process, its output collected as it comes.
 final class RunningProgram {
     let arguments: [String]
-    private let process: Process
+    private let process: ChildProcess
     private let out = Collected()
     private let err = Collected()
 
@@ -38,7 +39,7 @@ final class RunningProgram {
         throws
     {
         self.arguments = arguments
-        process = Process()
+        process = ChildProcess()
         process.executableURL = executable
         process.arguments = arguments
         if !environment.isEmpty {

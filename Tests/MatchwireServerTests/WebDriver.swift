@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import PostgresTestCluster
 import MatchwireCore
 import NIOCore
 
@@ -33,11 +34,11 @@ final class WebDriver: Sendable {
         return nil
     }
 
-    private let driver: Process
+    private let driver: ChildProcess
     private let base: String
     private let session: String
 
-    private init(driver: Process, base: String, session: String) {
+    private init(driver: ChildProcess, base: String, session: String) {
         self.driver = driver
         self.base = base
         self.session = session
@@ -47,7 +48,7 @@ final class WebDriver: Sendable {
     static func start() async throws -> WebDriver {
         guard let chromium, let chromedriver else { throw Unavailable(description: missing ?? "no browser") }
         let port = try freePort()
-        let driver = Process()
+        let driver = ChildProcess()
         driver.executableURL = URL(fileURLWithPath: chromedriver)
         driver.arguments = ["--port=\(port)"]
         driver.standardOutput = FileHandle.nullDevice

@@ -316,7 +316,7 @@ public final class PostgresTestCluster: Sendable {
     /// Stderr is read on another thread while stdout is read here, so that neither pipe can fill and block the
     /// program. Only for programs that leave nothing running behind them: see `start()`.
     static func run(_ command: [String], directory: String? = nil) throws -> Output {
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: command[0])
         process.arguments = Array(command.dropFirst())
         if let directory {
@@ -518,26 +518,8 @@ enum Spawn {
             posix_spawnattr_setflags(
                 &attributes, Int16(POSIX_SPAWN_CLOEXEC_DEFAULT | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         #else
-            // glibc has posix_spawn_file_actions_addchdir_np (2.29) and _addclosefrom_np (2.34), but declares them
-            // only for _GNU_SOURCE, which Swift's Glibc module does not define: look them up by name.
-            let glibc = dlopen(nil, RTLD_NOW)
-            defer { if let glibc { dlclose(glibc) } }
-            typealias AddChdir =
-                @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, UnsafePointer<CChar>?)
-                -> Int32
-            typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32
-            if let symbol = dlsym(glibc, "posix_spawn_file_actions_addchdir_np") {
-                _ = unsafeBitCast(symbol, to: AddChdir.self)(&actions, directory)
-            }
-            if let symbol = dlsym(glibc, "posix_spawn_file_actions_addclosefrom_np") {
-                _ = unsafeBitCast(symbol, to: AddCloseFrom.self)(&actions, 3)
-            } else {
-                // An older glibc: close what is open now.
-                let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
-                for descriptor in open.compactMap({ Int32($0) }) where descriptor > 2 {
-                    posix_spawn_file_actions_addclose(&actions, descriptor)
-                }
-            }
+            _ = SpawnActions.changeDirectory(&actions, to: directory)
+            SpawnActions.closeAllButStandard(&actions)
             posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         #endif
 
