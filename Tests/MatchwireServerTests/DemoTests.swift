@@ -48,9 +48,16 @@ import Testing
             #expect(statuses.contains("Live"), "\(sport): \(statuses)")
         }
         // A live stream of the demo basketball fixture delivers packets as the simulated scout sends them.
-        let live = try #require(
-            try await Self.fixtures(.basketball, port: server.port, token: token).first { $0["status"] == "Live" })
-        let id = try #require(live["id"]?.stringValue)
+        // The live match seen above may have ended since (200 times real speed, while the other sports were
+        // checked); the next one starts a moment later: looked up until one is live.
+        var live: JSONValue?
+        try await waitUntil(timeout: .seconds(60), every: .milliseconds(250)) {
+            live = try await Self.fixtures(.basketball, port: server.port, token: token).first {
+                $0["status"] == "Live"
+            }
+            return live != nil
+        }
+        let id = try #require(live?["id"]?.stringValue)
         let transcript = try await StreamClient.run(
             port: server.port, path: "/basketball/fixtures/\(id)/actions", firstFrame: StreamClient.auth(token),
             stop: { $0.packets.count >= 30 })
