@@ -67,9 +67,9 @@ public struct BasketballRules: SportRules {
 
     public init(rulesObject: JSONValue?) throws(RuleViolation) {
         let object = try RulesObject(rulesObject)
-        let periods = try object.integer("periods", default: 4, in: 1...8)
-        let periodLength = try object.integer("periodLength", default: 10, in: 1...60)
-        let overtimeLength = try object.integer("overtimeLength", default: 5, in: 1...30)
+        let periods = try object.integer("periods", of: Self.rulesKeys)
+        let periodLength = try object.integer("periodLength", of: Self.rulesKeys)
+        let overtimeLength = try object.integer("overtimeLength", of: Self.rulesKeys)
         self.init(periods: periods, periodLength: periodLength, overtimeLength: overtimeLength)
     }
 

@@ -62,10 +62,10 @@ public struct IceHockeyRules: SportRules {
 
     public init(rulesObject: JSONValue?) throws(RuleViolation) {
         let object = try RulesObject(rulesObject)
-        let periodLength = try object.integer("periodLength", default: 20, in: 1...60)
-        let overtime = try object.bool("overtime", default: true)
-        let overtimeLength = try object.integer("overtimeLength", default: 5, in: 1...20)
-        let shootout = try object.bool("shootout", default: true)
+        let periodLength = try object.integer("periodLength", of: Self.rulesKeys)
+        let overtime = try object.bool("overtime", of: Self.rulesKeys)
+        let overtimeLength = try object.integer("overtimeLength", of: Self.rulesKeys)
+        let shootout = try object.bool("shootout", of: Self.rulesKeys)
         self.init(periodLength: periodLength, overtime: overtime, overtimeLength: overtimeLength, shootout: shootout)
     }
 

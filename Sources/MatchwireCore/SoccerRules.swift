@@ -63,10 +63,10 @@ public struct SoccerRules: SportRules {
 
     public init(rulesObject: JSONValue?) throws(RuleViolation) {
         let object = try RulesObject(rulesObject)
-        let periodLength = try object.integer("periodLength", default: 45, in: 1...90)
-        let extraTime = try object.bool("extraTime", default: false)
-        let extraTimeLength = try object.integer("extraTimeLength", default: 15, in: 1...30)
-        let penaltyShootout = try object.bool("penaltyShootout", default: false)
+        let periodLength = try object.integer("periodLength", of: Self.rulesKeys)
+        let extraTime = try object.bool("extraTime", of: Self.rulesKeys)
+        let extraTimeLength = try object.integer("extraTimeLength", of: Self.rulesKeys)
+        let penaltyShootout = try object.bool("penaltyShootout", of: Self.rulesKeys)
         self.init(
             periodLength: periodLength, extraTime: extraTime, extraTimeLength: extraTimeLength,
             penaltyShootout: penaltyShootout)

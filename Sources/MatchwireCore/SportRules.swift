@@ -100,19 +100,49 @@ public struct RulesObject {
         self.object = object
     }
 
-    public func integer(_ name: String, default fallback: Int, in range: ClosedRange<Int>) throws(RuleViolation) -> Int
-    {
+    /// The integer key `name` of a sport's `keys` (``SportRules/rulesKeys``): its value, within the key's range or
+    /// among its values, or the key's default when absent. The key is the one place its rule is written.
+    public func integer(_ name: String, of keys: [RulesKey]) throws(RuleViolation) -> Int {
+        let key = Self.key(name, in: keys)
+        guard let fallback = key.defaultValue.intValue else { preconditionFailure("rules.\(name) is not an integer") }
         guard let value = object[name] else { return fallback }
-        guard let number = value.intValue, range.contains(number) else {
-            throw RuleViolation("rules.\(name) must be an integer from \(range.lowerBound) to \(range.upperBound).")
+        switch key.values {
+        case .integer(let range):
+            guard let number = value.intValue, range.contains(number) else {
+                throw RuleViolation("rules.\(name) must be an integer from \(range.lowerBound) to \(range.upperBound).")
+            }
+            return number
+        case .integerOneOf(let allowed):
+            guard let number = value.intValue, allowed.contains(number) else {
+                throw RuleViolation("rules.\(name) must be \(Self.alternatives(allowed)).")
+            }
+            return number
+        case .boolean:
+            preconditionFailure("rules.\(name) is not an integer")
         }
-        return number
     }
 
-    public func bool(_ name: String, default fallback: Bool) throws(RuleViolation) -> Bool {
+    /// The boolean key `name` of a sport's `keys`: its value, or the key's default when absent.
+    public func bool(_ name: String, of keys: [RulesKey]) throws(RuleViolation) -> Bool {
+        let key = Self.key(name, in: keys)
+        guard key.values == .boolean, let fallback = key.defaultValue.boolValue else {
+            preconditionFailure("rules.\(name) is not a boolean")
+        }
         guard let value = object[name] else { return fallback }
         guard let flag = value.boolValue else { throw RuleViolation("rules.\(name) must be true or false.") }
         return flag
+    }
+
+    private static func key(_ name: String, in keys: [RulesKey]) -> RulesKey {
+        guard let key = keys.first(where: { $0.name == name }) else { preconditionFailure("no rules key \(name)") }
+        return key
+    }
+
+    /// "3, 5 or 7".
+    private static func alternatives(_ values: [Int]) -> String {
+        let texts = values.map { String($0) }
+        guard texts.count > 1, let last = texts.last else { return texts.first ?? "" }
+        return texts.dropLast().joined(separator: ", ") + " or " + last
     }
 }
 

@@ -32,10 +32,9 @@ public struct TableTennisRules: SetScoredRules {
 
     public init(rulesObject: JSONValue?) throws(RuleViolation) {
         let object = try RulesObject(rulesObject)
-        let bestOf = try object.integer("bestOf", default: 5, in: 3...7)
-        guard [3, 5, 7].contains(bestOf) else { throw RuleViolation("rules.bestOf must be 3, 5 or 7.") }
-        let points = try object.integer("pointsPerGame", default: 11, in: 1...99)
-        self.init(bestOf: bestOf, pointsPerGame: points)
+        self.init(
+            bestOf: try object.integer("bestOf", of: Self.rulesKeys),
+            pointsPerGame: try object.integer("pointsPerGame", of: Self.rulesKeys))
     }
 
     public static let rulesKeys: [RulesKey] = [

@@ -37,11 +37,10 @@ public struct VolleyballRules: SetScoredRules {
 
     public init(rulesObject: JSONValue?) throws(RuleViolation) {
         let object = try RulesObject(rulesObject)
-        let bestOf = try object.integer("bestOf", default: 5, in: 3...5)
-        guard [3, 5].contains(bestOf) else { throw RuleViolation("rules.bestOf must be 3 or 5.") }
         self.init(
-            bestOf: bestOf, pointsPerSet: try object.integer("pointsPerSet", default: 25, in: 5...50),
-            pointsInDecidingSet: try object.integer("pointsInDecidingSet", default: 15, in: 5...50))
+            bestOf: try object.integer("bestOf", of: Self.rulesKeys),
+            pointsPerSet: try object.integer("pointsPerSet", of: Self.rulesKeys),
+            pointsInDecidingSet: try object.integer("pointsInDecidingSet", of: Self.rulesKeys))
     }
 
     public static let rulesKeys: [RulesKey] = [

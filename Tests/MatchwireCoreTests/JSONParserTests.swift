@@ -378,7 +378,7 @@ import Testing
         #expect(
             refusal { try match.send(22, metadata: status) }
                 .contains("metadata.fixtureStatus must be an integer from 0 to 7."))
-        #expect(throws: RuleViolation("rules.bestOf must be an integer from 3 to 7.")) {
+        #expect(throws: RuleViolation("rules.bestOf must be 3, 5 or 7.")) {
             try TableTennisRules(rulesObject: Self.parse(#"{"bestOf": 1e308}"#))
         }
     }
