@@ -29,7 +29,13 @@ func withSubscribers(
     made.launch(window: 250)
     // Polled every millisecond; the setup's time is taken from the last subscriber settled, not from the poll.
     let stall: UInt64 = 30_000_000_000
-    while !made.allSettled, RunClock.now - max(made.lastSettledAt, started) < stall {
+    // The last settle is read before the clock: a settle in between cannot make it later than `now`.
+    func sinceLastSettled() -> UInt64 {
+        let last = max(made.lastSettledAt, started)
+        let now = RunClock.now
+        return now > last ? now - last : 0
+    }
+    while !made.allSettled, sinceLastSettled() < stall {
         try await Task.sleep(for: .milliseconds(1))
     }
     try await body(arrivals, Double(max(made.lastSettledAt, started) - started) / 1e9)

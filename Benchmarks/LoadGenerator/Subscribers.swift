@@ -42,7 +42,8 @@ final class Launcher: Sendable {
 
     /// A subscriber settled: the next one starts.
     func settled() {
-        lastSettled.store(RunClock.now, ordering: .relaxed)
+        // The latest, whichever of two settling at once stores last.
+        lastSettled.max(RunClock.now, ordering: .relaxed)
         settledCount.add(1, ordering: .relaxed)
         startNext()
     }

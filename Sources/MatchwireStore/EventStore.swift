@@ -243,7 +243,7 @@ public protocol EventStore: Sendable {
     var tokenChanges: TokenChanges? { get }
 
     /// The fixture as a read would return it now, when the store keeps it in memory (read lately and not written
-    /// since); nil when a read is needed. Never nil for a fixture that a read would not find. Lets a stream's
+    /// since); nil when a read is needed. Never a fixture that a read would not find. Lets a stream's
     /// connect be decided without a read. A store shared by several nodes keeps nothing: another node may have
     /// written any fixture.
     func keptFixture(id: UUID) -> Fixture?

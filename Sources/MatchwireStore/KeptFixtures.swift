@@ -8,8 +8,10 @@ import Synchronization
 ///
 /// Exactly what a read would return: an entry is dropped whenever this store writes its fixture (a packet
 /// appended, the record changed), after the write's commit, and a read that a write overtook is not kept. Other
-/// processes do not write a fixture that exists (`fixture create` and `import` only add new ones; the server
-/// alone ingests), and an unknown fixture is never kept, so a fixture one of them adds is found by the next read.
+/// processes only add fixtures (`fixture create`; `import`, which stores the record, then its packets in a second
+/// transaction: a server that reads the record in between keeps it with no packets, for at most ``maximumAge``,
+/// and its sport and status, all a stream's connect takes from it, are already final), the server alone ingests,
+/// and an unknown fixture is never kept, so a fixture one of them adds is found by the next read.
 /// Bounded all the same: an entry is trusted for at most ``maximumAge`` (2 s in a server; a change made behind the store's back,
 /// by hand-written SQL, shows then), and at most ``capacity`` are kept (emptied when full).
 public final class KeptFixtures: Sendable {

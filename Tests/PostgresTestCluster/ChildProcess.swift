@@ -129,9 +129,9 @@ public final class ChildProcess: @unchecked Sendable {
         return signal == 0 ? (status >> 8) & 0xff : signal
     }
 
-    /// Sends SIGTERM.
+    /// Sends SIGTERM, unless the child has been reaped (its pid may belong to another process by now).
     public func terminate() {
-        let pid = processIdentifier
+        let pid = state.withLock { $0.status == nil ? $0.pid : 0 }
         if pid > 0 { kill(pid, SIGTERM) }
     }
 
