@@ -90,6 +90,7 @@ struct Fanout: AsyncParsableCommand {
             let summary = LatencySummary(milliseconds: latencies)
             let window = Double(lastArrival - firstSend) / 1e9
             let cpu = (after?.cpuSeconds ?? 0) - (before?.cpuSeconds ?? 0)
+            let userCpu = (after?.userCpuSeconds ?? 0) - (before?.userCpuSeconds ?? 0)
             try report([
                 "scenario": "fanout", "target": target.name, "subscribers": subscribers, "accepted": accepted.count,
                 "fixtures": fixtures, "rate": rate, "published": total, "expected": expected,
@@ -97,6 +98,7 @@ struct Fanout: AsyncParsableCommand {
                 "p50": summary.p50, "p99": summary.p99, "p999": summary.p999, "max": summary.max,
                 "connectionsPerSecond": Rate.perSecond(accepted.count, seconds: setupSeconds),
                 "cpuSecondsPerDelivery": Rate.per(cpu, summary.count),
+                "userCpuSecondsPerDelivery": Rate.per(userCpu, summary.count),
                 "peakMemoryBytes": after?.peakResidentBytes ?? 0,
             ])
         }

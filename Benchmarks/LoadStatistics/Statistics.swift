@@ -44,12 +44,15 @@ public enum Rate {
 public struct ProcessUsage: Sendable, Equatable {
     /// User plus system CPU time, seconds.
     public let cpuSeconds: Double
+    /// The user part of `cpuSeconds` (the rest is the kernel's, system calls and the network stack).
+    public let userCpuSeconds: Double
     /// Resident memory now and at its peak, bytes.
     public let residentBytes: Int
     public let peakResidentBytes: Int
 
-    public init(cpuSeconds: Double, residentBytes: Int, peakResidentBytes: Int) {
+    public init(cpuSeconds: Double, userCpuSeconds: Double, residentBytes: Int, peakResidentBytes: Int) {
         self.cpuSeconds = cpuSeconds
+        self.userCpuSeconds = userCpuSeconds
         self.residentBytes = residentBytes
         self.peakResidentBytes = peakResidentBytes
     }
@@ -67,14 +70,15 @@ public struct ProcessUsage: Sendable, Equatable {
         }
         guard let resident = kilobytes("VmRSS"), let peak = kilobytes("VmHWM") else { return nil }
         self.init(
-            cpuSeconds: (user + system) / ticksPerSecond, residentBytes: resident * 1024, peakResidentBytes: peak * 1024
-        )
+            cpuSeconds: (user + system) / ticksPerSecond, userCpuSeconds: user / ticksPerSecond,
+            residentBytes: resident * 1024, peakResidentBytes: peak * 1024)
     }
 
     /// The sum over several processes (nginx's workers and master).
     public static func sum(_ usages: [ProcessUsage]) -> ProcessUsage {
         ProcessUsage(
             cpuSeconds: usages.reduce(0) { $0 + $1.cpuSeconds },
+            userCpuSeconds: usages.reduce(0) { $0 + $1.userCpuSeconds },
             residentBytes: usages.reduce(0) { $0 + $1.residentBytes },
             peakResidentBytes: usages.reduce(0) { $0 + $1.peakResidentBytes })
     }

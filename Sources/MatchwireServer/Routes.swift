@@ -306,14 +306,14 @@ struct Routes: Sendable {
     /// it by the weak comparison (`W/"3-live"` matches `"3-live"`).
     static func ifNoneMatch(_ header: String, matches etag: String) -> Bool {
         header.split(separator: ",").contains { entry in
-            let tag = entry.trimmingCharacters(in: .whitespaces)
-            return tag == "*" || (tag.hasPrefix("W/") ? String(tag.dropFirst(2)) : tag) == etag
+            let tag = entry.trimmingHTTPWhitespace
+            return tag == "*" || (tag.hasPrefix("W/") ? tag.dropFirst(2) : tag) == etag
         }
     }
 
     /// The media type of a `Content-Type` value, without its parameters.
     static func mediaType(_ contentType: String) -> String {
-        String(contentType.prefix { $0 != ";" }).trimmingCharacters(in: .whitespaces).lowercased()
+        contentType.prefix { $0 != ";" }.trimmingHTTPWhitespace.lowercased()
     }
 
     /// `application/json`, or a `+json` type.
@@ -332,8 +332,9 @@ struct Routes: Sendable {
 /// Checks the `Accept` header of a consumer request: the vendor type, `application/json` or a wildcard.
 func requireAcceptable(_ request: Request) throws {
     guard let accept = request.headers[.accept] else { throw APIError.missingAccept }
-    let acceptable = accept.split(separator: ",").contains { entry in
-        let parts = entry.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+    // Split over the UTF-8 bytes: splitting Characters showed in the stream connect's profile.
+    let acceptable = accept.utf8.split(separator: UInt8(ascii: ",")).contains { entry in
+        let parts = entry.split(separator: UInt8(ascii: ";")).map { Substring($0).trimmingHTTPWhitespace.lowercased() }
         switch parts.first {
         case "application/vnd.imggaming.dde.api+json":
             return !parts.dropFirst().contains { $0.hasPrefix("version=") && $0 != "version=1" }

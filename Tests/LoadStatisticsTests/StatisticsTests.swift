@@ -40,9 +40,11 @@ import Testing
         let status = "Name:\tmatchwire\nVmHWM:\t   20480 kB\nVmRSS:\t   10240 kB\nThreads:\t9\n"
         let usage = try #require(ProcessUsage(stat: stat, status: status))
         #expect(usage.cpuSeconds == 3)
+        #expect(usage.userCpuSeconds == 2.5)
         #expect(usage.residentBytes == 10_485_760)
         #expect(usage.peakResidentBytes == 20_971_520)
         #expect(ProcessUsage.sum([usage, usage]).cpuSeconds == 6)
+        #expect(ProcessUsage.sum([usage, usage]).userCpuSeconds == 5)
         #expect(ProcessUsage(stat: "garbage", status: status) == nil)
     }
 }

@@ -104,6 +104,34 @@ import Testing
             }
         }
     }
+
+    /// An upgrade that the store's kept fixture is enough to refuse is refused on the event loop, without a read,
+    /// with the same answer as after a read (StreamTests.refusedUpgradesArePlainHTTPAnswers): the fixture under
+    /// another sport's path (404), and whatever the fixture does not matter for (Accept, the query).
+    @Test func refusalsOfAKeptFixtureAreDecidedWithoutARead() async throws {
+        try await Self.withCountingServer { server, client, reads in
+            let port = try #require(client.port)
+            let id = server.fixture.id.wire
+            let other = try #require(Sport.allCases.first { $0 != server.fixture.sport })
+            // A read keeps the fixture in the store.
+            _ = try await server.store.fixture(id: server.fixture.id)
+            #expect(server.store.keptFixture(id: server.fixture.id) != nil, "the fixture read is kept")
+            reads.reset()
+
+            let otherSport = try await upgradeAttempt(port, "/\(other.pathSegment)/fixtures/\(id)/actions")
+            #expect(otherSport.status == 404)
+            #expect(otherSport.message.hasSuffix("does not exist in \(other.rawValue)."), "\(otherSport.message)")
+            let wrongAccept = try await upgradeAttempt(port, server.streamPath(), accept: "text/html")
+            #expect(wrongAccept.status == 406)
+            let badPosition = try await upgradeAttempt(port, server.streamPath(query: "startPosition=-1"))
+            #expect(badPosition.status == 400)
+            #expect(badPosition.message == "Query parameter 'startPosition' must be a whole number from 0 to 10000000.")
+            let badSpeed = try await upgradeAttempt(port, server.streamPath(media: true, query: "speed=slow"))
+            #expect(badSpeed.status == 400)
+            #expect(badSpeed.message == "Query parameter 'speed' must be normal or fast.")
+            #expect(reads.counts["fixture"] == nil, "refused from the kept fixture: \(reads.counts)")
+        }
+    }
 }
 
 /// A store that counts its reads, by kind.

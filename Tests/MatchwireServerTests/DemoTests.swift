@@ -63,10 +63,15 @@ import Testing
             stop: { $0.packets.count >= 30 })
         #expect(transcript.seqNums == Array(1...30), "\(transcript.controls.map(\.control))")
         // The basketball matches live as the server stops: the one streamed above may have ended meanwhile, and the
-        // next one started.
-        let liveAtStop = Set(
-            try await Self.fixtures(.basketball, port: server.port, token: token)
-                .filter { $0["status"] == "Live" }.compactMap { $0["id"]?.stringValue })
+        // next one started, or not yet (at 200 times real speed there are moments with no match live: looked up
+        // until one is).
+        var liveAtStop = Set<String>()
+        try await waitUntil(timeout: .seconds(30), every: .milliseconds(250)) {
+            liveAtStop = Set(
+                try await Self.fixtures(.basketball, port: server.port, token: token)
+                    .filter { $0["status"] == "Live" }.compactMap { $0["id"]?.stringValue })
+            return !liveAtStop.isEmpty
+        }
         let stopped = server.terminate()
         #expect(stopped.status == 0)
         // The banner may come in the same read as the start-up line.

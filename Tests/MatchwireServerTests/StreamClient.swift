@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import HummingbirdWSClient
@@ -177,4 +178,21 @@ func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thr
     try await withCheckedThrowingContinuation { continuation in
         Thread { continuation.resume(with: Result { try body() }) }.start()
     }
+}
+
+/// A websocket handshake request over plain HTTP, expected to be refused before the upgrade.
+func upgradeAttempt(
+    _ port: Int, _ path: String, accept: String? = "application/json", origin: String? = nil
+) async throws -> (status: UInt, message: String) {
+    var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+    request.headers.add(name: "Upgrade", value: "websocket")
+    request.headers.add(name: "Connection", value: "Upgrade")
+    request.headers.add(name: "Sec-WebSocket-Version", value: "13")
+    request.headers.add(name: "Sec-WebSocket-Key", value: "dGhlIHNhbXBsZSBub25jZQ==")
+    if let accept { request.headers.add(name: "Accept", value: accept) }
+    if let origin { request.headers.add(name: "Origin", value: origin) }
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+    let body = try await response.body.collect(upTo: 1 << 16)
+    let json = try? JSONValue.parse(body.readableBytesView)
+    return (response.status.code, json?["errorMessage"]?.stringValue ?? "")
 }

@@ -81,16 +81,23 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     /// False once a request said the connection ends with it (or the server is shutting down and a request is
     /// in): later requests on the connection are dropped unread (RFC 9112 §9.6).
     private var acceptsMoreRequests = true
-    private var timer: Scheduled<Void>?
+    /// The header, body or idle timeout, whichever applies; moved at every request part without a cancel.
+    private var timeout: ConnectionTimeout
     private var sendTimer: Scheduled<Void>?
+    /// The handler's place, while it is in the pipeline: the timeout's wake-up holds the handler weakly, and
+    /// finds the context here.
+    private var context: ChannelHandlerContext?
 
     init(limits: Limits) {
         self.limits = limits
+        let shortest = min(limits.headerTimeout, limits.bodyTimeout, limits.idleTimeout)
+        timeout = ConnectionTimeout(step: max(shortest, .milliseconds(1)))
     }
 
     // MARK: Inbound
 
     func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
         if context.channel.isActive { armTimer(context) }
     }
 
@@ -100,6 +107,7 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
         cancelTimers()
     }
 
@@ -250,27 +258,25 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: Timeouts
 
     private func armTimer(_ context: ChannelHandlerContext) {
-        timer?.cancel()
-        timer = nil
-        let timeout: TimeAmount
+        let amount: TimeAmount
+        let now = context.eventLoop.now
         switch reading {
-        case .closing: return
+        case .closing: return timeout.disarm()
         case .waiting where !unanswered.isEmpty, .head where !unanswered.isEmpty:
-            return  // an answer is being made: the next head's timer starts when it ends
-        case .waiting(let first): timeout = first ? limits.headerTimeout : limits.idleTimeout
-        case .head: timeout = limits.headerTimeout
-        case .body(let deadline):
-            timeout = max(.zero, min(limits.bodyTimeout, deadline - context.eventLoop.now))
+            return timeout.disarm()  // an answer is being made: the next head's timer starts when it ends
+        case .waiting(let first): amount = first ? limits.headerTimeout : limits.idleTimeout
+        case .head: amount = limits.headerTimeout
+        case .body(let deadline): amount = max(.zero, min(limits.bodyTimeout, deadline - now))
         }
-        timer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [self] in
-            self.timer = nil
-            self.timedOut(context)
+        ConnectionTimeout.schedule(
+            timeout.arm(at: now + amount, now: now), on: context.eventLoop, for: self, \.timeout
+        ) { guardHandler in
+            if let context = guardHandler.context { guardHandler.timedOut(context) }
         }
     }
 
     private func cancelTimers() {
-        timer?.cancel()
-        timer = nil
+        timeout.disarm()
         sendTimer?.cancel()
         sendTimer = nil
     }
@@ -295,8 +301,7 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     /// Answers `refusal` (at once, or after the answers in flight) and closes the connection.
     private func refuse(_ refusal: Refusal, context: ChannelHandlerContext) {
         reading = .closing
-        timer?.cancel()
-        timer = nil
+        timeout.disarm()
         if unanswered.isEmpty {
             answer(refusal, context: context)
         } else {

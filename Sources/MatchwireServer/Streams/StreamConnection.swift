@@ -41,10 +41,9 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
     private var phase = Phase.awaitingAuth
     private var context: ChannelHandlerContext?
     private var stream: OpenStream?
-    private var authTimeout: Scheduled<Void>?
-    private var heartbeats: RepeatedTask?
+    /// The auth timeout, then the next heartbeat: one timeout, moved without a cancel (``ConnectionTimeout``).
+    private var timeout: ConnectionTimeout
     private var delivery: Task<Void, Never>?
-    private var closeWait: Scheduled<Void>?
     /// Why the stream ended, as counted in the metrics when the handler goes.
     private var endReason: StreamEnd?
     private var metrics: StreamMetrics { endpoint.hub.metrics.streams }
@@ -53,6 +52,10 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
         self.request = request
         self.endpoint = endpoint
         self.logger = logger
+        let configuration = endpoint.configuration
+        timeout = ConnectionTimeout(
+            step: max(
+                TimeAmount(seconds: min(configuration.authTimeout, configuration.heartbeatInterval)), .milliseconds(1)))
     }
 
     /// The frame handlers a stream needs after the upgrade (after NIO's frame decoder and protocol error handler):
@@ -80,9 +83,7 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
             eventLoop.execute { connection.value.close(because: reason) }
         }
         guard stream != nil else { return close(because: .goingAway) }
-        authTimeout = eventLoop.scheduleTask(in: TimeAmount(seconds: endpoint.configuration.authTimeout)) {
-            connection.value.authenticationTimedOut()
-        }
+        armTimeout(in: TimeAmount(seconds: endpoint.configuration.authTimeout), context: context)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -132,7 +133,6 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
     func channelInactive(context: ChannelHandlerContext) {
         stream?.ending.end(.clientClosed)
         stop()
-        closeWait?.cancel()
         if let stream { endpoint.hub.close(stream, topic: request.topic) }
         stream = nil
         logger.debug("stream of \(request.fixtureId.wire) closed")
@@ -158,7 +158,7 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
     /// Checks the first message's token and answers INFO or ERROR.
     private func authenticate(_ frame: WebSocketFrame) {
         guard let context else { return }
-        authTimeout?.cancel()
+        timeout.disarm()
         phase = .authenticating
         guard frame.opcode == .text, let json = try? JSONValue.parse(Array(frame.unmaskedData.readableBytesView)),
             let token = json["authToken"]?.stringValue
@@ -202,11 +202,7 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
         if let refusal { return refuse(refusal) }
         phase = .streaming
         write(ControlMessage.accepted, kind: metrics.sent.control, context: context)
-        let connection = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let interval = TimeAmount(seconds: endpoint.configuration.heartbeatInterval)
-        heartbeats = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
-            connection.value.heartbeat()
-        }
+        armTimeout(in: TimeAmount(seconds: endpoint.configuration.heartbeatInterval), context: context)
         let delivery = StreamDelivery(
             request: request, configuration: endpoint.configuration, store: endpoint.store, hub: endpoint.hub,
             stream: stream, output: StreamOutput(channel: context.channel, ending: stream.ending), logger: logger)
@@ -224,7 +220,30 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
         end(.authentication)
     }
 
-    // MARK: Heartbeats
+    // MARK: Auth timeout and heartbeats
+
+    private func armTimeout(in amount: TimeAmount, context: ChannelHandlerContext) {
+        let now = context.eventLoop.now
+        ConnectionTimeout.schedule(timeout.arm(at: now + amount, now: now), on: context.eventLoop, for: self, \.timeout)
+        {
+            $0.timedOut()
+        }
+    }
+
+    /// The auth timeout when the auth message has not come; the heartbeat's time when streaming.
+    private func timedOut() {
+        switch phase {
+        case .awaitingAuth:
+            authenticationTimedOut()
+        case .streaming:
+            heartbeat()
+            if let context {
+                armTimeout(in: TimeAmount(seconds: endpoint.configuration.heartbeatInterval), context: context)
+            }
+        case .authenticating, .closing:
+            break
+        }
+    }
 
     /// A heartbeat, unless the client is not reading: a heartbeat shows the connection is alive, and piling them
     /// up for a client that reads nothing would only hold memory.
@@ -273,7 +292,9 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
                 written.whenFailure { _ in channel.close(promise: nil) }
             }
         }
-        closeWait = context.eventLoop.scheduleTask(in: TimeAmount(endpoint.configuration.streamCloseWait)) {
+        // Not cancelled when the client closes first (a cancel scans every scheduled task of the loop): closing a
+        // closed channel does nothing.
+        context.eventLoop.scheduleTask(in: TimeAmount(endpoint.configuration.streamCloseWait)) {
             channel.close(promise: nil)
         }
     }
@@ -295,8 +316,7 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
     /// Enters `closing` and stops everything the stream runs: from here nothing more is written.
     private func stop() {
         phase = .closing
-        authTimeout?.cancel()
-        heartbeats?.cancel()
+        timeout.disarm()
         delivery?.cancel()
     }
 }
