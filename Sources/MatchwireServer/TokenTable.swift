@@ -19,18 +19,14 @@ final class TokenTable: Sendable {
     /// The longest a server trusts a kept token without reading the store again.
     static let defaultMaximumAge = Duration.seconds(2)
 
-    private struct Entry {
-        let record: TokenRecord
-        let readAt: ContinuousClock.Instant
-    }
-
     private struct State {
         var generation: TokenChanges.Generation?
-        var entries: [String: Entry] = [:]
+        /// The records, by token hash.
+        var records: RecentReads<String, TokenRecord>
     }
 
     private let changes: TokenChanges
-    private let state = Mutex(State())
+    private let state: Mutex<State>
     /// The longest a kept token is trusted without reading the store again.
     let maximumAge: Duration
     private let now: @Sendable () -> ContinuousClock.Instant
@@ -42,6 +38,7 @@ final class TokenTable: Sendable {
         self.changes = changes
         self.maximumAge = maximumAge
         self.now = now
+        state = Mutex(State(records: RecentReads(capacity: Self.capacity, maximumAge: maximumAge)))
     }
 
     /// What a lookup found: the kept record, or the generation to remember a store read under.
@@ -57,12 +54,10 @@ final class TokenTable: Sendable {
         return state.withLock { state in
             if state.generation != generation {
                 state.generation = generation
-                state.entries.removeAll()
+                state.records.removeAll()
             }
-            guard let entry = state.entries[hash], entry.readAt.duration(to: now) < maximumAge else {
-                return .unknown(generation)
-            }
-            return .kept(entry.record)
+            guard let record = state.records.value(for: hash, now: now) else { return .unknown(generation) }
+            return .kept(record)
         }
     }
 
@@ -73,10 +68,9 @@ final class TokenTable: Sendable {
         let now = now()
         state.withLock { state in
             guard current == generation, state.generation == generation else { return }
-            if state.entries.count >= Self.capacity { state.entries.removeAll() }
-            state.entries[record.hash] = Entry(record: record, readAt: now)
+            state.records.keep(record, for: record.hash, now: now)
         }
     }
 
-    var count: Int { state.withLock { $0.entries.count } }
+    var count: Int { state.withLock { $0.records.count } }
 }

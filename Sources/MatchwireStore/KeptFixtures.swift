@@ -20,32 +20,25 @@ public final class KeptFixtures: Sendable {
     /// The longest an entry is trusted without a read.
     let maximumAge: Duration
 
-    private struct Entry {
-        let fixture: Fixture
-        let readAt: ContinuousClock.Instant
-    }
-
     private struct State {
         /// Moved by every write: a read made while it moved may hold what the write replaced.
         var writes = 0
-        var entries: [UUID: Entry] = [:]
+        var fixtures: RecentReads<UUID, Fixture>
     }
 
-    private let state = Mutex(State())
+    private let state: Mutex<State>
     private let now: @Sendable () -> ContinuousClock.Instant
 
     init(maximumAge: Duration = defaultMaximumAge, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
         self.maximumAge = maximumAge
         self.now = now
+        state = Mutex(State(fixtures: RecentReads(capacity: Self.capacity, maximumAge: maximumAge)))
     }
 
     /// The kept fixture, unless it is older than ``maximumAge``.
     func fixture(id: UUID) -> Fixture? {
         let now = now()
-        return state.withLock { state in
-            guard let entry = state.entries[id], entry.readAt.duration(to: now) < maximumAge else { return nil }
-            return entry.fixture
-        }
+        return state.withLock { $0.fixtures.value(for: id, now: now) }
     }
 
     /// The count of writes so far, taken before a read and given back to ``remember(_:readAfter:)``.
@@ -56,8 +49,7 @@ public final class KeptFixtures: Sendable {
         let now = now()
         state.withLock { state in
             guard state.writes == writes else { return }
-            if state.entries.count >= Self.capacity { state.entries.removeAll() }
-            state.entries[fixture.id] = Entry(fixture: fixture, readAt: now)
+            state.fixtures.keep(fixture, for: fixture.id, now: now)
         }
     }
 
@@ -65,9 +57,9 @@ public final class KeptFixtures: Sendable {
     func written(_ id: UUID) {
         state.withLock { state in
             state.writes &+= 1
-            state.entries[id] = nil
+            state.fixtures.remove(id)
         }
     }
 
-    var count: Int { state.withLock { $0.entries.count } }
+    var count: Int { state.withLock { $0.fixtures.count } }
 }

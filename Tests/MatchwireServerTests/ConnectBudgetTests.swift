@@ -107,7 +107,8 @@ import Testing
 
     /// An upgrade that the store's kept fixture is enough to refuse is refused on the event loop, without a read,
     /// with the same answer as after a read (StreamTests.refusedUpgradesArePlainHTTPAnswers): the fixture under
-    /// another sport's path (404), and whatever the fixture does not matter for (Accept, the query).
+    /// another sport's path, 404. The refusals the fixture does not matter for (Accept, the query) come before
+    /// any read on either path: here they check that the answer on the event loop is the same.
     @Test func refusalsOfAKeptFixtureAreDecidedWithoutARead() async throws {
         try await Self.withCountingServer { server, client, reads in
             let port = try #require(client.port)

@@ -6,9 +6,8 @@ import Testing
 /// Which paths accept a websocket upgrade (protocol.md §3): `/{S}/fixtures/{id}/actions` or `.../statistics`,
 /// the same under `/media`; the query is ignored.
 @Suite struct StreamPathTests {
-    let tableTennis = Sport.allCases.first { $0.rawValue == "tabletennis" }!
-
     @Test func theBettingAndMediaStreamsOfEveryContentMatch() throws {
+        let tableTennis = try #require(Sport.allCases.first { $0.rawValue == "tabletennis" })
         let betting = try #require(StreamEndpoint.match("/v2/tabletennis/fixtures/abc/actions?startPosition=3"))
         #expect(betting.0 == .betting && betting.1 == tableTennis && betting.2 == "abc" && betting.3 == .actions)
         let media = try #require(StreamEndpoint.match("/media/v2/tabletennis/fixtures/abc/statistics"))
@@ -28,6 +27,8 @@ import Testing
         "/v2/tabletennis/fixtures",
         "v2/tabletennis/fixtures/a/actions",  // not absolute
         "/media/media/v2/tabletennis/fixtures/a/actions",
+        "/mediax/v2/tabletennis/fixtures/a/actions",
+        "/v2/table%74ennis/fixtures/a/actions",  // nothing is percent-decoded
         "/v2/tabletennis/fixtures/a",
         "",
     ])

@@ -52,10 +52,11 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
         self.request = request
         self.endpoint = endpoint
         self.logger = logger
+        // The heartbeat's interval: the auth timeout comes first (a wake-up is never further ahead than its
+        // deadline), and each heartbeat then takes one wake-up.
         let configuration = endpoint.configuration
         timeout = ConnectionTimeout(
-            step: max(
-                TimeAmount(seconds: min(configuration.authTimeout, configuration.heartbeatInterval)), .milliseconds(1)))
+            step: max(TimeAmount(seconds: configuration.heartbeatInterval), .milliseconds(1)))
     }
 
     /// The frame handlers a stream needs after the upgrade (after NIO's frame decoder and protocol error handler):
@@ -237,7 +238,8 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
             authenticationTimedOut()
         case .streaming:
             heartbeat()
-            if let context {
+            // The heartbeat's write may have closed the connection (and stopped the stream) at once.
+            if phase == .streaming, let context {
                 armTimeout(in: TimeAmount(seconds: endpoint.configuration.heartbeatInterval), context: context)
             }
         case .authenticating, .closing:
@@ -294,8 +296,8 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
         }
         // Not cancelled when the client closes first (a cancel scans every scheduled task of the loop): closing a
         // closed channel does nothing.
-        context.eventLoop.scheduleTask(in: TimeAmount(endpoint.configuration.streamCloseWait)) {
-            channel.close(promise: nil)
+        context.eventLoop.scheduleTask(in: TimeAmount(endpoint.configuration.streamCloseWait)) { [weak channel] in
+            channel?.close(promise: nil)
         }
     }
 

@@ -5,6 +5,7 @@ import MatchwireStore
 
 /// A stream request that passed the checks made before the upgrade (protocol.md §3): the `Accept` header, the
 /// query parameters and the fixture. Failing any of them is a plain HTTP answer (400, 406 or 404).
+@dynamicMemberLookup
 struct StreamRequest: Sendable {
     /// How a fixture that is not live is replayed.
     enum Speed: String, Sendable {
@@ -14,48 +15,57 @@ struct StreamRequest: Sendable {
         case fast
     }
 
-    let feed: Feed
-    let sport: Sport
-    let fixtureId: UUID
-    /// Action packets or statistics packets.
-    let content: StreamContent
-    /// Packets to skip: the stream starts at number `startPosition + 1` (`fixtureSeqNum` of the actions,
-    /// statistics `seqNum` of the statistics).
-    let startPosition: Int
-    let speed: Speed
+    /// What the checks before the fixture found (feed, sport, fixture id, content, start position, speed), read
+    /// as the request's own properties.
+    let checked: Checked
     /// The fixture as the check read it, just before the upgrade: its status decides between following the
     /// stream live and replaying it (``StreamDelivery``).
     let fixture: Fixture
 
-    var topic: StreamTopic { StreamTopic(fixtureId: fixtureId, content: content) }
+    subscript<Value>(dynamicMember keyPath: KeyPath<Checked, Value>) -> Value { checked[keyPath: keyPath] }
+
+    var topic: StreamTopic { StreamTopic(fixtureId: checked.fixtureId, content: checked.content) }
 
     /// The largest `startPosition` accepted; far above any fixture's packet count.
     static let maximumStartPosition = 10_000_000
 
-    static func check(
-        _ request: Request, fixtureId text: String?, content: StreamContent, feed: Feed, sport: Sport,
-        store: any EventStore
-    ) async throws -> StreamRequest {
-        let (startPosition, speed) = try checkHeaderAndQuery(request)
-        let fixture = try await store.requireFixture(text, sport: sport)
-        return StreamRequest(
-            feed: feed, sport: sport, fixtureId: fixture.id, content: content, startPosition: startPosition,
-            speed: speed, fixture: fixture)
-    }
+    /// A stream request whose checks that need no fixture passed: the `Accept` header, the query, the fixture id's
+    /// form.
+    struct Checked: Sendable {
+        let feed: Feed
+        let sport: Sport
+        let fixtureId: UUID
+        /// Action packets or statistics packets.
+        let content: StreamContent
+        /// Packets to skip: the stream starts at number `startPosition + 1` (`fixtureSeqNum` of the actions,
+        /// statistics `seqNum` of the statistics).
+        let startPosition: Int
+        let speed: Speed
 
-    /// The same checks, answered at once from the fixture the store keeps in memory (``EventStore/keptFixture(id:)``);
-    /// nil when it keeps none for this id, and the fixture must be read (``check(_:fixtureId:content:feed:sport:store:)``).
-    static func checkAtOnce(
-        _ request: Request, fixtureId text: String?, content: StreamContent, feed: Feed, sport: Sport,
-        store: any EventStore
-    ) throws -> StreamRequest? {
-        let (startPosition, speed) = try checkHeaderAndQuery(request)
-        let id = try UUID(fixturePath: text)
-        guard let fixture = store.keptFixture(id: id) else { return nil }
-        guard fixture.sport == sport else { throw APIError.unknownFixture(id.wire, in: sport) }
-        return StreamRequest(
-            feed: feed, sport: sport, fixtureId: fixture.id, content: content, startPosition: startPosition,
-            speed: speed, fixture: fixture)
+        init(_ request: Request, fixtureId text: String?, content: StreamContent, feed: Feed, sport: Sport) throws {
+            (startPosition, speed) = try checkHeaderAndQuery(request)
+            fixtureId = try UUID(fixturePath: text)
+            (self.feed, self.sport, self.content) = (feed, sport, content)
+        }
+
+        /// The request with its fixture as the store keeps it in memory (``EventStore/keptFixture(id:)``): decided
+        /// on the event loop, without a read. Nil when the store keeps none for this id.
+        func withKeptFixture(from store: any EventStore) throws -> StreamRequest? {
+            try store.keptFixture(id: fixtureId).map(with)
+        }
+
+        /// The request with its fixture read from the store.
+        func withFixture(from store: any EventStore) async throws -> StreamRequest {
+            try with(await store.requireFixture(id: fixtureId, sport: sport))
+        }
+
+        /// 404 unless the fixture is of the path's sport.
+        private func with(_ fixture: Fixture) throws -> StreamRequest {
+            guard fixture.sport == sport, fixture.id == fixtureId else {
+                throw APIError.unknownFixture(fixtureId.wire, in: sport)
+            }
+            return StreamRequest(checked: self, fixture: fixture)
+        }
     }
 
     /// The `Accept` header and the query parameters: `startPosition` and `speed`.

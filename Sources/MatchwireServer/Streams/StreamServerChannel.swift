@@ -54,14 +54,18 @@ struct StreamServerChannel: ServerChildChannel, HTTPChannelHandler {
                 shouldUpgrade: { channel, head in
                     // Decided here on the event loop when the store keeps the fixture (the usual connect of a
                     // fan-out); otherwise in a task, which reads it.
-                    if let decided = streams.decideAtOnce(head, logger: logger) {
+                    let checked: StreamRequest.Checked
+                    switch streams.firstLook(head, logger: logger) {
+                    case .decided(let decided):
                         decision.withLock { $0 = decided }
                         guard case .accept = decided else { return channel.eventLoop.makeSucceededFuture(nil) }
                         return channel.eventLoop.makeSucceededFuture(HTTPHeaders())
+                    case .needsFixture(let request):
+                        checked = request
                     }
                     let promise = channel.eventLoop.makePromise(of: HTTPHeaders?.self)
                     promise.completeWithTask {
-                        let decided = await streams.decide(head, logger: logger)
+                        let decided = await streams.decide(checked, logger: logger)
                         decision.withLock { $0 = decided }
                         guard case .accept = decided else { return nil }
                         return HTTPHeaders()
@@ -157,43 +161,48 @@ struct StreamEndpoint: Sendable {
         case refuse(APIError)
     }
 
-    /// Accepts an upgrade request that passes every check, or gives the plain HTTP answer.
-    func decide(_ head: HTTPRequestHead, logger: Logger) async -> Decision {
+    /// What the first look at an upgrade request decides.
+    enum FirstLook: Sendable {
+        /// Decided on the event loop: refused, or accepted with the fixture the store keeps.
+        case decided(Decision)
+        /// Every check but the fixture passed, and the store keeps none: ``decide(_:logger:)`` reads it.
+        case needsFixture(StreamRequest.Checked)
+    }
+
+    /// Every check that needs no read, on the event loop: the path, the `Accept` header, the query, and the
+    /// fixture when the store keeps it in memory (the usual connect of a fan-out). A refusal is the plain HTTP
+    /// answer.
+    func firstLook(_ head: HTTPRequestHead, logger: Logger) -> FirstLook {
         do {
-            let (request, id, content, feed, sport) = try Self.parse(head)
-            return .accept(
-                try await StreamRequest.check(
-                    request, fixtureId: id, content: content, feed: feed, sport: sport, store: store))
+            let checked = try Self.parse(head)
+            guard let request = try checked.withKeptFixture(from: store) else { return .needsFixture(checked) }
+            return .decided(.accept(request))
+        } catch {
+            return .decided(.refuse(APIError.from(error, logger: logger)))
+        }
+    }
+
+    /// The rest of the decision, in a task: the fixture read from the store.
+    func decide(_ checked: StreamRequest.Checked, logger: Logger) async -> Decision {
+        do {
+            return .accept(try await checked.withFixture(from: store))
         } catch {
             return .refuse(APIError.from(error, logger: logger))
         }
     }
 
-    /// The same decision without a read, when the store keeps the fixture in memory; nil when it must be read
-    /// (``decide(_:logger:)``). A request refused before the fixture matters is refused here too.
-    func decideAtOnce(_ head: HTTPRequestHead, logger: Logger) -> Decision? {
-        do {
-            let (request, id, content, feed, sport) = try Self.parse(head)
-            return try StreamRequest.checkAtOnce(
-                request, fixtureId: id, content: content, feed: feed, sport: sport, store: store
-            ).map(Decision.accept)
-        } catch {
-            return .refuse(APIError.from(error, logger: logger))
-        }
-    }
-
-    /// The stream an upgrade request's path names, and the request as the routes see one.
-    private static func parse(_ head: HTTPRequestHead) throws -> (
-        request: Request, fixtureId: String, content: StreamContent, feed: Feed, sport: Sport
-    ) {
+    /// The checks of an upgrade request that need no fixture: its path names a stream, its `Accept` header and
+    /// query pass (the request as the routes see one is made for them).
+    private static func parse(_ head: HTTPRequestHead) throws -> StreamRequest.Checked {
         guard let (feed, sport, fixtureId, content) = match(head.uri) else {
             throw APIError(
                 .badRequest,
                 "Only the action and statistics streams (/{sport}/fixtures/{fixtureId}/actions or .../statistics, and the same under /media) accept a websocket upgrade."
             )
         }
-        let request = try HTTPRequest(head, secure: false, splitCookie: false)
-        return (Request(head: request, body: .init(buffer: ByteBuffer())), fixtureId, content, feed, sport)
+        let request = Request(
+            head: try HTTPRequest(head, secure: false, splitCookie: false), body: .init(buffer: ByteBuffer()))
+        return try StreamRequest.Checked(request, fixtureId: fixtureId, content: content, feed: feed, sport: sport)
     }
 
     /// `/{S}/fixtures/{id}/actions` or `/{S}/fixtures/{id}/statistics` (betting), the same under `/media` (media);
