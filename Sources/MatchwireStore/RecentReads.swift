@@ -22,7 +22,8 @@ package struct RecentReads<Key: Hashable, Value> {
         return entry.value
     }
 
-    /// Keeps a value read at `now` (the moment the read ended, or later: never older than it is).
+    /// Keeps a value read from the store; its age counts from `now`, taken when the read ended (so a value is
+    /// trusted for `maximumAge` after its read ended, whatever the read took).
     package mutating func keep(_ value: Value, for key: Key, now: ContinuousClock.Instant) {
         if entries.count >= capacity { entries.removeAll() }
         entries[key] = (value, now)

@@ -30,6 +30,11 @@ import Testing
         #expect(reads.count == 1)
         #expect(reads.value(for: 0, now: start) == nil)
         #expect(reads.value(for: 3, now: start) == 3)
+        // Keeping a key again in a full table empties it too: the rule is the count, not the key.
+        for key in 4..<6 { reads.keep(key, for: key, now: start) }
+        reads.keep(30, for: 3, now: start)
+        #expect(reads.count == 1)
+        #expect(reads.value(for: 3, now: start) == 30)
     }
 
     @Test func removedValuesAreGone() {

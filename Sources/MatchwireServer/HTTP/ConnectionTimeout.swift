@@ -33,7 +33,9 @@ struct ConnectionTimeout: Sendable {
         case nothing
     }
 
-    /// The furthest ahead a wake-up is scheduled: at most the shortest timeout the owner arms.
+    /// The furthest ahead a wake-up is scheduled. A timeout armed while a wake-up is pending should be at least
+    /// this long, so that the pending wake-up comes first (otherwise a second one is scheduled beside it, and the
+    /// first does nothing when it comes); the first arm, with nothing pending, may be of any length.
     let step: TimeAmount
     /// When the timeout fires; nil when disarmed.
     private(set) var deadline: NIODeadline?

@@ -61,9 +61,7 @@ struct StreamRequest: Sendable {
 
         /// 404 unless the fixture is of the path's sport.
         private func with(_ fixture: Fixture) throws -> StreamRequest {
-            guard fixture.sport == sport, fixture.id == fixtureId else {
-                throw APIError.unknownFixture(fixtureId.wire, in: sport)
-            }
+            guard fixture.sport == sport else { throw APIError.unknownFixture(fixtureId.wire, in: sport) }
             return StreamRequest(checked: self, fixture: fixture)
         }
     }

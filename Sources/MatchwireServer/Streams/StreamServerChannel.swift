@@ -53,7 +53,8 @@ struct StreamServerChannel: ServerChildChannel, HTTPChannelHandler {
                 maxFrameSize: StreamConnection.maximumClientFrame,
                 shouldUpgrade: { channel, head in
                     // Decided here on the event loop when the store keeps the fixture (the usual connect of a
-                    // fan-out); otherwise in a task, which reads it.
+                    // fan-out), and so is every refusal made before the fixture matters; otherwise in a task,
+                    // which reads the fixture.
                     let checked: StreamRequest.Checked
                     switch streams.firstLook(head, logger: logger) {
                     case .decided(let decided):
