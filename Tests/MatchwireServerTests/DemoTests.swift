@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import MatchwireCore
 import MatchwireServer
+import MatchwireStore
 import NIOCore
 import Testing
 
@@ -62,17 +63,18 @@ import Testing
             port: server.port, path: "/basketball/fixtures/\(id)/actions", firstFrame: StreamClient.auth(token),
             stop: { $0.packets.count >= 30 })
         #expect(transcript.seqNums == Array(1...30), "\(transcript.controls.map(\.control))")
-        // The basketball matches live as the server stops: the one streamed above may have ended meanwhile, and the
-        // next one started, or not yet (at 200 times real speed there are moments with no match live: looked up
+        // Stopped while a basketball match is live (at 200 times real speed there are moments with none: looked up
         // until one is).
-        var liveAtStop = Set<String>()
         try await waitUntil(timeout: .seconds(30), every: .milliseconds(250)) {
-            liveAtStop = Set(
-                try await Self.fixtures(.basketball, port: server.port, token: token)
-                    .filter { $0["status"] == "Live" }.compactMap { $0["id"]?.stringValue })
-            return !liveAtStop.isEmpty
+            try await Self.fixtures(.basketball, port: server.port, token: token).contains { $0["status"] == "Live" }
         }
         let stopped = server.terminate()
+        // The matches the server left unfinished, as its database has them once it has stopped (the one looked up
+        // above may have ended during the stop: the store is the truth).
+        let store = try await SQLiteEventStore.open(path: database)
+        let unfinished = Set(
+            try await store.fixtures(FixtureQuery(sport: .basketball, status: .live)).fixtures.map(\.id.wire))
+        try await store.close()
         #expect(stopped.status == 0)
         // The banner may come in the same read as the start-up line.
         #expect((server.startLine + stopped.output).contains(token), "the banner shows the token")
@@ -91,21 +93,23 @@ import Testing
         // completed fixtures.
         let again = try ServerProcess.start(database: database, arguments: ["--demo", "--demo-speed", "200"])
         defer { again.kill9() }
-        // Each is dropped (Abandoned) unless it ended in the moment between the look-up and the stop; one at least.
-        #expect(!liveAtStop.isEmpty)
+        // Each is dropped (Abandoned). None is left only when the match live at the look-up ended during the stop:
+        // then there is nothing to drop, and that is said.
+        if unfinished.isEmpty {
+            print("DemoTests: no basketball match was left unfinished at the stop; the drop is not checked this time")
+        }
         var statuses: [String: String] = [:]
         try await waitUntil(timeout: .seconds(30), every: .milliseconds(250)) {
             let fixtures = try await Self.fixtures(.basketball, port: again.port, token: token)
             statuses = Dictionary(
                 uniqueKeysWithValues: fixtures.compactMap { fixture in
                     fixture["id"]?.stringValue.flatMap { id in
-                        liveAtStop.contains(id) ? (id, fixture["status"]?.stringValue ?? "") : nil
+                        unfinished.contains(id) ? (id, fixture["status"]?.stringValue ?? "") : nil
                     }
                 })
-            return statuses.count == liveAtStop.count && statuses.values.allSatisfy { $0 != "Live" }
+            return statuses.count == unfinished.count && statuses.values.allSatisfy { $0 != "Live" }
         }
-        #expect(statuses.values.allSatisfy { ["Abandoned", "Completed"].contains($0) }, "\(statuses)")
-        #expect(statuses.values.contains("Abandoned"), "\(statuses)")
+        #expect(statuses.values.allSatisfy { $0 == "Abandoned" }, "\(statuses)")
         // The viewer token reads every sport, and does nothing else.
         for sport in Sport.allCases {
             #expect(try await !Self.fixtures(sport, port: again.port, token: viewer).isEmpty, "\(sport)")
