@@ -111,18 +111,20 @@ final class RawWebSocket: Sendable {
 
     private let connection: RawConnection
 
-    static func connect(port: Int, path: String) async throws -> RawWebSocket {
-        try await blocking { try RawWebSocket(port: port, path: path) }
+    /// Connects and completes the upgrade handshake; `withRequest` (frames, say) is sent in the same write as the
+    /// upgrade request, before its answer.
+    static func connect(port: Int, path: String, withRequest: [UInt8] = []) async throws -> RawWebSocket {
+        try await blocking { try RawWebSocket(port: port, path: path, withRequest: withRequest) }
     }
 
-    /// Connects and completes the upgrade handshake.
-    private init(port: Int, path: String) throws {
+    private init(port: Int, path: String, withRequest: [UInt8]) throws {
         connection = try RawConnection(port: port)
         connection.setReceiveTimeout(seconds: 10)
-        try connection.write(
+        let request =
             "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                + "Accept: application/json\r\n\r\n")
+            + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            + "Accept: application/json\r\n\r\n"
+        try connection.write(bytes: Array(request.utf8) + withRequest)
         let head = try connection.receiveHead()
         guard head.hasPrefix("HTTP/1.1 101") else { throw RuleViolation("upgrade refused or unanswered: \(head)") }
     }

@@ -3,7 +3,7 @@ import NIOHTTP1
 
 /// Keeps a client from holding an HTTP connection, and answers what the request parser refuses.
 ///
-/// It sits right after SwiftNIO's request decoder, before the upgrade handler (which removes it when a
+/// It sits right after SwiftNIO's request decoder, before ``StreamUpgradeHandler`` (which removes it when a
 /// connection becomes a websocket: a stream has its own auth timeout, heartbeats and close wait). It knows,
 /// from the request parts going in and the response parts going out, what the connection is doing, and gives
 /// each state a bound, on the event loop's clock:

@@ -8,16 +8,15 @@ import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
-import NIOWebSocket
-import Synchronization
 
 /// The server's connections: HTTP/1.1, upgraded to a websocket on the stream paths.
 ///
 /// hummingbird-websocket's own channel answers every refused upgrade with a bare 400, because SwiftNIO's upgrade
 /// handler does not pass a refused upgrade request on. The protocol wants the refusal as a plain HTTP answer with
 /// its own status and sentence (404 unknown fixture, 400 bad parameter, 406), so this channel keeps the reason
-/// of a refusal and answers it itself. An accepted upgrade becomes a ``StreamConnection``: SwiftNIO's websocket
-/// frame codec and a handler on the event loop, so that an idle stream keeps no task.
+/// of a refusal and answers it itself. ``StreamUpgradeHandler`` decides what the first request makes of the
+/// connection; an accepted upgrade becomes a ``StreamConnection``: SwiftNIO's websocket frame codec and a handler on
+/// the event loop, so that an idle stream keeps no task.
 struct StreamServerChannel: ServerChildChannel, HTTPChannelHandler {
     enum UpgradeResult: Sendable {
         /// The connection is a stream, run by its ``StreamConnection`` handler from now on.
@@ -48,69 +47,23 @@ struct StreamServerChannel: ServerChildChannel, HTTPChannelHandler {
                 try channel.pipeline.syncOperations.addHandler(RefuseConnection(limit: connections.limit))
                 return Value(upgradeResult: channel.eventLoop.makeSucceededFuture(.overLimit), channel: channel)
             }
-            let decision = Mutex<StreamEndpoint.Decision?>(nil)
-            let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
-                maxFrameSize: StreamConnection.maximumClientFrame,
-                shouldUpgrade: { channel, head in
-                    // Decided here on the event loop when the store keeps the fixture (the usual connect of a
-                    // fan-out), and so is every refusal made before the fixture matters; otherwise in a task,
-                    // which reads the fixture.
-                    let checked: StreamRequest.Checked
-                    switch streams.firstLook(head, logger: logger) {
-                    case .decided(let decided):
-                        decision.withLock { $0 = decided }
-                        guard case .accept = decided else { return channel.eventLoop.makeSucceededFuture(nil) }
-                        return channel.eventLoop.makeSucceededFuture(HTTPHeaders())
-                    case .needsFixture(let request):
-                        checked = request
-                    }
-                    let promise = channel.eventLoop.makePromise(of: HTTPHeaders?.self)
-                    promise.completeWithTask {
-                        let decided = await streams.decide(checked, logger: logger)
-                        decision.withLock { $0 = decided }
-                        guard case .accept = decided else { return nil }
-                        return HTTPHeaders()
-                    }
-                    return promise.futureResult
-                },
-                upgradePipelineHandler: { channel, _ in
-                    channel.eventLoop.makeCompletedFuture {
-                        guard case .accept(let request) = decision.withLock({ $0 }) else {
-                            throw ChannelError.inappropriateOperationForState
-                        }
-                        try StreamConnection.addHandlers(
-                            to: channel, request: request, endpoint: streams, logger: logger)
-                        return .stream
-                    }
-                })
-            let upgradeConfiguration = NIOTypedHTTPServerUpgradeConfiguration(
-                upgraders: [upgrader],
-                notUpgradingCompletionHandler: { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
-                        let http = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
-                            wrappingChannelSynchronously: channel,
-                            configuration: .init(isOutboundHalfClosureEnabled: true))
-                        if case .refuse(let error) = decision.withLock({ $0 }) { return .refused(http, error) }
-                        return .http(http)
-                    }
-                })
-            // SwiftNIO's upgradable pipeline, as `configureUpgradableHTTPServerPipeline` makes it, with the
-            // connection guard after the decoder: it sees every request part and every parse error before anything
-            // else, and is removed with the decoder when the connection becomes a websocket. Pipelining is
-            // NIOAsyncChannel's; HTTPTypes validates response headers; protocol errors, keep-alive and the
-            // connection's timeouts are the guard's (it takes the place of Hummingbird's connection state handler,
-            // whose close after an answer could cut the answer short), and so are HEAD answers' bodies: the public
-            // decoder cannot tell the encoder that a request was HEAD.
+            // SwiftNIO's HTTP/1 handlers, as `configureUpgradableHTTPServerPipeline` adds them, with the connection
+            // guard after the decoder: it sees every request part and every parse error before anything else, and
+            // leaves with the decoder when the connection becomes a websocket. Then ``StreamUpgradeHandler``, which
+            // makes the connection a stream or hands it to the routes. Pipelining is NIOAsyncChannel's; HTTPTypes
+            // validates response headers; protocol errors, keep-alive and the connection's timeouts are the guard's
+            // (it takes the place of Hummingbird's connection state handler, whose close after an answer could cut
+            // the answer short), and so are HEAD answers' bodies: the public decoder cannot tell the encoder that a
+            // request was HEAD.
             let encoder = HTTPResponseEncoder()
             let decoder = ByteToMessageHandler(
                 HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes))
             let guardHandler = HTTPConnectionGuard(limits: limits)
-            let upgradeHandler = NIOTypedHTTPServerUpgradeHandler(
-                httpEncoder: encoder, extraHTTPHandlers: [decoder, guardHandler],
-                upgradeConfiguration: upgradeConfiguration)
+            let upgradeHandler = StreamUpgradeHandler(
+                streams: streams, logger: logger, httpDecoder: decoder, connectionGuard: guardHandler,
+                httpEncoder: encoder, eventLoop: channel.eventLoop)
             try channel.pipeline.syncOperations.addHandlers([encoder, decoder, guardHandler, upgradeHandler])
-            return Value(upgradeResult: upgradeHandler.upgradeResultFuture, channel: channel)
+            return Value(upgradeResult: upgradeHandler.upgradeResult, channel: channel)
         }
     }
 
