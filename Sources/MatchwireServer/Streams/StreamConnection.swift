@@ -132,18 +132,25 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        stream?.ending.end(.clientClosed)
-        stop()
-        if let stream { endpoint.hub.close(stream, topic: request.topic) }
-        stream = nil
+        leaveHub()
         logger.debug("stream of \(request.fixtureId.wire) closed")
         context.fireChannelInactive()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        // Added to a connection that had already closed (its channelInactive passed before): the hub still lists it.
+        leaveHub()
         self.context = nil
         metrics.open[StreamOpenKey(feed: request.feed, content: request.content)]?.decrement()
         metrics.closed(endReason ?? .clientClosed)
+    }
+
+    /// The connection closed: the stream ends and leaves the hub (once).
+    private func leaveHub() {
+        stream?.ending.end(.clientClosed)
+        stop()
+        if let stream { endpoint.hub.close(stream, topic: request.topic) }
+        stream = nil
     }
 
     // MARK: Auth exchange

@@ -8,6 +8,7 @@ import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
+import Synchronization
 
 /// The server's connections: HTTP/1.1, upgraded to a websocket on the stream paths.
 ///
@@ -29,7 +30,18 @@ struct StreamServerChannel: ServerChildChannel, HTTPChannelHandler {
 
     struct Value: ServerChildChannelValue {
         let upgradeResult: EventLoopFuture<UpgradeResult>
+        /// Set when the connection needs nothing of its task (a stream, a connection over the limit).
+        let runsWithoutTask: ConnectionFlag
         let channel: any Channel
+    }
+
+    /// A flag set on the event loop and read by the connection's task.
+    final class ConnectionFlag: Sendable {
+        private let value: Atomic<Bool>
+
+        init(_ value: Bool = false) { self.value = Atomic(value) }
+        func set() { value.store(true, ordering: .releasing) }
+        var isSet: Bool { value.load(ordering: .acquiring) }
     }
 
     /// The HTTP routes.
@@ -45,7 +57,10 @@ struct StreamServerChannel: ServerChildChannel, HTTPChannelHandler {
         channel.eventLoop.makeCompletedFuture {
             guard connections.admit(channel) else {
                 try channel.pipeline.syncOperations.addHandler(RefuseConnection(limit: connections.limit))
-                return Value(upgradeResult: channel.eventLoop.makeSucceededFuture(.overLimit), channel: channel)
+                return Value(
+                    upgradeResult: channel.eventLoop.makeSucceededFuture(.overLimit),
+                    runsWithoutTask: ConnectionFlag(true),
+                    channel: channel)
             }
             // SwiftNIO's HTTP/1 handlers, as `configureUpgradableHTTPServerPipeline` adds them, with the connection
             // guard after the decoder: it sees every request part and every parse error before anything else, and
@@ -63,11 +78,16 @@ struct StreamServerChannel: ServerChildChannel, HTTPChannelHandler {
                 streams: streams, logger: logger, httpDecoder: decoder, connectionGuard: guardHandler,
                 httpEncoder: encoder, eventLoop: channel.eventLoop)
             try channel.pipeline.syncOperations.addHandlers([encoder, decoder, guardHandler, upgradeHandler])
-            return Value(upgradeResult: upgradeHandler.upgradeResult, channel: channel)
+            return Value(
+                upgradeResult: upgradeHandler.upgradeResult, runsWithoutTask: upgradeHandler.becameStream,
+                channel: channel)
         }
     }
 
     func handle(value: Value, logger: Logger) async {
+        // A stream set up before this task ran (on a busy server the request often comes first) needs nothing of it:
+        // awaiting the completed future would still hop to the event loop and back, two thread switches.
+        if value.runsWithoutTask.isSet { return }
         do {
             // The upgrade decision waits for the first request, which a client may never finish: when the server
             // stops and cancels this task, the connection is closed, which ends the wait.

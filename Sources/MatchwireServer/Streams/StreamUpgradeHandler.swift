@@ -15,8 +15,10 @@ import NIOWebSocket
 /// removed, the 101 written, the encoder removed, the websocket handlers added, the result), a fifth of a
 /// connect's CPU in the profile. What it decides, in the order SwiftNIO's handlers did:
 ///
-/// - A first request without a `websocket` token in `Upgrade`, or without exactly one `Sec-WebSocket-Key` and a
-///   `Sec-WebSocket-Version` of 13, is an HTTP request: the connection goes to the routes with it.
+/// - A first request without a `websocket` token in `Upgrade` and an `upgrade` token in `Connection`, or without
+///   exactly one `Sec-WebSocket-Key` and a `Sec-WebSocket-Version` of 13, is an HTTP request: the connection goes to
+///   the routes with it (SwiftNIO's handler passed none of a request with an `Upgrade` header on, so such a
+///   request went unanswered).
 /// - Otherwise the stream endpoint decides (``StreamEndpoint/firstLook(_:logger:)``, and when the store keeps no copy
 ///   of the fixture, ``StreamEndpoint/decide(_:logger:)`` in a task; the request's parts that come meanwhile are
 ///   kept). A refusal goes to the routes' side with its error, which is answered in plain HTTP and closed.
@@ -24,8 +26,9 @@ import NIOWebSocket
 ///   the websocket handlers and the stream's (``StreamConnection/addHandlers(to:request:endpoint:logger:)``) take
 ///   their place. Bytes the client sent after its request are passed on to the frame decoder by the HTTP decoder
 ///   as it leaves (`leftOverBytesStrategy: .forwardBytes`).
-/// - A request that sends a body with its upgrade, or half-closes before the decision can be acted on, has its
-///   connection closed, as SwiftNIO's handler did.
+/// - A request that sends a body with its upgrade, or half-closes before its request ended, has its connection
+///   closed (SwiftNIO's handler failed the upgrade and left the connection open). A connection that closes before
+///   the stream's handlers are added gets none.
 final class StreamUpgradeHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -53,6 +56,8 @@ final class StreamUpgradeHandler: ChannelInboundHandler, RemovableChannelHandler
     private var state = State.awaitingHead
     private var context: ChannelHandlerContext?
 
+    /// Set when the connection becomes a stream, before ``upgradeResult`` completes.
+    let becameStream = StreamServerChannel.ConnectionFlag()
     /// What the connection became: completed once, failed if the connection ends before.
     var upgradeResult: EventLoopFuture<StreamServerChannel.UpgradeResult> { result.futureResult }
 
@@ -70,6 +75,16 @@ final class StreamUpgradeHandler: ChannelInboundHandler, RemovableChannelHandler
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        // Closed before it decided (or while the fixture was read): nothing more is done for this connection.
+        if case .done = state {
+        } else {
+            state = .done
+            result.fail(ChannelError.ioOnClosedChannel)
+        }
+        context.fireChannelInactive()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -127,7 +142,8 @@ final class StreamUpgradeHandler: ChannelInboundHandler, RemovableChannelHandler
 
     /// The fixture's read decided an upgrade request, on the event loop.
     private func decided(_ decision: StreamEndpoint.Decision) {
-        guard let context, case .deciding(let head, let key, let later, let ended) = state else { return }
+        guard let context, context.channel.isActive, case .deciding(let head, let key, let later, let ended) = state
+        else { return }
         switch decision {
         case .accept(let request):
             guard ended else {
@@ -180,12 +196,15 @@ final class StreamUpgradeHandler: ChannelInboundHandler, RemovableChannelHandler
             pipeline.removeHandler(httpDecoder, promise: nil)
             context.writeAndFlush(
                 wrapOutboundOut(Self.switchingProtocols(key: key, allocator: context.channel.allocator)), promise: nil)
+            // A write that failed (the client reset the connection) closed it at once: no stream is added to it.
+            guard context.channel.isActive else { return fail(context: context, ChannelError.ioOnClosedChannel) }
             try pipeline.addHandler(WebSocketFrameEncoder())
             try pipeline.addHandler(
                 ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: StreamConnection.maximumClientFrame)))
             try pipeline.addHandler(WebSocketProtocolErrorHandler())
             try StreamConnection.addHandlers(to: context.channel, request: request, endpoint: streams, logger: logger)
             state = .done
+            becameStream.set()
             result.succeed(.stream)
             if inputClosed { context.fireUserInboundEventTriggered(ChannelEvent.inputClosed) }
             pipeline.removeHandler(context: context, promise: nil)
@@ -200,12 +219,14 @@ final class StreamUpgradeHandler: ChannelInboundHandler, RemovableChannelHandler
         context.close(promise: nil)
     }
 
-    /// The key of a websocket upgrade request, as RFC 6455 §4.2.1 asks: `Upgrade` names `websocket`, one
-    /// `Sec-WebSocket-Key`, `Sec-WebSocket-Version: 13`. Nil for any other request, which the routes answer.
+    /// The key of a websocket upgrade request, as RFC 6455 §4.2.1 asks: `Upgrade` names `websocket`, `Connection`
+    /// names `upgrade`, one `Sec-WebSocket-Key`, `Sec-WebSocket-Version: 13`. Nil for any other request, which the
+    /// routes answer. (SwiftNIO's upgrader did not require `Connection: upgrade`; without it the request parser
+    /// does not stop after the request, and would parse what follows as HTTP after the 101.)
     static func websocketKey(_ head: HTTPRequestHead) -> String? {
-        guard head.headers[canonicalForm: "upgrade"].contains(where: { $0.lowercased() == "websocket" }) else {
-            return nil
-        }
+        guard head.headers[canonicalForm: "upgrade"].contains(where: { $0.lowercased() == "websocket" }),
+            head.headers[canonicalForm: "connection"].contains(where: { $0.lowercased() == "upgrade" })
+        else { return nil }
         let keys = head.headers[canonicalForm: "sec-websocket-key"]
         let versions = head.headers[canonicalForm: "sec-websocket-version"]
         guard keys.count == 1, versions.count == 1, versions[0] == "13" else { return nil }
