@@ -332,18 +332,38 @@ struct Routes: Sendable {
 /// Checks the `Accept` header of a consumer request: the vendor type, `application/json` or a wildcard.
 func requireAcceptable(_ request: Request) throws {
     guard let accept = request.headers[.accept] else { throw APIError.missingAccept }
-    // Split over the UTF-8 bytes: splitting Characters showed in the stream connect's profile.
-    let acceptable = accept.utf8.split(separator: UInt8(ascii: ",")).contains { entry in
-        let parts = entry.split(separator: UInt8(ascii: ";")).map { Substring($0).trimmingHTTPWhitespace.lowercased() }
-        switch parts.first {
-        case "application/vnd.imggaming.dde.api+json":
-            return !parts.dropFirst().contains { $0.hasPrefix("version=") && $0 != "version=1" }
-        case "application/json", "application/*", "*/*": return true
-        default: return false
-        }
-    }
+    var acceptable = false
+    accept.forEachHTTPListElement { entry in acceptable = acceptable || acceptsOurType(entry) }
     guard acceptable else {
         throw APIError(
             .notAcceptable, "The Accept header '\(accept)' allows no type this service sends: use \(vendorMediaType).")
     }
+}
+
+/// Whether one element of an `Accept` header (`type/subtype;parameters`) names a type this service sends: the vendor
+/// type with no version but 1, `application/json`, `application/*` or `*/*`. Read in place, without copies: it
+/// runs on every stream connect and REST request.
+private func acceptsOurType(_ entry: Substring) -> Bool {
+    var parameters = entry[...]
+    let semicolon = parameters.utf8.firstIndex(of: UInt8(ascii: ";")) ?? parameters.endIndex
+    let type = parameters[..<semicolon].trimmingHTTPWhitespace
+    parameters =
+        semicolon == parameters.endIndex
+        ? parameters[parameters.endIndex...] : parameters[parameters.utf8.index(after: semicolon)...]
+    if type.equalsIgnoringASCIICase("application/json") || type.equalsIgnoringASCIICase("application/*")
+        || type == "*/*"
+    {
+        return true
+    }
+    guard type.equalsIgnoringASCIICase("application/vnd.imggaming.dde.api+json") else { return false }
+    // Any `version` parameter must be 1.
+    var versionIsOne = true
+    parameters.forEachHTTPListElement(separatedBy: UInt8(ascii: ";")) { parameter in
+        if parameter.utf8.count >= 8, parameter.prefix(8).equalsIgnoringASCIICase("version="),
+            !parameter.equalsIgnoringASCIICase("version=1")
+        {
+            versionIsOne = false
+        }
+    }
+    return versionIsOne
 }

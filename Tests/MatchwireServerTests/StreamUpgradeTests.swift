@@ -22,6 +22,15 @@ import Testing
         func key(_ headers: (String, String)...) -> String? { StreamUpgradeHandler.websocketKey(Self.head(headers)) }
         #expect(key(upgrade, connection, Self.key, Self.version) == Self.key.1)
         #expect(key(("Upgrade", "h2c, WebSocket"), ("Connection", "upgrade"), Self.key, Self.version) == Self.key.1)
+        // Names and tokens in any case, elements with spaces or tabs around them, several lines of one name.
+        #expect(
+            key(
+                ("UPGRADE", " websocket\t"), ("connection", "keep-alive,,\tUPGRADE "), ("sec-websocket-key", " k== "),
+                ("SEC-WEBSOCKET-VERSION", "13")) == "k==")
+        #expect(
+            key(
+                ("Upgrade", "h2c"), ("Upgrade", "websocket"), ("Connection", "close"), connection, Self.key,
+                Self.version) == Self.key.1)
         // Anything else is an HTTP request for the routes.
         #expect(key(connection, Self.key, Self.version) == nil)
         #expect(key(upgrade, Self.key, Self.version) == nil)
@@ -32,6 +41,10 @@ import Testing
         #expect(key(upgrade, connection, ("Sec-WebSocket-Key", "a, b"), Self.version) == nil)
         #expect(key(upgrade, connection, Self.key) == nil)
         #expect(key(upgrade, connection, Self.key, ("Sec-WebSocket-Version", "8")) == nil)
+        #expect(key(upgrade, connection, Self.key, ("Sec-WebSocket-Version", "13, 8")) == nil)
+        #expect(key(upgrade, connection, Self.key, ("Sec-WebSocket-Version", "13"), Self.version) == nil)
+        #expect(key(("Upgrade", "websockets"), connection, Self.key, Self.version) == nil)
+        #expect(key(upgrade, ("Connection", "upgraded"), Self.key, Self.version) == nil)
     }
 
     /// Without `Connection: upgrade` the request parser does not stop after the request: a second request in the

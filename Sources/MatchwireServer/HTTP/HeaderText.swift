@@ -11,3 +11,24 @@ extension StringProtocol where SubSequence == Substring {
         return text[first...last]
     }
 }
+
+extension StringProtocol where SubSequence == Substring {
+    /// The elements of this comma-separated header value (RFC 9110 §5.6.1; or of another `separator`, such as a
+    /// media type's `;`), each without its optional whitespace, empty elements skipped: read without an allocation (`HTTPHeaders[canonicalForm:]` makes an array and the
+    /// checks then lowercased copies, a dozen allocations per stream connect).
+    func forEachHTTPListElement(separatedBy separator: UInt8 = UInt8(ascii: ","), _ body: (Substring) -> Void) {
+        var rest = self[...]
+        while !rest.isEmpty {
+            let comma = rest.utf8.firstIndex(of: separator) ?? rest.endIndex
+            let element = rest[..<comma].trimmingHTTPWhitespace
+            if !element.isEmpty { body(element) }
+            rest = comma == rest.endIndex ? rest[rest.endIndex...] : rest[rest.utf8.index(after: comma)...]
+        }
+    }
+
+    /// Whether the text equals `other` with ASCII letters compared case-insensitively (header names, tokens).
+    func equalsIgnoringASCIICase(_ other: some StringProtocol) -> Bool {
+        let lowered = { (byte: UInt8) in byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte }
+        return utf8.count == other.utf8.count && zip(utf8, other.utf8).allSatisfy { lowered($0) == lowered($1) }
+    }
+}

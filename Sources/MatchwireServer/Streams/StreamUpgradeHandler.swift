@@ -224,13 +224,27 @@ final class StreamUpgradeHandler: ChannelInboundHandler, RemovableChannelHandler
     /// routes answer. (SwiftNIO's upgrader did not require `Connection: upgrade`; without it the request parser
     /// does not stop after the request, and would parse what follows as HTTP after the 101.)
     static func websocketKey(_ head: HTTPRequestHead) -> String? {
-        guard head.headers[canonicalForm: "upgrade"].contains(where: { $0.lowercased() == "websocket" }),
-            head.headers[canonicalForm: "connection"].contains(where: { $0.lowercased() == "upgrade" })
-        else { return nil }
-        let keys = head.headers[canonicalForm: "sec-websocket-key"]
-        let versions = head.headers[canonicalForm: "sec-websocket-version"]
-        guard keys.count == 1, versions.count == 1, versions[0] == "13" else { return nil }
-        return String(keys[0])
+        // One pass over the headers, without an allocation but the key's (the same rules as `[canonicalForm:]`:
+        // every line of a name, its comma-separated elements trimmed).
+        var upgradesToWebsocket = false
+        var connectionUpgrade = false
+        var (key, keys) = (Substring(), 0)
+        var (version, versions) = (Substring(), 0)
+        for (name, value) in head.headers {
+            if name.equalsIgnoringASCIICase("upgrade") {
+                value.forEachHTTPListElement {
+                    if $0.equalsIgnoringASCIICase("websocket") { upgradesToWebsocket = true }
+                }
+            } else if name.equalsIgnoringASCIICase("connection") {
+                value.forEachHTTPListElement { if $0.equalsIgnoringASCIICase("upgrade") { connectionUpgrade = true } }
+            } else if name.equalsIgnoringASCIICase("sec-websocket-key") {
+                value.forEachHTTPListElement { (key, keys) = ($0, keys + 1) }
+            } else if name.equalsIgnoringASCIICase("sec-websocket-version") {
+                value.forEachHTTPListElement { (version, versions) = ($0, versions + 1) }
+            }
+        }
+        guard upgradesToWebsocket, connectionUpgrade, keys == 1, versions == 1, version == "13" else { return nil }
+        return String(key)
     }
 
     /// The 101 answer to an accepted upgrade, with the `Sec-WebSocket-Accept` RFC 6455 §4.2.2 derives from the key.
