@@ -161,7 +161,9 @@ nchan {fanbig_n.get("deliveries") or 0:,.0f} of {fanbig_n.get("expected") or 0:,
   websocket clients written on SwiftNIO's channel (a handler that parses the frames as they arrive and
   finds the action number with `memchr`, no task per frame: it reads 100,000 frames a second on its one
   core with room to spare, so the servers, not the client, set the figures) spread over
-  127.0.0.1-127.0.0.4 when there are many, connected with 250 connects in flight at once (each one
+  127.0.0.1-127.0.0.4 when there are many (each address connected to as given, with no name resolution, and
+  the answers' ends found with `memchr`: before, the generator's own cost per connect set nchan's connect
+  rate), connected with 250 connects in flight at once (each one
   accepted, or failed, starts the next: the server always has work, and the figure is its rate of
   setting connections up, not the round trips of batches that wait for their slowest member); on
   Matchwire each sends the auth message and counts from "Authorisation accepted", on nchan from the
