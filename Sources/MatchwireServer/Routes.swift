@@ -343,7 +343,7 @@ func requireAcceptable(_ request: Request) throws {
 /// Whether one element of an `Accept` header (`type/subtype;parameters`) names a type this service sends: the vendor
 /// type with no version but 1, `application/json`, `application/*` or `*/*`. Read in place, without copies: it
 /// runs on every stream connect and REST request.
-private func acceptsOurType(_ entry: Substring) -> Bool {
+func acceptsOurType(_ entry: Substring) -> Bool {
     var parameters = entry[...]
     let semicolon = parameters.utf8.firstIndex(of: UInt8(ascii: ";")) ?? parameters.endIndex
     let type = parameters[..<semicolon].trimmingHTTPWhitespace

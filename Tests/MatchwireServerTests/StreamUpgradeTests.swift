@@ -45,6 +45,8 @@ import Testing
         #expect(key(upgrade, connection, Self.key, ("Sec-WebSocket-Version", "13"), Self.version) == nil)
         #expect(key(("Upgrade", "websockets"), connection, Self.key, Self.version) == nil)
         #expect(key(upgrade, ("Connection", "upgraded"), Self.key, Self.version) == nil)
+        // Blank elements are no elements (RFC 9110 §5.6.1): one version here.
+        #expect(key(upgrade, connection, Self.key, ("Sec-WebSocket-Version", "13, \t,")) == Self.key.1)
     }
 
     /// Without `Connection: upgrade` the request parser does not stop after the request: a second request in the
@@ -94,5 +96,23 @@ import Testing
                 #expect(reads.counts["fixture", default: 0] == fixtureReads, "\(connect): \(reads.counts)")
             }
         }
+    }
+
+    /// What an `Accept` element must name, on a stream's connect as on every REST request (protocol.md): the vendor
+    /// type with no version but 1, `application/json`, or a wildcard that covers it.
+    @Test(arguments: [
+        ("application/vnd.imggaming.dde.api+json;version=1", true),
+        ("application/vnd.imggaming.dde.api+json", true),
+        ("Application/VND.imggaming.dde.api+JSON ; VERSION=1", true),
+        ("application/vnd.imggaming.dde.api+json;charset=utf-8;version=1", true),
+        ("application/json", true), ("APPLICATION/JSON;q=0.5", true), ("application/*", true), ("*/*", true),
+        ("application/vnd.imggaming.dde.api+json;version=2", false),
+        ("application/vnd.imggaming.dde.api+json;version=1;version=2", false),
+        ("application/vnd.imggaming.dde.api+json; version=", false),
+        ("text/html", false), ("text/*", false), ("application/jsonx", false), ("", false),
+        (";application/json", false),
+    ])
+    func anAcceptElementNamesOurType(element: String, accepted: Bool) {
+        #expect(acceptsOurType(element[...]) == accepted)
     }
 }

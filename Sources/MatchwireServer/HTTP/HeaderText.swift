@@ -17,6 +17,9 @@ extension StringProtocol where SubSequence == Substring {
     /// media type's `;`), each without its optional whitespace, empty elements skipped: read without an allocation (`HTTPHeaders[canonicalForm:]` makes an array and the
     /// checks then lowercased copies, a dozen allocations per stream connect).
     func forEachHTTPListElement(separatedBy separator: UInt8 = UInt8(ascii: ","), _ body: (Substring) -> Void) {
+        // An ASCII separator is a whole character: the slice after it always moves on (after a byte inside a
+        // character it would round back and never end).
+        precondition(separator < 0x80, "an HTTP list separator is ASCII")
         var rest = self[...]
         while !rest.isEmpty {
             let comma = rest.utf8.firstIndex(of: separator) ?? rest.endIndex
