@@ -97,4 +97,11 @@ import Testing
         }
         #expect(next.deadline == at(12))
     }
+
+    /// A step of zero or less (a configuration of 0 s) is the minimum step: wake-ups still move on.
+    @Test func aStepIsAtLeastTheMinimum() {
+        #expect(ConnectionTimeout(step: .zero).step == ConnectionTimeout.minimumStep)
+        #expect(ConnectionTimeout(step: .seconds(-5)).step == ConnectionTimeout.minimumStep)
+        #expect(ConnectionTimeout(step: .seconds(10)).step == .seconds(10))
+    }
 }

@@ -14,9 +14,8 @@ import NIOCore
 /// (disarmed, or an older wake-up than the current one). So a deadline armed at least `step` ahead never needs a
 /// second wake-up scheduled beside the first: the one scheduled comes first. A deadline more than `step` ahead is
 /// reached in as many wake-ups as steps fit in it (the HTTP guard's 60 s idle timeout in six of 10 s): a wake-up
-/// is cheap, a cancel is not. The price: a disarmed timeout's last wake-up still runs, once,
-/// at most `step` later (it holds its owner weakly: a handler removed meanwhile is freed, and the wake-up finds
-/// nothing).
+/// is cheap, a cancel is not. The price: a disarmed timeout's last wake-up still runs, once, at most `step` later
+/// (it holds its owner weakly: a handler removed meanwhile is freed, and the wake-up finds nothing).
 struct ConnectionTimeout: Sendable {
     /// A wake-up to schedule: at `deadline`, call ``wokeUp(_:now:)`` with `number`.
     struct WakeUp: Equatable, Sendable {
@@ -42,9 +41,12 @@ struct ConnectionTimeout: Sendable {
     private var scheduled: WakeUp?
     private var wakeUps = 0
 
+    /// The smallest step: a configuration of zero (or less) still gets wake-ups that move on.
+    static let minimumStep = TimeAmount.milliseconds(1)
+
+    /// A timeout whose wake-ups are at most `step` apart (``minimumStep`` at least).
     init(step: TimeAmount) {
-        precondition(step > .zero, "a timeout's step must be positive")
-        self.step = step
+        self.step = max(step, Self.minimumStep)
     }
 
     /// Arms the timeout for `deadline`. Returns the wake-up to schedule, or nil when the one scheduled comes

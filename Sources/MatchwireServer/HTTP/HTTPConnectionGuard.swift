@@ -91,7 +91,7 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     init(limits: Limits) {
         self.limits = limits
         let shortest = min(limits.headerTimeout, limits.bodyTimeout, limits.idleTimeout)
-        timeout = ConnectionTimeout(step: max(shortest, .milliseconds(1)))
+        timeout = ConnectionTimeout(step: shortest)
     }
 
     // MARK: Inbound

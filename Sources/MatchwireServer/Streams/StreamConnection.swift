@@ -55,8 +55,7 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
         // The heartbeat's interval: the auth timeout comes first (a wake-up is never further ahead than its
         // deadline), and each heartbeat then takes one wake-up.
         let configuration = endpoint.configuration
-        timeout = ConnectionTimeout(
-            step: max(TimeAmount(seconds: configuration.heartbeatInterval), .milliseconds(1)))
+        timeout = ConnectionTimeout(step: TimeAmount(seconds: configuration.heartbeatInterval))
     }
 
     /// The frame handlers a stream needs after the upgrade (after NIO's frame decoder and protocol error handler):
