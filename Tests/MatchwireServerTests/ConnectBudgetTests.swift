@@ -15,6 +15,27 @@ import Testing
 /// A change that adds a read fails here, not in the next benchmark run.
 @Suite struct ConnectBudgetTests {
     static let readsPerCurrentConnect = 0
+    /// Heap allocations of one stream upgrade, from the request's bytes to the 101 written and the stream's handlers
+    /// in place (the probe's `upgrade` mode: `StreamServerChannel`'s handlers on an embedded channel, the fixture
+    /// kept). Measured 213 (debug build, 2026-12-03), after `StreamUpgradeHandler` and the in-place header checks
+    /// (a release server's whole connect, accept and auth exchange included: 269 before them, 189 after).
+    static let allocationsPerUpgrade = 225
+
+    @Test func anUpgradeAllocatesWithinItsBudget() async throws {
+        let probe = try #require(
+            DeliveryBudgetTests.probe, "the probe and libMallocInterposerSwift.so are built beside the tests")
+        let run = try await RunningProgram.run(
+            ["upgrade"], executable: probe.executable, environment: ["LD_PRELOAD": probe.interposer.path])
+        #expect(run.status == 0, "\(run.errors)")
+        let result = try JSONValue.parse(Array(run.output.utf8))
+        #expect(result["answered"] == .bool(true), "the upgrade was answered 101: \(run.output)")
+        let allocations = try #require(result["perUpgrade"]?.intValue, "\(run.output)")
+        // A probe that counted nothing (the interposer not loaded) would pass any budget.
+        #expect(allocations > 0, "the interposer counted the upgrade")
+        #expect(
+            allocations <= Self.allocationsPerUpgrade,
+            "\(allocations) allocations per upgrade; the budget is \(Self.allocationsPerUpgrade)")
+    }
 
     /// A test server whose store counts its reads. Kept tokens and fixtures are trusted for the whole test: on a
     /// loaded machine more than the default 2 s may pass between two connects, and a read again then is no part of
