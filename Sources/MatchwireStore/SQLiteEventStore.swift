@@ -16,6 +16,8 @@ public final class SQLiteEventStore: EventStore {
     public let path: String
     private let writer: SQLiteConnection
     private let reader: SQLiteReaders
+    /// The log's checkpoints, off the commit path.
+    private let checkpoints: WALCheckpoints
     private let writeLock = AsyncSerialLock()
     private let appends = GroupCommit<PendingAppend>(maxWrites: maxAppendsPerCommit)
     private let logger: Logger
@@ -29,9 +31,10 @@ public final class SQLiteEventStore: EventStore {
     private let kept: KeptFixtures
 
     private init(
-        path: String, writer: SQLiteConnection, reader: SQLiteReaders, metrics: StoreMetrics, logger: Logger,
-        kept: KeptFixtures
+        path: String, writer: SQLiteConnection, reader: SQLiteReaders, checkpoints: WALCheckpoints,
+        metrics: StoreMetrics, logger: Logger, kept: KeptFixtures
     ) {
+        self.checkpoints = checkpoints
         self.path = path
         self.kept = kept
         self.tokenChanges = TokenChanges(database: path)
@@ -53,9 +56,16 @@ public final class SQLiteEventStore: EventStore {
             _ = try await writer.query("PRAGMA journal_mode = WAL")
             _ = try await writer.query("PRAGMA synchronous = FULL")
             try await migrate(writer)
-            let reader = try await SQLiteReaders.open(path: path, logger: logger)
+            let checkpoints = try await WALCheckpoints.open(path: path, writer: writer)
+            let reader: SQLiteReaders
+            do {
+                reader = try await SQLiteReaders.open(path: path, logger: logger)
+            } catch {
+                try? await checkpoints.close()
+                throw error
+            }
             return SQLiteEventStore(
-                path: path, writer: writer, reader: reader, metrics: metrics, logger: logger,
+                path: path, writer: writer, reader: reader, checkpoints: checkpoints, metrics: metrics, logger: logger,
                 kept: KeptFixtures(maximumAge: keptFixtureAge))
         } catch {
             try? await writer.close()
@@ -149,7 +159,14 @@ public final class SQLiteEventStore: EventStore {
         }
     }
 
+    /// The log's checkpoints run to their end so far, and the writer's own automatic checkpoint (in pages); for tests.
+    var checkpointsCompleted: Int { checkpoints.completed }
+    func writerAutoCheckpointPages() async throws -> Int? {
+        try await writer.query("PRAGMA wal_autocheckpoint").first?.column("wal_autocheckpoint")?.integer
+    }
+
     public func close() async throws {
+        try await checkpoints.close()
         try await reader.close()
         try await writer.close()
     }
@@ -158,7 +175,9 @@ public final class SQLiteEventStore: EventStore {
     private func transaction<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) async throws -> T) async throws
         -> T
     {
-        try await writeLock.withLock { [writer] in try await Self.inTransaction(on: writer, body) }
+        let result = try await writeLock.withLock { [writer] in try await Self.inTransaction(on: writer, body) }
+        checkpoints.committed()
+        return result
     }
 
     /// Runs `body` inside one transaction on `connection`, taking the write lock at once; rolled back when it
