@@ -3,18 +3,17 @@ import Synchronization
 
 /// Checkpoints of the SQLite write-ahead log, kept off the commit path.
 ///
-/// By default SQLite checkpoints the log inside the commit that takes it past 1,000 pages (`wal_autocheckpoint`):
-/// that commit copies the log's pages into the database file and flushes the file, a stall the append's caller and
-/// every subscriber of its packets wait for, about once every 330 appends (measured with the SQLite floor's
-/// inserts on this machine's disk: the slowest of ten seconds 259 and 350 ms, p99.9 23-31 ms; with a passive
-/// checkpoint beside the writer every 200 ms, 40 and 73 ms, p99.9 5-24 ms). So after every `interval` commits
-/// a passive checkpoint runs on a connection of its own, in a short task, while commits go on. At the pace of a live feed it
-/// copies the whole log before the next commit, which then starts the log again from its beginning: the writer
-/// never checkpoints. A writer that never pauses (an import, a burst of ingestion) keeps adding pages while the
-/// checkpoint runs, so the log could not be started again and would grow without end: the writer keeps SQLite's
-/// automatic checkpoint as a backstop, at ``writerBackstopPages`` (4 times SQLite's default, so rarer, and cheap:
-/// most pages are copied already). Other processes that write the file (`token`, `fixture`, `import`) keep
-/// SQLite's default.
+/// By default SQLite checkpoints the log inside the commit that takes it past 1,000 pages (`wal_autocheckpoint`): that
+/// commit copies the log's pages into the database file and flushes the file, a stall the append's caller and every
+/// subscriber of its packets wait for, about once every 330 appends (measured with the SQLite floor's inserts on this
+/// machine's disk: the slowest of ten seconds 259 and 350 ms, p99.9 23-31 ms; with a passive checkpoint beside the
+/// writer every 200 ms, 40 and 73 ms, p99.9 5-24 ms). So after every `interval` commits a passive checkpoint runs on a
+/// connection of its own, in a short task, while commits go on. At the pace of a live feed it copies the whole log
+/// before the next commit, which then starts the log again from its beginning: the writer never checkpoints. A writer
+/// that never pauses (an import, a burst of ingestion) keeps adding pages while the checkpoint runs, so the log could
+/// not be started again and would grow without end: the writer keeps SQLite's automatic checkpoint as a backstop, at
+/// ``writerBackstopPages`` (4 times SQLite's default, so rarer, and cheap: most pages are copied already). Other
+/// processes that write the file (`token`, `fixture`, `import`) keep SQLite's default.
 final class WALCheckpoints: Sendable {
     /// Commits between two checkpoints: a few pages each, so the log stays near SQLite's own 1,000-page mark.
     static let interval = 256
