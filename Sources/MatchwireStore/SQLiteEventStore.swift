@@ -172,11 +172,12 @@ public final class SQLiteEventStore: EventStore {
     }
 
     /// Runs `body` inside one write transaction, rolled back when it throws.
-    private func transaction<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) async throws -> T) async throws
-        -> T
-    {
+    /// `weight`: the packets it writes, for ``WALCheckpoints`` (1 for anything else).
+    private func transaction<T: Sendable>(
+        weight: Int = 1, _ body: @escaping @Sendable (SQLiteConnection) async throws -> T
+    ) async throws -> T {
         let result = try await writeLock.withLock { [writer] in try await Self.inTransaction(on: writer, body) }
-        checkpoints.committed()
+        checkpoints.committed(weight: weight)
         return result
     }
 
@@ -357,7 +358,7 @@ public final class SQLiteEventStore: EventStore {
     /// refused on its own; the others are committed. Throws when the transaction fails, having written none.
     private func commitTogether(_ group: [PendingAppend]) async throws -> [(any Error)?] {
         let started = ContinuousClock.now
-        let refusals = try await transaction { connection in
+        let refusals = try await transaction(weight: group.reduce(0) { $0 + $1.packets.count }) { connection in
             let versions = try await Self.fixtureVersions(of: Set(group.map(\.fixtureId)), on: connection)
             let refusals = AppendCheck.refusals(
                 of: group.map { ($0.fixtureId, $0.updateCount, $0.packets) }, versions: versions)
