@@ -344,12 +344,8 @@ func requireAcceptable(_ request: Request) throws {
 /// type with no version but 1, `application/json`, `application/*` or `*/*`. Read in place, without copies: it
 /// runs on every stream connect and REST request.
 func acceptsOurType(_ entry: Substring) -> Bool {
-    var parameters = entry[...]
-    let semicolon = parameters.utf8.firstIndex(of: UInt8(ascii: ";")) ?? parameters.endIndex
-    let type = parameters[..<semicolon].trimmingHTTPWhitespace
-    parameters =
-        semicolon == parameters.endIndex
-        ? parameters[parameters.endIndex...] : parameters[parameters.utf8.index(after: semicolon)...]
+    let (typeText, parameters) = entry.splitOnce(at: UInt8(ascii: ";"))
+    let type = typeText.trimmingHTTPWhitespace
     if type.equalsIgnoringASCIICase("application/json") || type.equalsIgnoringASCIICase("application/*")
         || type == "*/*"
     {
@@ -359,7 +355,7 @@ func acceptsOurType(_ entry: Substring) -> Bool {
     // Any `version` parameter must be 1.
     var versionIsOne = true
     parameters.forEachHTTPListElement(separatedBy: UInt8(ascii: ";")) { parameter in
-        if parameter.utf8.count >= 8, parameter.prefix(8).equalsIgnoringASCIICase("version="),
+        if parameter.prefix(8).equalsIgnoringASCIICase("version="),
             !parameter.equalsIgnoringASCIICase("version=1")
         {
             versionIsOne = false

@@ -14,19 +14,27 @@ extension StringProtocol where SubSequence == Substring {
 
 extension StringProtocol where SubSequence == Substring {
     /// The elements of this comma-separated header value (RFC 9110 §5.6.1; or of another `separator`, such as a
-    /// media type's `;`), each without its optional whitespace, empty elements skipped: read without an allocation (`HTTPHeaders[canonicalForm:]` makes an array and the
-    /// checks then lowercased copies, a dozen allocations per stream connect).
+    /// media type's `;`), each without its optional whitespace, empty elements skipped: read without an allocation
+    /// (`HTTPHeaders[canonicalForm:]` makes an array and the checks then lowercased copies, a dozen allocations per
+    /// stream connect).
     func forEachHTTPListElement(separatedBy separator: UInt8 = UInt8(ascii: ","), _ body: (Substring) -> Void) {
-        // An ASCII separator is a whole character: the slice after it always moves on (after a byte inside a
-        // character it would round back and never end).
-        precondition(separator < 0x80, "an HTTP list separator is ASCII")
         var rest = self[...]
         while !rest.isEmpty {
-            let comma = rest.utf8.firstIndex(of: separator) ?? rest.endIndex
-            let element = rest[..<comma].trimmingHTTPWhitespace
-            if !element.isEmpty { body(element) }
-            rest = comma == rest.endIndex ? rest[rest.endIndex...] : rest[rest.utf8.index(after: comma)...]
+            let (element, after) = rest.splitOnce(at: separator)
+            let trimmed = element.trimmingHTTPWhitespace
+            if !trimmed.isEmpty { body(trimmed) }
+            rest = after
         }
+    }
+
+    /// The text before the first `separator` and the text after it (all of it and nothing when there is none).
+    func splitOnce(at separator: UInt8) -> (before: Substring, after: Substring) {
+        // An ASCII separator is a whole character: the slice after it always moves on (after a byte inside a
+        // character it would round back, and a loop over the rest would never end).
+        precondition(separator < 0x80, "an HTTP separator is ASCII")
+        let text = self[...]
+        guard let found = text.utf8.firstIndex(of: separator) else { return (text, text[text.endIndex...]) }
+        return (text[..<found], text[text.utf8.index(after: found)...])
     }
 
     /// Whether the text equals `other` with ASCII letters compared case-insensitively (header names, tokens).

@@ -55,6 +55,8 @@ final class StreamUpgradeHandler: ChannelInboundHandler, RemovableChannelHandler
     private let result: EventLoopPromise<StreamServerChannel.UpgradeResult>
     private var state = State.awaitingHead
     private var context: ChannelHandlerContext?
+    /// The client half-closed after its whole upgrade request, while the fixture was read.
+    private var inputClosedWhileDeciding = false
 
     /// Set when the connection becomes a stream, before ``upgradeResult`` completes.
     let becameStream = StreamServerChannel.ConnectionFlag()
@@ -136,9 +138,6 @@ final class StreamUpgradeHandler: ChannelInboundHandler, RemovableChannelHandler
             fail(context: context, ChannelError.inputClosed)
         }
     }
-
-    /// The client half-closed after its whole upgrade request, while the fixture was read.
-    private var inputClosedWhileDeciding = false
 
     /// The fixture's read decided an upgrade request, on the event loop.
     private func decided(_ decision: StreamEndpoint.Decision) {
