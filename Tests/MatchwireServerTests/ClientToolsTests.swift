@@ -331,13 +331,15 @@ import Testing
         let (fixtureId, elements) = try Self.generatedList()
         let file = try ServerProcess.newDatabasePath() + ".json"
         try Data(JSONValue.array(elements).jsonBytes).write(to: URL(fileURLWithPath: file))
-        let first = try await RunningProgram.run(["import", file, "--postgres", url])
+        let first = try await RunningProgram.run(["import", file, "--postgres", url, "--store-timeout", "60"])
         #expect(first.status == 0, "\(first.errors)")
-        let second = try await RunningProgram.run(["import", file, "--postgres", url])
+        let second = try await RunningProgram.run(["import", file, "--postgres", url, "--store-timeout", "60"])
         #expect(second.status == 1)
         #expect(
             second.errors.contains("Fixture \(fixtureId.wire) exists already in postgres 127.0.0.1:\(cluster.port)/"))
-        let export = try await RunningProgram.run(["export", fixtureId.wire, "--postgres", url])
+        let export = try await RunningProgram.run([
+            "export", fixtureId.wire, "--postgres", url, "--store-timeout", "60",
+        ])
         let exported = try #require(try JSONValue.parse(Array(export.output.utf8)).arrayValue)
         #expect(exported.count == elements.count)
         #expect(Set(exported) == Set(elements))

@@ -263,7 +263,10 @@ extension MultiNodeTests {
                 firstFrame: StreamClient.auth(feed.consumer), into: transcript)
         }
         try await waitUntil { transcript.seqNums.count == 3 }
-        _ = try await blocking { try ServerProcess.run(["token", "revoke", "customer", "--postgres", feed.database]) }
+        _ = try await blocking {
+            try ServerProcess.run(
+                ["token", "revoke", "customer", "--postgres", feed.database, "--store-timeout", "60"])
+        }
         for node in nodes {
             await #expect(throws: RuleViolation.self, "node \(node.port) refuses the revoked token") {
                 _ = try await feed.actionsList(fixture, via: node)
@@ -421,7 +424,9 @@ struct SharedFeed: Sendable {
     let fixtures: [UUID]
 
     static func prepare(database: String, fixtures count: Int) throws -> SharedFeed {
-        let store = ["--postgres", database]
+        // The first command migrates the new database: on a CI machine busy with the other suites that has taken
+        // more than the default 5 seconds, so these one-shot commands wait longer (the nodes keep the default).
+        let store = ["--postgres", database, "--store-timeout", "60"]
         let scout = try ServerProcess.run(["token", "create", "--name", "scout", "--role", "scout"] + store)
         let consumer = try ServerProcess.run(["token", "create", "--name", "customer", "--role", "consumer"] + store)
         let admin = try ServerProcess.run(["token", "create", "--name", "operator", "--role", "admin"] + store)

@@ -48,9 +48,11 @@ import Testing
         let cluster = try #require(try await PostgresTestCluster.shared())
         let url = try await cluster.newDatabase()
         let database = PostgresTestCluster.databaseName(in: url)
-        try await PostgresEventStore(url: url, logger: Self.quietLogger()).whileRunning { _ in }
+        // A generous limit: migrating a new database has taken over 5 seconds on a CI machine busy with other suites.
+        try await PostgresEventStore(url: url, operationTimeout: .seconds(60), logger: Self.quietLogger())
+            .whileRunning { _ in }
         _ = try await cluster.query("UPDATE matchwire_schema SET version = 99", database: database)
-        let newer = try PostgresEventStore(url: url, logger: Self.quietLogger())
+        let newer = try PostgresEventStore(url: url, operationTimeout: .seconds(60), logger: Self.quietLogger())
         await #expect(throws: StoreError.newerSchema(version: 99, known: PostgresEventStore.schemaVersion)) {
             try await newer.whileRunning { _ in }
         }
