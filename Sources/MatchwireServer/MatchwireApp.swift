@@ -4,11 +4,13 @@ import Logging
 import MatchwireCore
 import MatchwireStore
 import NIOCore
+import NIOPosix
 import ServiceLifecycle
 
 /// Builds the Matchwire HTTP and websocket application on a store.
 public enum MatchwireApp {
-    /// The application, ready to run. `onRunning` is called with the bound port once it listens.
+    /// The application, ready to run: its own services, then the ``Listener``, in one service group (shut down in
+    /// reverse: the listener first). `onRunning` is called with the bound port once it listens.
     ///
     /// `hub` carries the streams. To close them with 1001 on shutdown before the HTTP server stops, run it as a
     /// service after the application in one service group (`matchwire serve` does). `requestLogger` writes the
@@ -20,7 +22,7 @@ public enum MatchwireApp {
         configuration: ServerConfiguration, store: any EventStore, hub: StreamHub, writers: FixtureWriters? = nil,
         readiness: Readiness = Readiness(), logger: Logger, requestLogger: Logger? = nil,
         onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-    ) -> some ApplicationProtocol {
+    ) -> some Service {
         // HEAD is answered on every GET path, as RFC 9110 §9.3.2 asks (the connection guard drops the body).
         let router = Router(context: BasicRequestContext.self, options: .autoGenerateHeadEndpoints)
         // The request log is outside the error middleware, so that it sees the status every error became.
@@ -37,32 +39,26 @@ public enum MatchwireApp {
         )
         .register(on: router)
         let streams = StreamEndpoint(configuration: configuration, store: store, access: access, hub: hub)
-        return Application(
-            router: router,
-            server: HTTPServerBuilder { responder in
-                StreamServerChannel(
-                    responder: responder, streams: streams,
-                    connections: ConnectionLimit(limit: configuration.maxConnections),
-                    limits: configuration.connectionLimits)
-            },
+        let connections = StreamServerChannel(
+            responder: RoutesResponder.make(router.buildResponder(), serverName: "matchwire", logger: logger),
+            streams: streams, connections: ConnectionLimit(limit: configuration.maxConnections),
+            limits: configuration.connectionLimits)
+        let listener = Listener(
+            host: configuration.host, port: configuration.port, backlog: Int32(Self.listenBacklog),
+            acceptsPerWakeUp: Self.acceptsPerWakeUp, eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+            connections: connections, logger: logger, onRunning: onRunning)
+        return ServiceGroup(
             configuration: .init(
-                address: .hostname(configuration.host, port: configuration.port), serverName: "matchwire",
-                backlog: Self.listenBacklog),
-            services: services(configuration: configuration, store: store, hub: hub, logger: logger),
-            onServerRunning: { channel in
-                // Connections arrive in bursts (a client reconnecting thousands of subscribers): each wake-up of the
-                // listening socket accepts up to this many instead of NIO's default 4.
-                try? await channel.setOption(ChannelOptions.maxMessagesPerRead, value: Self.acceptsPerWakeUp).get()
-                await onRunning(channel.localAddress?.port ?? configuration.port)
-            },
-            logger: logger)
+                services: services(configuration: configuration, store: store, hub: hub, logger: logger) + [listener],
+                logger: logger))
     }
 
-    /// The queue of connections the kernel keeps before they are accepted (Hummingbird's default is 256; Linux
-    /// caps it at `net.core.somaxconn`, 4096 by default). nginx asks for its own maximum too.
+    /// The queue of connections the kernel keeps before they are accepted (Hummingbird's server asked for 256;
+    /// Linux caps it at `net.core.somaxconn`, 4096 by default). nginx asks for its own maximum too.
     static let listenBacklog = 4096
 
-    /// Connections accepted per wake-up of the listening socket.
+    /// Connections accepted per wake-up of the listening socket (SwiftNIO's default is 4): connections arrive in
+    /// bursts, a client reconnecting thousands of subscribers.
     static let acceptsPerWakeUp: UInt = 64
 
     /// The application's own long-lived work: revoked tokens' streams are ended, and, on a store shared by

@@ -41,7 +41,7 @@ import Testing
     /// loaded machine more than the default 2 s may pass between two connects, and a read again then is no part of
     /// one.
     static func withCountingServer(
-        _ body: @escaping @Sendable (TestServer, any TestClientProtocol, CountingReads) async throws -> Void
+        _ body: @escaping @Sendable (TestServer, LiveClient, CountingReads) async throws -> Void
     ) async throws {
         let counting = Mutex<CountingReads?>(nil)
         try await TestServer.start(

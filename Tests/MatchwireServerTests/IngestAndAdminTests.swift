@@ -128,7 +128,7 @@ import Testing
 
     @Test func validJSONIsNeverAnsweredAsMalformedAndMetadataNumbersComeBackAsSent() async throws {
         try await TestServer.start { server, client in
-            func post(_ text: String) async throws -> TestResponse {
+            func post(_ text: String) async throws -> LiveClient.Response {
                 try await client.execute(
                     uri: server.ingestPath, method: .post, headers: server.bearer(server.scout),
                     body: ByteBuffer(string: text))

@@ -226,7 +226,7 @@ struct Exposition {
         samples.first { $0.name == name && $0.labels == labels }?.value
     }
 
-    static func scrape(_ client: any TestClientProtocol) async throws -> Exposition {
+    static func scrape(_ client: LiveClient) async throws -> Exposition {
         let response = try await client.execute(uri: "/metrics", method: .get)
         #expect(response.status == .ok)
         return Exposition(String(buffer: response.body))
@@ -236,7 +236,7 @@ struct Exposition {
     /// stream's gauge); fails after `timeout`.
     @discardableResult
     static func waitUntil(
-        _ client: any TestClientProtocol, timeout: Duration = .seconds(30), _ condition: (Exposition) -> Bool
+        _ client: LiveClient, timeout: Duration = .seconds(30), _ condition: (Exposition) -> Bool
     ) async throws -> Exposition {
         let deadline = ContinuousClock.now + timeout
         while true {

@@ -324,7 +324,7 @@ import Testing
 
     /// Creates a fixture of `sport` through the operator API and returns it as served.
     static func createFixture(
-        _ sport: Sport, rules: JSONValue, server: TestServer, client: any TestClientProtocol
+        _ sport: Sport, rules: JSONValue, server: TestServer, client: LiveClient
     ) async throws -> Fixture {
         let home = UUID()
         let away = UUID()

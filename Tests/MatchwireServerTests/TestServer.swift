@@ -28,7 +28,7 @@ struct TestServer {
         configure: (inout ServerConfiguration) -> Void = { _ in },
         serving: (SQLiteEventStore) -> any EventStore = { $0 },
         keptFixtureAge: Duration = KeptFixtures.defaultMaximumAge,
-        _ body: @Sendable (TestServer, any TestClientProtocol) async throws -> Void
+        _ body: @Sendable (TestServer, LiveClient) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("matchwire-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -66,11 +66,12 @@ struct TestServer {
         let server = TestServer(
             store: store, configuration: configuration, admin: tokens[2], scout: tokens[1], consumer: tokens[0],
             fixture: fixture, hub: hub, writers: writers, readiness: readiness)
+        let port = PortPromise()
         let app = MatchwireApp.build(
             configuration: configuration, store: served, hub: hub, writers: writers, readiness: readiness,
-            logger: logger)
+            logger: logger, onRunning: { port.succeed($0) })
         do {
-            try await app.test(.live) { client in try await body(server, client) }
+            try await LiveClient.run(app, port: port) { client in try await body(server, client) }
         } catch {
             try? await store.close()
             throw error
@@ -136,7 +137,7 @@ struct TestServer {
     }
 
     /// Posts actions as one array; they must be stored (201).
-    func ingest(_ actions: [JSONValue], with client: any TestClientProtocol) async throws {
+    func ingest(_ actions: [JSONValue], with client: LiveClient) async throws {
         let response = try await client.execute(
             uri: ingestPath, method: .post, headers: bearer(scout), body: JSONValue.array(actions).buffer)
         guard response.status == .created else {
@@ -176,7 +177,7 @@ extension JSONValue {
     }
 }
 
-extension TestResponse {
+extension LiveClient.Response {
     var json: JSONValue { (try? JSONValue.parse(body.readableBytesView)) ?? .null }
     var errorMessage: String { json["errorMessage"]?.stringValue ?? "" }
 }

@@ -8,7 +8,6 @@ import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
-import Synchronization
 
 /// The server's connections: HTTP/1.1, upgraded to a websocket on the stream paths.
 ///
@@ -29,19 +28,9 @@ struct StreamServerChannel: ServerChildChannel, HTTPChannelHandler {
     }
 
     struct Value: ServerChildChannelValue {
+        /// What the connection's first request made of it.
         let upgradeResult: EventLoopFuture<UpgradeResult>
-        /// Set when the connection needs nothing of its task (a stream, a connection over the limit).
-        let runsWithoutTask: ConnectionFlag
         let channel: any Channel
-    }
-
-    /// A flag set on the event loop and read by the connection's task.
-    final class ConnectionFlag: Sendable {
-        private let value: Atomic<Bool>
-
-        init(_ value: Bool = false) { self.value = Atomic(value) }
-        func set() { value.store(true, ordering: .releasing) }
-        var isSet: Bool { value.load(ordering: .acquiring) }
     }
 
     /// The HTTP routes.
@@ -57,10 +46,7 @@ struct StreamServerChannel: ServerChildChannel, HTTPChannelHandler {
         channel.eventLoop.makeCompletedFuture {
             guard connections.admit(channel) else {
                 try channel.pipeline.syncOperations.addHandler(RefuseConnection(limit: connections.limit))
-                return Value(
-                    upgradeResult: channel.eventLoop.makeSucceededFuture(.overLimit),
-                    runsWithoutTask: ConnectionFlag(true),
-                    channel: channel)
+                return Value(upgradeResult: channel.eventLoop.makeSucceededFuture(.overLimit), channel: channel)
             }
             // SwiftNIO's HTTP/1 handlers, as `configureUpgradableHTTPServerPipeline` adds them, with the connection
             // guard after the decoder: it sees every request part and every parse error before anything else, and
@@ -78,24 +64,24 @@ struct StreamServerChannel: ServerChildChannel, HTTPChannelHandler {
                 streams: streams, logger: logger, httpDecoder: decoder, connectionGuard: guardHandler,
                 httpEncoder: encoder, eventLoop: channel.eventLoop)
             try channel.pipeline.syncOperations.addHandlers([encoder, decoder, guardHandler, upgradeHandler])
-            return Value(
-                upgradeResult: upgradeHandler.upgradeResult, runsWithoutTask: upgradeHandler.becameStream,
-                channel: channel)
+            return Value(upgradeResult: upgradeHandler.upgradeResult, channel: channel)
         }
     }
 
+    /// What Hummingbird's own server would call, in a task per connection. ``Listener`` calls ``run(_:logger:)``
+    /// instead, and only for the connections that need a task.
     func handle(value: Value, logger: Logger) async {
-        // A stream set up before this task ran (on a busy server the request often comes first) needs nothing of it:
-        // awaiting the completed future would still hop to the event loop and back, two thread switches.
-        if value.runsWithoutTask.isSet { return }
         do {
-            // The upgrade decision waits for the first request, which a client may never finish: when the server
-            // stops and cancels this task, the connection is closed, which ends the wait.
-            let upgradeResult = try await withTaskCancellationHandler {
-                try await value.upgradeResult.get()
-            } onCancel: {
-                value.channel.close(promise: nil)
-            }
+            await run(try await value.upgradeResult.get(), logger: logger)
+        } catch {
+            logger.debug("connection ended: \(error)")
+        }
+    }
+
+    /// Runs a connection that needs a task: the requests of an HTTP connection, or the answer to a refused upgrade.
+    /// A stream, or a connection over the limit, is run by its handlers and returns at once.
+    func run(_ upgradeResult: UpgradeResult, logger: Logger) async {
+        do {
             switch upgradeResult {
             case .http(let http):
                 await handleHTTP(asyncChannel: http, logger: logger)
@@ -112,7 +98,6 @@ struct StreamServerChannel: ServerChildChannel, HTTPChannelHandler {
                         ])
                 }
             case .stream, .overLimit:
-                // The connection stays open without a task: its handler runs it on the event loop.
                 break
             }
         } catch {

@@ -58,8 +58,6 @@ final class StreamUpgradeHandler: ChannelInboundHandler, RemovableChannelHandler
     /// The client half-closed after its whole upgrade request, while the fixture was read.
     private var inputClosedWhileDeciding = false
 
-    /// Set when the connection becomes a stream, before ``upgradeResult`` completes.
-    let becameStream = StreamServerChannel.ConnectionFlag()
     /// What the connection became: completed once, failed if the connection ends before.
     var upgradeResult: EventLoopFuture<StreamServerChannel.UpgradeResult> { result.futureResult }
 
@@ -203,7 +201,6 @@ final class StreamUpgradeHandler: ChannelInboundHandler, RemovableChannelHandler
             try pipeline.addHandler(WebSocketProtocolErrorHandler())
             try StreamConnection.addHandlers(to: context.channel, request: request, endpoint: streams, logger: logger)
             state = .done
-            becameStream.set()
             result.succeed(.stream)
             if inputClosed { context.fireUserInboundEventTriggered(ChannelEvent.inputClosed) }
             pipeline.removeHandler(context: context, promise: nil)
