@@ -12,8 +12,9 @@ public enum MatchwireApp {
     /// The application, ready to run: its own services, then the ``Listener``, in one service group (shut down in
     /// reverse: the listener first). `onRunning` is called with the bound port once it listens.
     ///
-    /// `hub` carries the streams. To close them with 1001 on shutdown before the HTTP server stops, run it as a
-    /// service after the application in one service group (`matchwire serve` does). `requestLogger` writes the
+    /// `hub` carries the streams. Run it as a service after the application in one service group (`matchwire serve`
+    /// does): it is then shut down first, closing every stream with 1001 and ending the tasks it runs; the listener
+    /// closes any stream left when it shuts down. `requestLogger` writes the
     /// line per HTTP request (at info; `logger` when nil). `writers`, when given, is
     /// shared with other writers of the same store (the demo's simulated scouts). `readiness` is what `/ready`
     /// answers from: mark it shutting down first when the server stops. The metrics are the hub's

@@ -331,7 +331,12 @@ struct Routes: Sendable {
 
 /// Checks the `Accept` header of a consumer request: the vendor type, `application/json` or a wildcard.
 func requireAcceptable(_ request: Request) throws {
-    guard let accept = request.headers[.accept] else { throw APIError.missingAccept }
+    try requireAcceptable(accept: request.headers[.accept])
+}
+
+/// The same check on the `Accept` header's value (all of its lines joined with ", ", as `HTTPFields` gives them).
+func requireAcceptable(accept: String?) throws {
+    guard let accept else { throw APIError.missingAccept }
     var acceptable = false
     accept.forEachHTTPListElement { entry in acceptable = acceptable || acceptsOurType(entry) }
     guard acceptable else {

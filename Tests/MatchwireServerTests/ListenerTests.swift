@@ -1,5 +1,7 @@
 import Foundation
 import HTTPTypes
+import NIOWebSocket
+import Synchronization
 @testable import MatchwireServer
 import Testing
 
@@ -26,5 +28,33 @@ import Testing
                     "\(path): \(date) is the time of the answer")
             }
         }
+    }
+
+    /// The listener's graceful shutdown closes a stream still open with 1001 and its sentence, as the hub does
+    /// (here the hub is not a service, so nothing else closes it), and then ends: it waits for every connection.
+    @Test func aShutdownClosesAStreamLeftOpenWith1001() async throws {
+        let closing = Mutex<Task<[RawWebSocket.Frame], any Error>?>(nil)
+        try await TestServer.start { server, client in
+            let socket = try await RawWebSocket.connect(port: try #require(client.port), path: server.streamPath())
+            try socket.send(.text, Array(StreamClient.auth(server.consumer).utf8))
+            let reply = try await socket.receive()
+            #expect(reply?.text.contains("Authorisation accepted") == true, "\(String(describing: reply))")
+            // Read on after the body returns and the server shuts down: every frame up to the close, for at most a
+            // minute (an open stream gets heartbeats, so without a close the reads would go on).
+            closing.withLock { closing in
+                closing = Task {
+                    var frames: [RawWebSocket.Frame] = []
+                    let deadline = ContinuousClock.now + .seconds(60)
+                    while ContinuousClock.now < deadline, let frame = try await socket.receive(skippingText: false) {
+                        frames.append(frame)
+                        if frame.opcode == .connectionClose { break }
+                    }
+                    return frames
+                }
+            }
+        }
+        let frames = try await #require(closing.withLock { $0 }).value
+        #expect(frames.last?.closeCode == 1001, "\(frames.map(\.opcode))")
+        #expect(frames.contains { $0.text.contains("Server shutting down") }, "\(frames.map(\.text))")
     }
 }

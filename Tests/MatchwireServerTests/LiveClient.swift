@@ -39,7 +39,11 @@ struct LiveClient: Sendable {
     ) async throws -> Value {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
-        let group = ServiceGroup(configuration: .init(services: [application], logger: logger))
+        // A shutdown that does not end (a connection the listener fails to close) fails the test instead of
+        // hanging it: the application is cancelled after 30 seconds.
+        var configuration = ServiceGroupConfiguration(services: [application], logger: logger)
+        configuration.maximumGracefulShutdownDuration = .seconds(30)
+        let group = ServiceGroup(configuration: configuration)
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask {
                 do {
@@ -53,16 +57,19 @@ struct LiveClient: Sendable {
             let number = try await port.value
             let client = TestClient(host: "127.0.0.1", port: number, configuration: .init(timeout: .seconds(20)))
             client.connect()
-            let result: Result<Value, any Error>
             do {
-                result = .success(try await body(LiveClient(client: client, port: number)))
+                let result = try await body(LiveClient(client: client, port: number))
+                try await client.shutdown()
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+                return result
             } catch {
-                result = .failure(error)
+                // The body's error is the one to report, whatever the shutdown then meets.
+                try? await client.shutdown()
+                await group.triggerGracefulShutdown()
+                try? await tasks.waitForAll()
+                throw error
             }
-            try await client.shutdown()
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-            return try result.get()
         }
     }
 

@@ -71,6 +71,33 @@ import Testing
         }
     }
 
+    /// Several `Accept` lines are one list (RFC 9110 §5.3), on a stream's connect as on the routes: one acceptable
+    /// element on any line is enough; none on every line is a 406.
+    @Test func severalAcceptLinesAreOneList() async throws {
+        try await TestServer.start { server, client in
+            let port = try #require(client.port)
+            for (lines, status) in [
+                (["text/html", "application/json"], " 101 "), (["text/html", "text/plain"], " 406 "),
+                (["text/html, application/*"], " 101 "),
+            ] {
+                let accept = lines.map { "Accept: \($0)\r\n" }.joined()
+                let request =
+                    "GET \(server.streamPath()) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                    + "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\(accept)\r\n"
+                // On a thread of its own: a receive that blocks a thread of Swift's pool would hold back the
+                // server's tasks when other tests block the other one.
+                let answer = try await blocking {
+                    let connection = try RawConnection(port: port)
+                    connection.setReceiveTimeout(seconds: 10)
+                    try connection.write(request)
+                    return try connection.receiveHead()
+                }
+                #expect(answer.hasPrefix("HTTP/1.1" + status), "\(lines): \(answer)")
+            }
+        }
+    }
+
     /// RFC 6455 §1.3's own example: this key's accept value is `s3pPLMBiTxaQ9kYGzzhZRbK+xOo=`.
     @Test func theAnswerCarriesTheAcceptValueOfTheKey() {
         let answer = StreamUpgradeHandler.switchingProtocols(key: Self.key.1, allocator: ByteBufferAllocator())

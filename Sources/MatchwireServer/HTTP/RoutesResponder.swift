@@ -9,8 +9,10 @@ import NIOHTTP1
 ///
 /// What Hummingbird's `Application` wraps around its router, which this server no longer runs (``Listener`` says
 /// why): each request gets its context; an error that reached no answer becomes a bare 500 (the error middleware
-/// answers every error of ours, so this is the last resort, and no error text reaches the client); every answer
-/// carries `Date` and `Server`.
+/// answers every error of ours, so this is the last resort, and no error text reaches the client); every answer of
+/// the routes carries `Date` and `Server`. (Answers made before the routes, a refused upgrade or a 400 of the
+/// connection guard, carry neither, as before.) Hummingbird's per-request id in the log metadata is not kept: no
+/// log line here used it.
 enum RoutesResponder {
     static func make(
         _ routes: some HTTPResponder<BasicRequestContext>, serverName: String, logger: Logger

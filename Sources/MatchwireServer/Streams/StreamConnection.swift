@@ -130,6 +130,13 @@ final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // The listener is shutting down (``Listener``): the stream ends as the hub ends it at a shutdown, with 1001
+        // and its sentence, so that the listener's shutdown never waits on an open stream.
+        if event is ChannelShouldQuiesceEvent { end(.goingAway) }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         leaveHub()
         logger.debug("stream of \(request.fixtureId.wire) closed")

@@ -68,8 +68,9 @@ struct StreamServerChannel: ServerChildChannel, HTTPChannelHandler {
         }
     }
 
-    /// What Hummingbird's own server would call, in a task per connection. ``Listener`` calls ``run(_:logger:)``
-    /// instead, and only for the connections that need a task.
+    /// What `ServerChildChannel` asks for, which Hummingbird's own server would call in a task per connection; not
+    /// used (a connection still waiting for its first request would not be closed when the task is cancelled).
+    /// ``Listener`` calls ``run(_:logger:)`` instead, and only for the connections that need a task.
     func handle(value: Value, logger: Logger) async {
         do {
             await run(try await value.upgradeResult.get(), logger: logger)
@@ -151,7 +152,7 @@ struct StreamEndpoint: Sendable {
     }
 
     /// The checks of an upgrade request that need no fixture: its path names a stream, its `Accept` header and
-    /// query pass (the request as the routes see one is made for them).
+    /// query pass.
     private static func parse(_ head: HTTPRequestHead) throws -> StreamRequest.Checked {
         guard let (feed, sport, fixtureId, content) = match(head.uri) else {
             throw APIError(
@@ -159,9 +160,7 @@ struct StreamEndpoint: Sendable {
                 "Only the action and statistics streams (/{sport}/fixtures/{fixtureId}/actions or .../statistics, and the same under /media) accept a websocket upgrade."
             )
         }
-        let request = Request(
-            head: try HTTPRequest(head, secure: false, splitCookie: false), body: .init(buffer: ByteBuffer()))
-        return try StreamRequest.Checked(request, fixtureId: fixtureId, content: content, feed: feed, sport: sport)
+        return try StreamRequest.Checked(head, fixtureId: fixtureId, content: content, feed: feed, sport: sport)
     }
 
     /// `/{S}/fixtures/{id}/actions` or `/{S}/fixtures/{id}/statistics` (betting), the same under `/media` (media);
