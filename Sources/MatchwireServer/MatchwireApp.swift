@@ -41,7 +41,7 @@ public enum MatchwireApp {
         .register(on: router)
         let streams = StreamEndpoint(configuration: configuration, store: store, access: access, hub: hub)
         let connections = StreamServerChannel(
-            responder: RoutesResponder.make(router.buildResponder(), serverName: "matchwire", logger: logger),
+            responder: RoutesResponder.make(router.buildResponder(), logger: logger),
             streams: streams, connections: ConnectionLimit(limit: configuration.maxConnections),
             limits: configuration.connectionLimits)
         let listener = Listener(

@@ -30,6 +30,33 @@ import Testing
         }
     }
 
+    /// The answers made before the routes carry them too: a refused upgrade (an unknown fixture, 404) and the
+    /// connection guard's refusal of a request it cannot parse (400).
+    @Test func answersMadeBeforeTheRoutesCarryTheDateAndTheServersName() async throws {
+        try await TestServer.start { server, client in
+            let port = try #require(client.port)
+            let unknownFixture =
+                "GET /v2/tabletennis/fixtures/\(UUID().uuidString.lowercased())/actions HTTP/1.1\r\n"
+                + "Host: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nAccept: application/json\r\n\r\n"
+            for (request, status) in [
+                (unknownFixture, " 404 "),
+                ("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nNo colon here\r\n\r\n", " 400 "),
+            ] {
+                let head = try await blocking {
+                    let connection = try RawConnection(port: port)
+                    connection.setReceiveTimeout(seconds: 10)
+                    try connection.write(request)
+                    return try connection.receiveHead()
+                }
+                #expect(head.hasPrefix("HTTP/1.1" + status), "\(head)")
+                let lines = head.lowercased().components(separatedBy: "\r\n")
+                #expect(lines.contains("server: matchwire"), "\(head)")
+                #expect(lines.contains { $0.hasPrefix("date: ") && $0.hasSuffix(" gmt") }, "\(head)")
+            }
+        }
+    }
+
     /// The listener's graceful shutdown closes a stream still open with 1001 and its sentence, as the hub does
     /// (here the hub is not a service, so nothing else closes it), and then ends: it waits for every connection.
     @Test func aShutdownClosesAStreamLeftOpenWith1001() async throws {

@@ -59,7 +59,8 @@ final class RefuseConnection: ChannelInboundHandler {
             "The server has \(limit) connections open, its limit: try again shortly or use another node.")
         var answer = ByteBuffer(
             string: "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n"
-                + "content-length: \(body.readableBytes)\r\nretry-after: 1\r\nconnection: close\r\n\r\n")
+                + "content-length: \(body.readableBytes)\r\nretry-after: 1\r\nconnection: close\r\n"
+                + "date: \(DateHeader.shared.value)\r\nserver: \(DateHeader.serverName)\r\n\r\n")
         answer.writeImmutableBuffer(body)
         // Closed at once, not lingering: the connection is not counted, and must not stay to add to the load.
         context.writeAndFlush(wrapOutboundOut(answer)).assumeIsolated().whenComplete { _ in

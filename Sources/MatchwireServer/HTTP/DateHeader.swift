@@ -11,6 +11,11 @@ import Synchronization
 /// The text changes once a second, so it is made again only when the second has moved since the last answer: no
 /// timer and no task, one clock reading and a lock per answer.
 final class DateHeader: Sendable {
+    /// The one every answer of the server takes its `Date` from.
+    static let shared = DateHeader()
+    /// The `Server` header of every answer.
+    static let serverName = "matchwire"
+
     private let current: Mutex<(second: Int, text: String)>
 
     init() {

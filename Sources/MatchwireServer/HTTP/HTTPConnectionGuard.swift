@@ -316,6 +316,8 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         headers.add(name: "content-type", value: "application/json")
         headers.add(name: "content-length", value: String(body.readableBytes))
         headers.add(name: "connection", value: "close")
+        headers.add(name: "date", value: DateHeader.shared.value)
+        headers.add(name: "server", value: DateHeader.serverName)
         context.write(
             wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: refusal.status, headers: headers))),
             promise: nil)

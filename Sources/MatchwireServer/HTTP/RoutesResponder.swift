@@ -10,14 +10,14 @@ import NIOHTTP1
 /// What Hummingbird's `Application` wraps around its router, which this server no longer runs (``Listener`` says
 /// why): each request gets its context; an error that reached no answer becomes a bare 500 (the error middleware
 /// answers every error of ours, so this is the last resort, and no error text reaches the client); every answer of
-/// the routes carries `Date` and `Server`. (Answers made before the routes, a refused upgrade or a 400 of the
-/// connection guard, carry neither, as before.) Hummingbird's per-request id in the log metadata is not kept: no
-/// log line here used it.
+/// the routes carries `Date` and `Server`, as do the answers made before the routes (a refused upgrade, the
+/// connection guard's refusals, the 503 over the connection limit). Hummingbird's per-request id in the log
+/// metadata is not kept: no log line here used it.
 enum RoutesResponder {
     static func make(
-        _ routes: some HTTPResponder<BasicRequestContext>, serverName: String, logger: Logger
+        _ routes: some HTTPResponder<BasicRequestContext>, logger: Logger
     ) -> HTTPChannelHandler.Responder {
-        let date = DateHeader()
+        let date = DateHeader.shared
         return { request, writer, channel in
             let context = BasicRequestContext(source: .init(channel: channel, logger: logger))
             var response: Response
@@ -31,7 +31,7 @@ enum RoutesResponder {
                 response = Response(status: .internalServerError)
             }
             response.headers[.date] = date.value
-            response.headers[.server] = serverName
+            response.headers[.server] = DateHeader.serverName
             do {
                 try await writer.write(response: response.head, body: response.body)
             } catch is HTTPParserError {

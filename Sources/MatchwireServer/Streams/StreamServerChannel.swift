@@ -93,6 +93,8 @@ struct StreamServerChannel: ServerChildChannel, HTTPChannelHandler {
                     headers[.contentType] = "application/json"
                     headers[.contentLength] = String(body.readableBytes)
                     headers[.connection] = "close"
+                    headers[.date] = DateHeader.shared.value
+                    headers[.server] = DateHeader.serverName
                     try await outbound.write(
                         contentsOf: [
                             .head(HTTPResponse(status: error.status, headerFields: headers)), .body(body), .end(nil),
