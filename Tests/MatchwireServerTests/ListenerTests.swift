@@ -43,12 +43,7 @@ import Testing
                 (unknownFixture, " 404 "),
                 ("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nNo colon here\r\n\r\n", " 400 "),
             ] {
-                let head = try await blocking {
-                    let connection = try RawConnection(port: port)
-                    connection.setReceiveTimeout(seconds: 10)
-                    try connection.write(request)
-                    return try connection.receiveHead()
-                }
+                let head = try await RawConnection.headOfAnswer(port: port, to: request)
                 #expect(head.hasPrefix("HTTP/1.1" + status), "\(head)")
                 let lines = head.lowercased().components(separatedBy: "\r\n")
                 #expect(lines.contains("server: matchwire"), "\(head)")

@@ -53,6 +53,18 @@ final class RawConnection: @unchecked Sendable {
         return String(decoding: head, as: UTF8.self)
     }
 
+    /// Sends `request` on a new connection and returns the head of its answer (waiting at most 10 seconds), on a
+    /// thread of its own: a receive that blocks a thread of Swift's pool would hold back the server's tasks when
+    /// other tests block the other one.
+    static func headOfAnswer(port: Int, to request: String) async throws -> String {
+        try await blocking {
+            let connection = try RawConnection(port: port)
+            connection.setReceiveTimeout(seconds: 10)
+            try connection.write(request)
+            return try connection.receiveHead()
+        }
+    }
+
     /// Everything the server sends until it closes the connection.
     func receiveAll() throws -> String {
         var received: [UInt8] = []

@@ -85,14 +85,7 @@ import Testing
                     "GET \(server.streamPath()) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
                     + "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
                     + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\(accept)\r\n"
-                // On a thread of its own: a receive that blocks a thread of Swift's pool would hold back the
-                // server's tasks when other tests block the other one.
-                let answer = try await blocking {
-                    let connection = try RawConnection(port: port)
-                    connection.setReceiveTimeout(seconds: 10)
-                    try connection.write(request)
-                    return try connection.receiveHead()
-                }
+                let answer = try await RawConnection.headOfAnswer(port: port, to: request)
                 #expect(answer.hasPrefix("HTTP/1.1" + status), "\(lines): \(answer)")
             }
         }
