@@ -51,6 +51,38 @@ import Testing
         #expect(try Self.written(channel).isEmpty, "nothing was asked: nothing is answered")
     }
 
+    /// A client that reads nothing of its answer (the connection not writable) has the send timeout to start
+    /// again; reading a little moves the timeout on (an earlier wake-up does not close it), and it is counted
+    /// from the last time the connection stopped being writable.
+    @Test func aClientThatStopsReadingItsAnswerIsClosedAfterTheSendTimeout() throws {
+        let (channel, loop) = try Self.connection()
+        try channel.writeInbound(ByteBuffer(string: "GET /v2/tabletennis/fixtures HTTP/1.1\r\nHost: x\r\n\r\n"))
+        func writable(_ value: Bool) {
+            channel.isWritable = value
+            channel.pipeline.fireChannelWritabilityChanged()
+        }
+        writable(false)
+        loop.advanceTime(by: .seconds(59))
+        #expect(channel.isActive)
+        writable(true)
+        writable(false)
+        loop.advanceTime(by: .seconds(58))
+        #expect(channel.isActive, "the timeout moved on when the client read")
+        loop.advanceTime(by: .seconds(2))
+        #expect(!channel.isActive, "60 seconds without reading")
+    }
+
+    @Test func aWritableConnectionAgainKeepsItsSendTimeoutDisarmed() throws {
+        let (channel, loop) = try Self.connection()
+        try channel.writeInbound(ByteBuffer(string: "GET /v2/tabletennis/fixtures HTTP/1.1\r\nHost: x\r\n\r\n"))
+        channel.isWritable = false
+        channel.pipeline.fireChannelWritabilityChanged()
+        channel.isWritable = true
+        channel.pipeline.fireChannelWritabilityChanged()
+        loop.advanceTime(by: .seconds(300))
+        #expect(channel.isActive, "the answer is being read: no send timeout (the request's own answer is pending)")
+    }
+
     @Test func aHeadThatIsNeverFinishedIsAnswered408() throws {
         let (channel, loop) = try Self.connection()
         try channel.writeInbound(ByteBuffer(string: "GET /v2/tabletennis/fixtures HTTP/1.1\r\nHost: x\r\n"))

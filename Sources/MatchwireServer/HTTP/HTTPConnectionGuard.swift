@@ -83,7 +83,9 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var acceptsMoreRequests = true
     /// The header, body or idle timeout, whichever applies; moved at every request part without a cancel.
     private var timeout: ConnectionTimeout
-    private var sendTimer: Scheduled<Void>?
+    /// The send timeout, armed while a client reads nothing of its answer (the connection not writable): a
+    /// `ConnectionTimeout` too, so that a writability change moves it without a cancel.
+    private var sendTimeout: ConnectionTimeout
     /// The handler's place, while it is in the pipeline: the timeout's wake-up holds the handler weakly, and
     /// finds the context here.
     private var context: ChannelHandlerContext?
@@ -92,6 +94,7 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         self.limits = limits
         let shortest = min(limits.headerTimeout, limits.bodyTimeout, limits.idleTimeout)
         timeout = ConnectionTimeout(step: shortest)
+        sendTimeout = ConnectionTimeout(step: limits.sendTimeout)
     }
 
     // MARK: Inbound
@@ -192,15 +195,18 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        sendTimer?.cancel()
-        sendTimer = nil
+        sendTimeout.disarm()
         if !context.channel.isWritable, !unanswered.isEmpty {
             // The client does not read its answer: it has `sendTimeout` to start again.
-            sendTimer = context.eventLoop.assumeIsolated().scheduleTask(in: limits.sendTimeout) { [self] in
+            let now = context.eventLoop.now
+            ConnectionTimeout.schedule(
+                sendTimeout.arm(at: now + limits.sendTimeout, now: now), on: context.eventLoop, for: self,
+                \.sendTimeout
+            ) { guardHandler in
                 // Nothing more will be read of the answer: the connection goes, whatever is still unsent.
-                self.sendTimer = nil
-                self.reading = .closing
-                self.cancelTimers()
+                guard let context = guardHandler.context else { return }
+                guardHandler.reading = .closing
+                guardHandler.cancelTimers()
                 context.close(promise: nil)
             }
         }
@@ -277,8 +283,7 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func cancelTimers() {
         timeout.disarm()
-        sendTimer?.cancel()
-        sendTimer = nil
+        sendTimeout.disarm()
     }
 
     private func timedOut(_ context: ChannelHandlerContext) {
