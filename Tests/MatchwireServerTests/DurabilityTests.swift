@@ -357,6 +357,8 @@ struct ServerProcess {
         let answer = try refused.receiveAll()
         #expect(answer.hasPrefix("HTTP/1.1 503 Service Unavailable"), "\(answer)")
         #expect(answer.contains(#"{"errorMessage":"The server has 3 connections open, its limit"#), "\(answer)")
+        let lines = answer.lowercased().components(separatedBy: "\r\n")
+        #expect(lines.contains("server: matchwire") && lines.contains { $0.hasPrefix("date: ") }, "\(answer)")
         // Once one closes, a new connection is served again.
         held.removeFirst()
         Thread.sleep(forTimeInterval: 0.2)

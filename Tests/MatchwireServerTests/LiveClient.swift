@@ -1,6 +1,7 @@
 import HTTPTypes
 import HummingbirdTesting
 import Logging
+import MatchwireCore
 import NIOCore
 import ServiceLifecycle
 import Synchronization
@@ -39,8 +40,8 @@ struct LiveClient: Sendable {
     ) async throws -> Value {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
-        // A shutdown that does not end (a connection the listener fails to close) fails the test instead of
-        // hanging it: the application is cancelled after 30 seconds.
+        // A shutdown that does not end (a connection the listener fails to close) must not hang the run: the
+        // application is cancelled after 30 seconds, and a shutdown that took that long fails the test.
         var configuration = ServiceGroupConfiguration(services: [application], logger: logger)
         configuration.maximumGracefulShutdownDuration = .seconds(30)
         let group = ServiceGroup(configuration: configuration)
@@ -60,8 +61,13 @@ struct LiveClient: Sendable {
             do {
                 let result = try await body(LiveClient(client: client, port: number))
                 try await client.shutdown()
+                let shutdownStarted = ContinuousClock.now
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()
+                let shutdown = ContinuousClock.now - shutdownStarted
+                guard shutdown < .seconds(30) else {
+                    throw RuleViolation("the application took \(shutdown) to shut down: a connection stayed open")
+                }
                 return result
             } catch {
                 // The body's error is the one to report, whatever the shutdown then meets.

@@ -21,7 +21,7 @@ import Testing
             // Not reading for five times the send timeout: the server must give up on this answer.
             try await Task.sleep(for: .seconds(5))
             connection.setReceiveTimeout(seconds: 10)
-            let received = (try? connection.receiveAll()) ?? ""
+            let received = (try? await blocking { try connection.receiveAll() }) ?? ""
             let length =
                 received.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
                 .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0

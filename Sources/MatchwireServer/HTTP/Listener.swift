@@ -103,6 +103,9 @@ struct Listener: Service, CustomStringConvertible {
             // Cancelled (the loop above ended without a shutdown): no more connections. The tasks of the HTTP
             // connections are cancelled with this group.
             try? await server.close()
+            // The listening socket closed by itself: the HTTP connections are cancelled too, so that the error is
+            // reported now rather than when the last kept-alive connection ends.
+            if !shuttingDown.isSet { group.cancelAll() }
         }
         if !shuttingDown.isSet && !Task.isCancelled { throw ClosedByItself() }
     }

@@ -44,6 +44,11 @@ final class StreamUpgradeHandler: ChannelInboundHandler, RemovableChannelHandler
         case accepted(StreamRequest, key: String)
         /// The connection is handed on (or closed): this handler has nothing more to do.
         case done
+
+        var isDone: Bool {
+            if case .done = self { return true }
+            return false
+        }
     }
 
     private let streams: StreamEndpoint
@@ -57,6 +62,9 @@ final class StreamUpgradeHandler: ChannelInboundHandler, RemovableChannelHandler
     private var context: ChannelHandlerContext?
     /// The client half-closed after its whole upgrade request, while the fixture was read.
     private var inputClosedWhileDeciding = false
+    /// The server began shutting down (the listener's quiesce event) before the connection became a stream: the
+    /// stream is told once its handlers are in, so that it closes (with 1001) rather than outlive the shutdown.
+    private var quiescedBeforeTheStream = false
 
     /// What the connection became: completed once, failed if the connection ends before.
     var upgradeResult: EventLoopFuture<StreamServerChannel.UpgradeResult> { result.futureResult }
@@ -124,6 +132,7 @@ final class StreamUpgradeHandler: ChannelInboundHandler, RemovableChannelHandler
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent, !state.isDone { quiescedBeforeTheStream = true }
         guard case ChannelEvent.inputClosed = event else { return context.fireUserInboundEventTriggered(event) }
         switch state {
         case .done:
@@ -203,6 +212,7 @@ final class StreamUpgradeHandler: ChannelInboundHandler, RemovableChannelHandler
             state = .done
             result.succeed(.stream)
             if inputClosed { context.fireUserInboundEventTriggered(ChannelEvent.inputClosed) }
+            if quiescedBeforeTheStream { context.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent()) }
             pipeline.removeHandler(context: context, promise: nil)
         } catch {
             fail(context: context, error)
