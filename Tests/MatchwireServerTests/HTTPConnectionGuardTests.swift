@@ -166,6 +166,24 @@ import Testing
         #expect(!channel.isActive)
     }
 
+    /// A connection that stopped being writable between two answers (the end of the first filled the buffer) gets
+    /// its send timeout when the next answer starts: no answer is left without a bound.
+    @Test func anAnswerStartedOnAFullConnectionHasTheSendTimeout() throws {
+        let (channel, loop) = try Self.connection()
+        try channel.writeInbound(ByteBuffer(string: "GET /a HTTP/1.1\r\nHost: x\r\n\r\n"))
+        try Self.answer(channel)
+        channel.isWritable = false
+        channel.pipeline.fireChannelWritabilityChanged()
+        try channel.writeInbound(ByteBuffer(string: "GET /b HTTP/1.1\r\nHost: x\r\n\r\n"))
+        var head = HTTPResponseHead(version: .http1_1, status: .ok)
+        head.headers.add(name: "content-length", value: "1000000")
+        try channel.writeOutbound(HTTPServerResponsePart.head(head))
+        loop.advanceTime(by: .seconds(59))
+        #expect(channel.isActive)
+        loop.advanceTime(by: .seconds(1))
+        #expect(!channel.isActive, "60 s after the answer began without the client reading")
+    }
+
     // MARK: Answers
 
     @Test func anAnswerToHeadHasNoBody() throws {

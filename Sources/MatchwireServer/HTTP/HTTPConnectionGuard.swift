@@ -196,21 +196,22 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         sendTimeout.disarm()
-        if !context.channel.isWritable, !unanswered.isEmpty {
-            // The client does not read its answer: it has `sendTimeout` to start again.
-            let now = context.eventLoop.now
-            ConnectionTimeout.schedule(
-                sendTimeout.arm(at: now + limits.sendTimeout, now: now), on: context.eventLoop, for: self,
-                \.sendTimeout
-            ) { guardHandler in
-                // Nothing more will be read of the answer: the connection goes, whatever is still unsent.
-                guard let context = guardHandler.context else { return }
-                guardHandler.reading = .closing
-                guardHandler.cancelTimers()
-                context.close(promise: nil)
-            }
-        }
+        if !context.channel.isWritable, !unanswered.isEmpty { armSendTimeout(context) }
         context.fireChannelWritabilityChanged()
+    }
+
+    /// The client does not read its answer: it has `sendTimeout` to start again, then the connection goes.
+    private func armSendTimeout(_ context: ChannelHandlerContext) {
+        let now = context.eventLoop.now
+        ConnectionTimeout.schedule(
+            sendTimeout.arm(at: now + limits.sendTimeout, now: now), on: context.eventLoop, for: self, \.sendTimeout
+        ) { guardHandler in
+            // Nothing more will be read of the answer: the connection goes, whatever is still unsent.
+            guard let context = guardHandler.context else { return }
+            guardHandler.reading = .closing
+            guardHandler.cancelTimers()
+            context.close(promise: nil)
+        }
     }
 
     // MARK: Outbound
@@ -235,6 +236,9 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
                 head.headers.replaceOrAdd(name: "connection", value: "close")
             }
             context.write(wrapOutboundOut(.head(head)), promise: promise)
+            // The connection stopped being writable while no answer was on its way (the end of the one before
+            // filled the buffer): this answer is the one the client must read, within the send timeout.
+            if !context.channel.isWritable, sendTimeout.deadline == nil { armSendTimeout(context) }
         case .body where unanswered.first?.isHead == true:
             // An answer to HEAD has no body (RFC 9110 §9.3.2); its head already says how long it would be.
             promise?.succeed()
