@@ -1,5 +1,7 @@
 import Foundation
 import HTTPTypes
+import MatchwireCore
+import MatchwireStore
 import NIOWebSocket
 import Synchronization
 @testable import MatchwireServer
@@ -64,19 +66,59 @@ import Testing
             // Read on after the body returns and the server shuts down: every frame up to the close, for at most a
             // minute (an open stream gets heartbeats, so without a close the reads would go on).
             closing.withLock { closing in
-                closing = Task {
-                    var frames: [RawWebSocket.Frame] = []
-                    let deadline = ContinuousClock.now + .seconds(60)
-                    while ContinuousClock.now < deadline, let frame = try await socket.receive(skippingText: false) {
-                        frames.append(frame)
-                        if frame.opcode == .connectionClose { break }
-                    }
-                    return frames
-                }
+                closing = Task { try await socket.framesUntilClose() }
             }
         }
         let frames = try await #require(closing.withLock { $0 }).value
         #expect(frames.last?.closeCode == 1001, "\(frames.map(\.opcode))")
         #expect(frames.contains { $0.text.contains("Server shutting down") }, "\(frames.map(\.text))")
+    }
+
+    /// A connection whose upgrade is still being decided (its fixture being read) when the listener shuts down
+    /// becomes a stream that is told of the shutdown once it exists: it closes with 1001, and the shutdown ends
+    /// (the quiesce event passed the connection before its stream's handlers were there).
+    @Test func aStreamUpgradedDuringTheShutdownIsClosedWith1001() async throws {
+        let gate = Mutex<GatedFixtureReads?>(nil)
+        let closing = Mutex<Task<[RawWebSocket.Frame], any Error>?>(nil)
+        try await TestServer.start(
+            serving: { store in
+                let gated = GatedFixtureReads(store)
+                gate.withLock { $0 = gated }
+                return gated
+            }
+        ) { server, client in
+            let port = try #require(client.port)
+            let reads = try #require(gate.withLock { $0 })
+            closing.withLock { closing in
+                closing = Task {
+                    let socket = try await RawWebSocket.connect(port: port, path: server.streamPath())
+                    return try await socket.framesUntilClose()
+                }
+            }
+            // The upgrade waits for the fixture's read; the read is let go once the shutdown (which the body's end
+            // starts) has asked every connection to quiesce.
+            try await waitUntil { reads.isReading }
+            Task {
+                try await Task.sleep(for: .milliseconds(500))
+                reads.open()
+            }
+        }
+        let frames = try await #require(closing.withLock { $0 }).value
+        #expect(frames.last?.closeCode == 1001, "\(frames.map(\.opcode)) \(frames.map(\.text))")
+    }
+}
+
+/// A store whose fixture reads wait until the test lets them go.
+final class GatedFixtureReads: ForwardingStore, @unchecked Sendable {
+    private let reading = Atomic(false)
+    private let opened = Atomic(false)
+
+    var isReading: Bool { reading.load(ordering: .acquiring) }
+    func open() { opened.store(true, ordering: .releasing) }
+
+    override func fixture(id: UUID) async throws -> Fixture? {
+        reading.store(true, ordering: .releasing)
+        while !opened.load(ordering: .acquiring) { try await Task.sleep(for: .milliseconds(10)) }
+        return try await super.fixture(id: id)
     }
 }

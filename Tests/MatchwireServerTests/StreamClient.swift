@@ -156,6 +156,18 @@ final class RawWebSocket: Sendable {
         try await blocking { try self.receiveNow(skippingText: skippingText) }
     }
 
+    /// Every frame up to and with the server's close frame, for at most `limit` (an open stream gets heartbeats,
+    /// so without a close the reads would go on).
+    func framesUntilClose(within limit: Duration = .seconds(60)) async throws -> [Frame] {
+        var frames: [Frame] = []
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline, let frame = try await receive() {
+            frames.append(frame)
+            if frame.opcode == .connectionClose { break }
+        }
+        return frames
+    }
+
     private func receiveNow(skippingText: Bool) throws -> Frame? {
         while true {
             guard let header = try connection.receive(exactly: 2) else { return nil }
