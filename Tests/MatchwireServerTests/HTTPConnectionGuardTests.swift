@@ -40,6 +40,19 @@ import Testing
         try channel.writeOutbound(HTTPServerResponsePart.end(nil))
     }
 
+    /// The head of a large answer (a megabyte announced), the start of what a client must read.
+    static func startLargeAnswer(_ channel: EmbeddedChannel) throws {
+        var head = HTTPResponseHead(version: .http1_1, status: .ok)
+        head.headers.add(name: "content-length", value: "1000000")
+        try channel.writeOutbound(HTTPServerResponsePart.head(head))
+    }
+
+    /// The client reads (the connection writable again) or stops reading (not writable), as the socket tells it.
+    static func clientReads(_ reads: Bool, on channel: EmbeddedChannel) {
+        channel.isWritable = reads
+        channel.pipeline.fireChannelWritabilityChanged()
+    }
+
     // MARK: Timeouts
 
     @Test func aConnectionThatSendsNothingIsClosedSilentlyAfterTheHeaderTimeout() throws {
@@ -124,11 +137,8 @@ import Testing
     @Test func anAnswerTheClientDoesNotReadIsDroppedAfterTheSendTimeout() throws {
         let (channel, loop) = try Self.connection()
         try channel.writeInbound(ByteBuffer(string: "GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
-        var head = HTTPResponseHead(version: .http1_1, status: .ok)
-        head.headers.add(name: "content-length", value: "1000000")
-        try channel.writeOutbound(HTTPServerResponsePart.head(head))
-        channel.isWritable = false
-        channel.pipeline.fireChannelWritabilityChanged()
+        try Self.startLargeAnswer(channel)
+        Self.clientReads(false, on: channel)
         loop.advanceTime(by: .seconds(59))
         #expect(channel.isActive)
         loop.advanceTime(by: .seconds(1))
@@ -138,11 +148,9 @@ import Testing
     @Test func aClientThatReadsAgainInTimeKeepsItsAnswer() throws {
         let (channel, loop) = try Self.connection()
         try channel.writeInbound(ByteBuffer(string: "GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
-        channel.isWritable = false
-        channel.pipeline.fireChannelWritabilityChanged()
+        Self.clientReads(false, on: channel)
         loop.advanceTime(by: .seconds(30))
-        channel.isWritable = true
-        channel.pipeline.fireChannelWritabilityChanged()
+        Self.clientReads(true, on: channel)
         loop.advanceTime(by: .seconds(60))
         #expect(channel.isActive)
     }
@@ -152,14 +160,10 @@ import Testing
     @Test func aClientThatReadsALittleMovesItsSendTimeoutOn() throws {
         let (channel, loop) = try Self.connection()
         try channel.writeInbound(ByteBuffer(string: "GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
-        func reading(_ reads: Bool) {
-            channel.isWritable = reads
-            channel.pipeline.fireChannelWritabilityChanged()
-        }
-        reading(false)
+        Self.clientReads(false, on: channel)
         loop.advanceTime(by: .seconds(59))
-        reading(true)
-        reading(false)
+        Self.clientReads(true, on: channel)
+        Self.clientReads(false, on: channel)
         loop.advanceTime(by: .seconds(59))
         #expect(channel.isActive, "59 s after it last stopped reading (118 s in all)")
         loop.advanceTime(by: .seconds(1))
@@ -172,12 +176,9 @@ import Testing
         let (channel, loop) = try Self.connection()
         try channel.writeInbound(ByteBuffer(string: "GET /a HTTP/1.1\r\nHost: x\r\n\r\n"))
         try Self.answer(channel)
-        channel.isWritable = false
-        channel.pipeline.fireChannelWritabilityChanged()
+        Self.clientReads(false, on: channel)
         try channel.writeInbound(ByteBuffer(string: "GET /b HTTP/1.1\r\nHost: x\r\n\r\n"))
-        var head = HTTPResponseHead(version: .http1_1, status: .ok)
-        head.headers.add(name: "content-length", value: "1000000")
-        try channel.writeOutbound(HTTPServerResponsePart.head(head))
+        try Self.startLargeAnswer(channel)
         loop.advanceTime(by: .seconds(59))
         #expect(channel.isActive)
         loop.advanceTime(by: .seconds(1))
