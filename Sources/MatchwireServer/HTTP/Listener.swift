@@ -87,8 +87,9 @@ struct Listener: Service, CustomStringConvertible {
             try? await server.close()
             return
         }
-        logger.info("listening on \(host):\(server.localAddress?.port ?? port)")
-        await onRunning(server.localAddress?.port ?? port)
+        let boundPort = server.localAddress?.port ?? port
+        logger.info("listening on \(host):\(boundPort)")
+        await onRunning(boundPort)
         await withDiscardingTaskGroup { group in
             await withGracefulShutdownHandler {
                 for await connection in needingTasks {
@@ -100,8 +101,8 @@ struct Listener: Service, CustomStringConvertible {
                 closed.futureResult.whenComplete { _ in handOver.finish() }
                 quiescing.initiateShutdown(promise: closed)
             }
-            // Cancelled (the loop above ended without a shutdown): no more connections. The tasks of the HTTP
-            // connections are cancelled with this group.
+            // Cancelled, or the socket closed by itself (the loop above ended without a shutdown): no more
+            // connections. When cancelled, the tasks of the HTTP connections are cancelled with this group.
             try? await server.close()
             // The listening socket closed by itself: the HTTP connections are cancelled too, so that the error is
             // reported now rather than when the last kept-alive connection ends.
