@@ -2,7 +2,9 @@ import Foundation
 import MatchwireCore
 import MatchwireStore
 import NIOCore
+import NIOConcurrencyHelpers
 import NIOEmbedded
+import NIOWebSocket
 import Testing
 
 @testable import MatchwireServer
@@ -111,5 +113,172 @@ import Testing
         #expect(streams.subscriberCount(fixtureId: Self.fixtureId) == 0)
         var packets = subscription.packets.makeAsyncIterator()
         #expect(await packets.next() == nil, "its queue is finished at once")
+    }
+
+    // MARK: What a loop has yet to write (LoopBacklog)
+
+    /// Counts the flushes that reach the socket's end of the pipeline (placed before the websocket encoder, so
+    /// that what the hub writes past the encoder goes through it).
+    final class FlushCounter: ChannelOutboundHandler, Sendable {
+        typealias OutboundIn = ByteBuffer
+        let flushes = NIOLockedValueBox(0)
+
+        func flush(context: ChannelHandlerContext) {
+            flushes.withLockedValue { $0 += 1 }
+            context.flush()
+        }
+    }
+
+    /// A connection the hub writes to, on `loop`, with its flushes counted.
+    static func directConnection(on loop: EmbeddedEventLoop) throws -> (EmbeddedChannel, FlushCounter) {
+        let counter = FlushCounter()
+        let channel = EmbeddedChannel(loop: loop)
+        try channel.pipeline.syncOperations.addHandlers(counter, WebSocketFrameEncoder())
+        return (channel, counter)
+    }
+
+    /// Subscribers `ids` on the hub, each handed over at packet 1 on a connection of `loop`; with their queues,
+    /// kept alive for the test.
+    static func handedOver(_ ids: some Sequence<Int>, to hub: FixtureHub, on loop: EmbeddedEventLoop) throws -> (
+        connections: [(EmbeddedChannel, FlushCounter)], queues: [AsyncStream<StreamPacket>]
+    ) {
+        var connections: [(EmbeddedChannel, FlushCounter)] = []
+        var queues: [AsyncStream<StreamPacket>] = []
+        for id in ids {
+            let (queue, subscriber) = Self.subscriber()
+            queues.append(queue)
+            _ = hub.add(id, subscriber)
+            let connection = try Self.directConnection(on: loop)
+            guard hub.handOver(id, consumed: 0, next: 1, channel: connection.0) == .handedOver else {
+                throw CocoaError(.featureUnsupported)
+            }
+            connections.append(connection)
+        }
+        return (connections, queues)
+    }
+
+    /// The payloads of the text frames written to a connection so far, in order (each payload under 126 bytes:
+    /// a two-byte header).
+    static func payloads(_ channel: EmbeddedChannel) throws -> [String] {
+        var payloads: [String] = []
+        while var frame = try channel.readOutbound(as: ByteBuffer.self) {
+            guard frame.readInteger(as: UInt8.self) == 0x81, let length = frame.readInteger(as: UInt8.self),
+                length < 126, frame.readableBytes == length
+            else { throw CocoaError(.coderReadCorrupt) }
+            payloads.append(String(buffer: frame))
+        }
+        return payloads
+    }
+
+    static func payload(_ seq: Int) -> String { #"{"finished":false,"n":\#(seq)}"# }
+
+    /// Packets published while a loop is still busy wait for it, and then reach each of its subscribers together,
+    /// in order, flushed once: one system call per subscriber for all of them, which is how a loop behind its
+    /// publisher catches up. Nothing is written before the loop runs.
+    @Test func packetsPublishedWhileTheLoopIsBusyGoToEachSubscriberTogetherFlushedOnce() throws {
+        let loop = EmbeddedEventLoop()
+        let hub = FixtureHub()
+        let (connections, queues) = try Self.handedOver(1...3, to: hub, on: loop)
+        for seq in 1...3 { #expect(hub.publish(try Self.packets(seq...seq))) }
+        for (channel, _) in connections {
+            #expect(try channel.readOutbound(as: ByteBuffer.self) == nil, "nothing before the loop runs")
+        }
+        loop.run()
+        for (channel, counter) in connections {
+            #expect(try Self.payloads(channel) == (1...3).map(Self.payload))
+            #expect(counter.flushes.withLockedValue { $0 } == 1, "the three frames flushed together")
+        }
+        // Once the loop has written everything, the next packet is written on its own, as soon as the loop runs.
+        #expect(hub.publish(try Self.packets(4...4)))
+        loop.run()
+        for (channel, counter) in connections {
+            #expect(try Self.payloads(channel) == [Self.payload(4)])
+            #expect(counter.flushes.withLockedValue { $0 } == 2)
+        }
+        for (channel, _) in connections { _ = try channel.finish() }
+        withExtendedLifetime(queues) {}
+    }
+
+    /// A subscriber handed over between two publishes that wait for the same loop gets the later packet only:
+    /// the earlier one was stored before it took over, and it sent that one itself.
+    @Test func aSubscriberHandedOverBetweenTwoWaitingPublishesGetsOnlyTheLaterOne() throws {
+        let loop = EmbeddedEventLoop()
+        let hub = FixtureHub()
+        let (firstQueue, first) = Self.subscriber()
+        let (secondQueue, second) = Self.subscriber()
+        _ = hub.add(1, first)
+        let (early, _) = try Self.directConnection(on: loop)
+        #expect(hub.handOver(1, consumed: 0, next: 1, channel: early) == .handedOver)
+        #expect(hub.publish(try Self.packets(1...1)))
+        #expect(hub.add(2, second) == 1)
+        let (late, _) = try Self.directConnection(on: loop)
+        #expect(hub.handOver(2, consumed: 0, next: 2, channel: late) == .handedOver)
+        #expect(hub.publish(try Self.packets(2...2)))
+        loop.run()
+        #expect(try Self.payloads(early) == [Self.payload(1), Self.payload(2)])
+        #expect(try Self.payloads(late) == [Self.payload(2)])
+        _ = try early.finish()
+        _ = try late.finish()
+        withExtendedLifetime((firstQueue, secondQueue)) {}
+    }
+
+    /// Each event loop has its own backlog: a loop's subscribers get the packets when that loop runs, whatever
+    /// the other loop does.
+    @Test func eachEventLoopWritesItsOwnSubscribers() throws {
+        let loops = [EmbeddedEventLoop(), EmbeddedEventLoop()]
+        let hub = FixtureHub()
+        let first = try Self.handedOver(0...0, to: hub, on: loops[0])
+        let second = try Self.handedOver(1...1, to: hub, on: loops[1])
+        let channels = [first.connections[0].0, second.connections[0].0]
+        #expect(hub.publish(try Self.packets(1...2)))
+        loops[1].run()
+        #expect(try Self.payloads(channels[0]).isEmpty, "the first loop has not run")
+        #expect(try Self.payloads(channels[1]) == [Self.payload(1), Self.payload(2)])
+        loops[0].run()
+        #expect(try Self.payloads(channels[0]) == [Self.payload(1), Self.payload(2)])
+        for channel in channels { _ = try channel.finish() }
+        withExtendedLifetime((first.queues, second.queues)) {}
+    }
+
+    /// A loop writes a publish a turn of subscribers at a time and reads its sockets between turns, so that an
+    /// ingest request (the next packet) is read while it writes to thousands; what arrives meanwhile goes to the
+    /// subscribers of the later turns together with the packet before, and to the earlier turns' in a second pass.
+    @Test func aLoopWritesATurnOfSubscribersAtATimeAndWhatArrivesMeanwhileGoesWithIt() throws {
+        let loop = EmbeddedEventLoop()
+        let hub = FixtureHub()
+        let turn = LoopBacklog.deliveriesPerTurn
+        let count = 2 * turn + turn / 2
+        let (connections, queues) = try Self.handedOver(0..<count, to: hub, on: loop)
+        var received = [[String]](repeating: [], count: count)
+        func collect() throws {
+            for (index, (channel, _)) in connections.enumerated() { received[index] += try Self.payloads(channel) }
+        }
+        let (one, two, three) = (Self.payload(1), Self.payload(2), Self.payload(3))
+
+        #expect(hub.publish(try Self.packets(1...1)))
+        loop.run()
+        try collect()
+        #expect(received.filter { $0 == [one] }.count == turn, "one turn, then the loop polls its sockets")
+        #expect(received.filter(\.isEmpty).count == count - turn)
+
+        #expect(hub.publish(try Self.packets(2...2)), "read between two turns")
+        loop.advanceTime(by: LoopBacklog.turnGap)
+        try collect()
+        #expect(received.filter { $0 == [one, two] }.count == turn, "the second turn gets both packets at once")
+
+        for _ in 0..<5 { loop.advanceTime(by: LoopBacklog.turnGap) }
+        try collect()
+        #expect(received.allSatisfy { $0 == [one, two] }, "the second pass gives the first turn packet 2")
+        let flushes = connections.map { $0.1.flushes.withLockedValue { $0 } }
+        #expect(flushes.filter { $0 == 2 }.count == turn, "the first turn's subscribers: one flush per pass")
+        #expect(flushes.filter { $0 == 1 }.count == count - turn, "the others': both packets in one flush")
+
+        // Done with both packets, the loop is idle: the next publish is written at once, from a new pass.
+        #expect(hub.publish(try Self.packets(3...3)))
+        loop.run()
+        try collect()
+        #expect(received.filter { $0.last == three }.count == turn)
+        for (channel, _) in connections { _ = try channel.finish() }
+        withExtendedLifetime(queues) {}
     }
 }

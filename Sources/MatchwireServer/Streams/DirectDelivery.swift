@@ -37,33 +37,9 @@ final class DirectDelivery: Sendable {
         self.state = .makeBoxSendingValue(State(next: next), eventLoop: channel.eventLoop)
     }
 
-    /// Writes the packets to every delivery, given in groups of one event loop each: one task per event loop,
-    /// which writes to all of that loop's, then counts the frames and measures the packets' lag (betting feed).
-    static func write(
-        _ packets: [StreamPacket], to groups: some Collection<[Int: DirectDelivery]>, metrics: StreamMetrics
-    ) {
-        guard !groups.isEmpty else { return }
-        let frames = packets.map(\.textFrame)
-        for group in groups {
-            guard let eventLoop = group.first?.value.channel.eventLoop else { continue }
-            eventLoop.execute {
-                var written = [Int](repeating: 0, count: packets.count)
-                for delivery in group.values { delivery.write(packets, frames, written: &written) }
-                // One clock reading and one lag observation per packet and hop, after the hop's writes: the lag of
-                // the last subscriber written on this loop, the group's worst. Per subscriber it would take the
-                // histogram's lock thousands of times per packet for the same figure.
-                let now = Timestamp.now
-                for (packet, count) in zip(packets, written) where count > 0 {
-                    metrics.sent.data.increment(by: count)
-                    metrics.delivered(receivedAt: packet.receivedAt, now: now, feed: .betting)
-                }
-            }
-        }
-    }
-
-    /// On the event loop: writes the packets not yet sent, in order, and flushes once. Adds one to `written` at
-    /// each packet's index that it wrote.
-    private func write(_ packets: [StreamPacket], _ frames: [ByteBuffer], written: inout [Int]) {
+    /// On the event loop: writes the packets not yet sent, in order, and flushes once if it wrote any (see
+    /// ``LoopBacklog``). Adds one to `written` at each packet's index that it wrote.
+    func write(_ packets: [StreamPacket], _ frames: [ByteBuffer], written: inout [Int]) {
         var state = self.state.value
         defer { self.state.value = state }
         // A stream that is ending (its close frame is written, or about to be on this same loop) gets nothing more.
@@ -73,7 +49,8 @@ final class DirectDelivery: Sendable {
         }
         // No encoder: the connection is closed and its handlers gone.
         guard let pastEncoder = state.pastEncoder else { return }
-        defer { pastEncoder.flush() }
+        let first = state.next
+        defer { if state.next != first { pastEncoder.flush() } }
         for (index, (packet, frame)) in zip(packets, frames).enumerated() where packet.seqNum >= state.next {
             guard packet.seqNum == state.next else {
                 // The hub publishes every stored packet in order: a gap is a fault, never expected.

@@ -8,7 +8,8 @@ import Synchronization
 /// has sent everything the hub has published, a betting stream hands its live delivery over (`handOver`): from
 /// then on ``publish(_:)`` writes the frames onto the subscriber's connection itself, on the connection's event
 /// loop, one hop per event loop for all its subscribers, rather than waking a task per subscriber. Those
-/// subscribers are kept grouped by event loop, so that publishing takes each group as it is.
+/// subscribers are kept grouped by event loop, so that publishing takes each group as it is, and each loop has a
+/// ``LoopBacklog`` of what it has yet to write (packets that pile up while it writes go out together).
 ///
 /// The hub remembers the last number it published. That is what makes the hand-over exact: a stream is handed
 /// over only when the next number it would send is the next one the hub will publish, so the hub's writes
@@ -41,7 +42,7 @@ final class FixtureHub: Sendable {
         /// The subscribers whose streams send from their queue.
         var queued: [Int: Subscriber] = [:]
         /// The subscribers the hub writes to, by event loop.
-        var direct: [ObjectIdentifier: [Int: DirectDelivery]] = [:]
+        var direct: [ObjectIdentifier: LoopGroup] = [:]
         /// The event loop of each subscriber in `direct`.
         var loops: [Int: ObjectIdentifier] = [:]
         /// The number of the last packet published; nil before the first.
@@ -56,10 +57,17 @@ final class FixtureHub: Sendable {
                 return true
             }
             guard let loop = loops.removeValue(forKey: id) else { return false }
-            direct[loop]?[id] = nil
-            if direct[loop]?.isEmpty == true { direct[loop] = nil }
+            direct[loop]?.deliveries[id] = nil
+            // A backlog dropped here still writes what it holds; a later one of the same loop writes after it.
+            if direct[loop]?.deliveries.isEmpty == true { direct[loop] = nil }
             return true
         }
+    }
+
+    /// The subscribers of one event loop that the hub writes to, and what that loop has yet to write.
+    private struct LoopGroup {
+        var deliveries: [Int: DirectDelivery] = [:]
+        let backlog: LoopBacklog
     }
 
     private let state = Mutex(State())
@@ -123,7 +131,8 @@ final class FixtureHub: Sendable {
                 channel: channel, next: next, capacity: subscriber.capacity, ending: ending,
                 end: { [weak self] reason in self?.drop(id, because: reason, ending: ending) })
             let loop = ObjectIdentifier(channel.eventLoop)
-            state.direct[loop, default: [:]][id] = delivery
+            state.direct[loop, default: LoopGroup(backlog: LoopBacklog(eventLoop: channel.eventLoop, metrics: metrics))]
+                .deliveries[id] = delivery
             state.loops[id] = loop
             return .handedOver
         }
@@ -138,8 +147,9 @@ final class FixtureHub: Sendable {
     /// the hub has subscribers: the caller reads the missing ones from the store (``StoreCatchUp``). A hub with
     /// no subscribers takes the jump, since a new subscriber reads what came before from the store.
     ///
-    /// A subscriber whose queue is full is dropped and told it is too slow. The direct writes are handed to the
-    /// event loops under the hub's lock, so that two publishes from two paths reach every connection in order.
+    /// A subscriber whose queue is full is dropped and told it is too slow. The direct writes are appended to the
+    /// event loops' backlogs under the hub's lock, so that two publishes from two paths reach every connection in
+    /// order.
     func publish(_ packets: [StreamPacket]) -> Bool {
         let (continues, overflowed) = state.withLock { state -> (Bool, [(Int, StreamEnding)]) in
             var fresh = packets[...]
@@ -162,7 +172,12 @@ final class FixtureHub: Sendable {
                 }
                 state.queued[id]?.queued = queued
             }
-            DirectDelivery.write(packets, to: state.direct.values, metrics: metrics)
+            if !state.direct.isEmpty {
+                let frames = packets.map(\.textFrame)
+                for group in state.direct.values {
+                    group.backlog.append(packets, frames: frames, to: group.deliveries)
+                }
+            }
             return (true, overflowed)
         }
         for (id, ending) in overflowed { drop(id, because: .tooSlow, ending: ending) }

@@ -1,0 +1,153 @@
+import MatchwireCore
+import NIOCore
+import Synchronization
+
+/// What a hub has published for its subscribers on one event loop, and that loop's writing of it.
+///
+/// The loop writes in passes over its subscribers, a turn of ``deliveriesPerTurn`` subscribers at a time, and
+/// between two turns it reads its sockets: a publish to thousands of subscribers (tens of milliseconds of writes on
+/// one core) does not stop the loop from reading the next ingest request, answering a REST request or accepting
+/// a connect until it is done. Each subscriber is given, at its turn, every packet published so far that it lacks,
+/// in order, flushed once. So while the loop keeps up, each packet is written as soon as the loop is free, on its
+/// own; when packets come faster than the loop can write them (the loop behind its publisher), the packets that
+/// arrived meanwhile go to each subscriber together: one system call for several frames rather than one per frame,
+/// which is what lets the loop catch up instead of falling further behind. Nothing is held back to make a batch.
+///
+/// Order is the hub's: packets are appended under the hub's lock and a subscriber gets them in that order, from its
+/// own next number on (``DirectDelivery``). A pass goes over the loop's subscribers as of the last publish before it
+/// started: one handed over since skips what it sent itself, and one taken off since was taken off because its
+/// stream ended, so that nothing more is written to it anyway. A packet leaves the backlog once a whole pass has
+/// given it to every subscriber; packets that arrived during a pass (which its earlier turns did not give) start
+/// the next pass at once.
+final class LoopBacklog: Sendable, NIOScheduledCallbackHandler {
+    /// Subscribers written per turn: about a millisecond of writes at the fan-out's ~10 us per delivery, so the loop
+    /// reads its sockets at least that often while it writes a publish to thousands.
+    static let deliveriesPerTurn = 128
+    /// A turn's successor is scheduled this far ahead rather than executed: SwiftNIO runs every task that is ready
+    /// before it polls its sockets again, so an `execute` would run the whole pass first. The loop finds it not
+    /// yet due right after the turn, polls its sockets without waiting (it is due by then), then runs it.
+    static let turnGap = TimeAmount.microseconds(5)
+
+    let eventLoop: any EventLoop
+    private let metrics: StreamMetrics
+    /// What publishes hand over, from any thread.
+    private let inbox = Mutex(Inbox())
+    /// The loop's own state: what it is writing, and where its pass is.
+    private let writing: NIOLoopBoundBox<Writing>
+
+    private struct Inbox {
+        var packets: [StreamPacket] = []
+        /// Each packet's frame, made once for every subscriber of every loop (``StreamPacket/textFrame``).
+        var frames: [ByteBuffer] = []
+        /// The loop's subscribers as of the last publish, until the loop takes them.
+        var deliveries: [Int: DirectDelivery]?
+        /// Whether the loop has a turn to come (scheduled or under way): a publish then leaves it to that turn.
+        var busy = false
+    }
+
+    private struct Writing {
+        /// Packets published that have not yet reached every subscriber, with their frames and how many
+        /// subscribers each was written to so far (its metrics are taken when it leaves).
+        var packets: [StreamPacket] = []
+        var frames: [ByteBuffer] = []
+        var written: [Int] = []
+        /// The subscribers of the latest publish taken, kept for the next pass only (held any longer, the hub's
+        /// every change of its subscribers would copy them).
+        var latest: [Int: DirectDelivery]?
+        var pass: Pass?
+    }
+
+    /// One pass over the loop's subscribers.
+    private struct Pass {
+        let deliveries: [Int: DirectDelivery]
+        var cursor: [Int: DirectDelivery].Index
+        /// The packets at the start of the backlog when the pass started: it gives them to every subscriber.
+        let covers: Int
+    }
+
+    init(eventLoop: any EventLoop, metrics: StreamMetrics) {
+        self.eventLoop = eventLoop
+        self.metrics = metrics
+        self.writing = .makeBoxSendingValue(Writing(), eventLoop: eventLoop)
+    }
+
+    /// Adds packets, with their frames, for the loop's subscribers as of this publish. Called under the hub's lock.
+    func append(_ packets: [StreamPacket], frames: [ByteBuffer], to deliveries: [Int: DirectDelivery]) {
+        let wasIdle = inbox.withLock { inbox in
+            inbox.packets += packets
+            inbox.frames += frames
+            inbox.deliveries = deliveries
+            defer { inbox.busy = true }
+            return !inbox.busy
+        }
+        if wasIdle { eventLoop.execute { self.turn() } }
+    }
+
+    func handleScheduledCallback(eventLoop: some EventLoop) { turn() }
+
+    /// On the loop: takes what was published since the last turn and writes to the next subscribers of the pass;
+    /// then schedules the next turn, or goes idle when everything has reached every subscriber.
+    private func turn() {
+        let more = writing.withValue { writing in
+            takeInbox(into: &writing)
+            if writing.pass == nil {
+                guard let deliveries = writing.latest.take(), !writing.packets.isEmpty else { return false }
+                writing.pass = Pass(
+                    deliveries: deliveries, cursor: deliveries.startIndex, covers: writing.packets.count)
+            }
+            var pass = writing.pass!
+            var turned = 0
+            while turned < Self.deliveriesPerTurn, pass.cursor != pass.deliveries.endIndex {
+                pass.deliveries[pass.cursor].value.write(writing.packets, writing.frames, written: &writing.written)
+                pass.deliveries.formIndex(after: &pass.cursor)
+                turned += 1
+            }
+            guard pass.cursor == pass.deliveries.endIndex else {
+                writing.pass = pass
+                return true
+            }
+            writing.pass = nil
+            finish(pass.covers, of: &writing)
+            return !writing.packets.isEmpty
+        }
+        guard more || !goIdle() else { return }
+        // A loop that is shutting down refuses the turn: its connections are closing.
+        _ = try? eventLoop.scheduleCallback(in: Self.turnGap, handler: self)
+    }
+
+    private func takeInbox(into writing: inout Writing) {
+        inbox.withLock { inbox in
+            guard let deliveries = inbox.deliveries else { return }
+            writing.packets += inbox.packets
+            writing.frames += inbox.frames
+            writing.written += repeatElement(0, count: inbox.packets.count)
+            writing.latest = deliveries
+            inbox.packets.removeAll(keepingCapacity: true)
+            inbox.frames.removeAll(keepingCapacity: true)
+            inbox.deliveries = nil
+        }
+    }
+
+    /// Marks the loop idle unless a publish arrived since the turn took the inbox; true when it did go idle.
+    private func goIdle() -> Bool {
+        inbox.withLock { inbox in
+            guard inbox.deliveries == nil else { return false }
+            inbox.busy = false
+            return true
+        }
+    }
+
+    /// The first `count` packets have reached every subscriber: counts their frames, measures their lag (one
+    /// observation per packet and loop, when its last subscriber here was written: the loop's worst; per subscriber
+    /// it would take the histogram's lock thousands of times per packet for the same figure), and drops them.
+    private func finish(_ count: Int, of writing: inout Writing) {
+        let now = Timestamp.now
+        for (packet, written) in zip(writing.packets.prefix(count), writing.written) where written > 0 {
+            metrics.sent.data.increment(by: written)
+            metrics.delivered(receivedAt: packet.receivedAt, now: now, feed: .betting)
+        }
+        writing.packets.removeFirst(count)
+        writing.frames.removeFirst(count)
+        writing.written.removeFirst(count)
+    }
+}
