@@ -75,14 +75,22 @@ struct Fanout: AsyncParsableCommand {
 
             let sends = sendTimes.all
             var latencies: [Double] = []
+            // From the time the action was due (`firstSend + index / rate`) rather than the request's start: the
+            // publisher waits for each answer before the next request, so a server that holds an answer back
+            // (busy writing the last publish) also holds back the next action's clock. Counted from when it was
+            // due, that wait is in the figure, for both servers alike ("coordinated omission").
+            var fromDue: [Double] = []
             var lastArrival = firstSend
             for subscriber in arrivals {
                 for arrival in subscriber.arrivals {
                     guard let sent = sends[arrival.index], arrival.at >= sent else { continue }
                     latencies.append(Double(arrival.at - sent) / 1e6)
+                    let due = firstSend + UInt64(Double(arrival.index) / rate * 1e9)
+                    fromDue.append(Double(arrival.at - min(due, arrival.at)) / 1e6)
                     lastArrival = max(lastArrival, arrival.at)
                 }
             }
+            let dueSummary = LatencySummary(milliseconds: fromDue)
             let accepted = arrivals.indices.filter { arrivals[$0].accepted != nil }
             let expected = accepted.reduce(0) { sum, number in
                 sum + (0..<total).filter { $0 % channels.count == number % channels.count }.count
@@ -96,6 +104,7 @@ struct Fanout: AsyncParsableCommand {
                 "fixtures": fixtures, "rate": rate, "published": total, "expected": expected,
                 "deliveries": summary.count, "deliveriesPerSecond": Rate.perSecond(summary.count, seconds: window),
                 "p50": summary.p50, "p99": summary.p99, "p999": summary.p999, "max": summary.max,
+                "p50FromDue": dueSummary.p50, "p99FromDue": dueSummary.p99,
                 "connectionsPerSecond": Rate.perSecond(accepted.count, seconds: setupSeconds),
                 "cpuSecondsPerDelivery": Rate.per(cpu, summary.count),
                 "userCpuSecondsPerDelivery": Rate.per(userCpu, summary.count),
