@@ -15,13 +15,14 @@ import Testing
     static let fixtureId = UUID()
     static let topic = StreamTopic(fixtureId: fixtureId, content: .actions)
 
-    static func packets(_ numbers: ClosedRange<Int>) throws -> [StreamPacket] {
+    /// Packets numbered `numbers`; the last one ends the fixture when `finishing`.
+    static func packets(_ numbers: ClosedRange<Int>, finishing: Bool = false) throws -> [StreamPacket] {
         try numbers.map { seq in
             try StreamPacket(
                 stored: StoredPacket(
                     fixtureId: fixtureId, seqNum: seq, period: 1, actionId: UUID(), sendType: .confirmed,
                     traceId: "t", receivedAt: Timestamp(millisecondsSince1970: 0), submission: [],
-                    bytes: Array(#"{"finished":false,"n":\#(seq)}"#.utf8)))
+                    bytes: Array(payload(seq, finished: finishing && seq == numbers.upperBound).utf8)))
         }
     }
 
@@ -170,12 +171,12 @@ import Testing
         return payloads
     }
 
-    static func payload(_ seq: Int) -> String { #"{"finished":false,"n":\#(seq)}"# }
+    static func payload(_ seq: Int, finished: Bool = false) -> String { #"{"finished":\#(finished),"n":\#(seq)}"# }
 
-    /// Packets published while a loop is still busy wait for it, and then reach each of its subscribers together,
+    /// Packets published before a loop gets to write them wait for it, and then reach each of its subscribers together,
     /// in order, flushed once: one system call per subscriber for all of them, which is how a loop behind its
     /// publisher catches up. Nothing is written before the loop runs.
-    @Test func packetsPublishedWhileTheLoopIsBusyGoToEachSubscriberTogetherFlushedOnce() throws {
+    @Test func packetsPublishedBeforeTheLoopWritesGoToEachSubscriberTogetherFlushedOnce() throws {
         let loop = EmbeddedEventLoop()
         let hub = FixtureHub()
         let (connections, queues) = try Self.handedOver(1...3, to: hub, on: loop)
@@ -185,7 +186,7 @@ import Testing
         }
         loop.run()
         for (channel, counter) in connections {
-            #expect(try Self.payloads(channel) == (1...3).map(Self.payload))
+            #expect(try Self.payloads(channel) == (1...3).map { Self.payload($0) })
             #expect(counter.flushes.withLockedValue { $0 } == 1, "the three frames flushed together")
         }
         // Once the loop has written everything, the next packet is written on its own, as soon as the loop runs.
@@ -262,11 +263,11 @@ import Testing
         #expect(received.filter(\.isEmpty).count == count - turn)
 
         #expect(hub.publish(try Self.packets(2...2)), "read between two turns")
-        loop.advanceTime(by: LoopBacklog.turnGap)
+        loop.advanceTime(by: LoopTurns.gap)
         try collect()
         #expect(received.filter { $0 == [one, two] }.count == turn, "the second turn gets both packets at once")
 
-        for _ in 0..<5 { loop.advanceTime(by: LoopBacklog.turnGap) }
+        for _ in 0..<5 { loop.advanceTime(by: LoopTurns.gap) }
         try collect()
         #expect(received.allSatisfy { $0 == [one, two] }, "the second pass gives the first turn packet 2")
         let flushes = connections.map { $0.1.flushes.withLockedValue { $0 } }
@@ -278,6 +279,75 @@ import Testing
         loop.run()
         try collect()
         #expect(received.filter { $0.last == three }.count == turn)
+        for (channel, _) in connections { _ = try channel.finish() }
+        withExtendedLifetime(queues) {}
+    }
+
+    /// The backlogs of one loop take turns (a fixture's actions and statistics here, two hubs): one turn at a time,
+    /// one after the other, each followed by a poll of the sockets. Each backlog scheduling its own next turn would
+    /// find the other's due after each of its turns, and write both passes without a poll.
+    @Test func theBacklogsOfOneLoopTakeTurnsOneTurnAtATime() throws {
+        let loop = EmbeddedEventLoop()
+        let turns = LoopTurns.Registry()
+        let hubs = [FixtureHub(turns: turns), FixtureHub(turns: turns)]
+        let turn = LoopBacklog.deliveriesPerTurn
+        let subscribers = hubs.map { hub in try? Self.handedOver(0..<(3 * turn), to: hub, on: loop) }
+        let connections = try subscribers.map { try #require($0).connections }
+        func written() throws -> [Int] {
+            try connections.map { try $0.map { try Self.payloads($0.0).count }.reduce(0, +) }
+        }
+        for hub in hubs { #expect(hub.publish(try Self.packets(1...1))) }
+        loop.run()
+        #expect(try written() == [turn, 0], "the first hub's first turn, then a poll")
+        // The first hub had asked for its next turn before the second hub's publish reached the loop: first come,
+        // first served, each one turn at a time.
+        let order: [(first: Int, second: Int)] = [(turn, 0), (0, turn), (turn, 0), (0, turn), (0, turn), (0, 0)]
+        for (step, (first, second)) in order.enumerated() {
+            loop.advanceTime(by: LoopTurns.gap)
+            #expect(try written() == [first, second], "turn \(step + 2)")
+        }
+        for connection in connections.joined() { _ = try connection.0.finish() }
+        withExtendedLifetime(subscribers) {}
+    }
+
+    /// A subscriber handed over in the middle of a pass (it sent packet 1 itself) gets packet 2 from the next pass;
+    /// every other subscriber gets both, once each.
+    @Test func aSubscriberHandedOverInTheMiddleOfAPassGetsWhatFollows() throws {
+        let loop = EmbeddedEventLoop()
+        let hub = FixtureHub()
+        let turn = LoopBacklog.deliveriesPerTurn
+        let (connections, queues) = try Self.handedOver(0..<(2 * turn), to: hub, on: loop)
+        #expect(hub.publish(try Self.packets(1...1)))
+        loop.run()
+        let (lateQueue, late) = Self.subscriber()
+        #expect(hub.add(-1, late) == 1)
+        let (lateChannel, _) = try Self.directConnection(on: loop)
+        #expect(hub.handOver(-1, consumed: 0, next: 2, channel: lateChannel) == .handedOver)
+        #expect(hub.publish(try Self.packets(2...2)))
+        for _ in 0..<4 { loop.advanceTime(by: LoopTurns.gap) }
+        #expect(try Self.payloads(lateChannel) == [Self.payload(2)])
+        for (channel, _) in connections { #expect(try Self.payloads(channel) == [Self.payload(1), Self.payload(2)]) }
+        _ = try lateChannel.finish()
+        for (channel, _) in connections { _ = try channel.finish() }
+        withExtendedLifetime((queues, lateQueue)) {}
+    }
+
+    /// The fixture's last packet ends every stream as it is written, turn by turn: each is taken off the hub from
+    /// within the pass (the hub's lock taken inside a turn), and none gets anything after it.
+    @Test func streamsEndedInTheMiddleOfAPassGetNothingMore() throws {
+        let loop = EmbeddedEventLoop()
+        let hub = FixtureHub()
+        let turn = LoopBacklog.deliveriesPerTurn
+        let (connections, queues) = try Self.handedOver(0..<(2 * turn), to: hub, on: loop)
+        #expect(hub.publish(try Self.packets(1...2, finishing: true)))
+        loop.run()
+        #expect(hub.count == turn, "the first turn's streams ended")
+        #expect(hub.publish(try Self.packets(3...3)))
+        for _ in 0..<4 { loop.advanceTime(by: LoopTurns.gap) }
+        #expect(hub.count == 0)
+        for (channel, _) in connections {
+            #expect(try Self.payloads(channel) == [Self.payload(1), Self.payload(2, finished: true)])
+        }
         for (channel, _) in connections { _ = try channel.finish() }
         withExtendedLifetime(queues) {}
     }

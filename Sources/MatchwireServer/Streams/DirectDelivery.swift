@@ -51,14 +51,17 @@ final class DirectDelivery: Sendable {
         guard let pastEncoder = state.pastEncoder else { return }
         let first = state.next
         defer { if state.next != first { pastEncoder.flush() } }
-        for (index, (packet, frame)) in zip(packets, frames).enumerated() where packet.seqNum >= state.next {
+        // The packets are numbered one after another: the first not yet sent is found by subtraction.
+        guard let oldest = packets.first?.seqNum, state.next - oldest < packets.count else { return }
+        for index in max(state.next - oldest, 0)..<packets.count {
+            let packet = packets[index]
             guard packet.seqNum == state.next else {
                 // The hub publishes every stored packet in order: a gap is a fault, never expected.
                 return end(.serverError)
             }
             state.backlogged = channel.isWritable ? 0 : state.backlogged + 1
             guard state.backlogged <= capacity else { return end(.tooSlow) }
-            pastEncoder.write(NIOAny(frame), promise: nil)
+            pastEncoder.write(NIOAny(frames[index]), promise: nil)
             written[index] += 1
             state.next += 1
             if packet.finished { return end(.finished) }

@@ -6,10 +6,10 @@ import Synchronization
 ///
 /// A subscriber starts on its stream's queue: the stream sends its backlog, then what the queue holds. Once it
 /// has sent everything the hub has published, a betting stream hands its live delivery over (`handOver`): from
-/// then on ``publish(_:)`` writes the frames onto the subscriber's connection itself, on the connection's event
-/// loop, one hop per event loop for all its subscribers, rather than waking a task per subscriber. Those
-/// subscribers are kept grouped by event loop, so that publishing takes each group as it is, and each loop has a
-/// ``LoopBacklog`` of what it has yet to write (packets that pile up while it writes go out together).
+/// then on ``publish(_:)`` has the frames written onto the subscriber's connection, on the connection's event
+/// loop, rather than waking a task per subscriber. Those subscribers are kept grouped by event loop, so that
+/// publishing takes each group as it is, and each loop has a ``LoopBacklog`` of what it has yet to write (written in
+/// turns; packets that pile up while it writes go out together).
 ///
 /// The hub remembers the last number it published. That is what makes the hand-over exact: a stream is handed
 /// over only when the next number it would send is the next one the hub will publish, so the hub's writes
@@ -58,7 +58,8 @@ final class FixtureHub: Sendable {
             }
             guard let loop = loops.removeValue(forKey: id) else { return false }
             direct[loop]?.deliveries[id] = nil
-            // A backlog dropped here still writes what it holds; a later one of the same loop writes after it.
+            // A backlog dropped here still writes what it holds, to its own subscribers: a later backlog of the same
+            // loop (after a new hand-over) has none of them, so the order between the two does not matter.
             if direct[loop]?.deliveries.isEmpty == true { direct[loop] = nil }
             return true
         }
@@ -72,9 +73,15 @@ final class FixtureHub: Sendable {
 
     private let state = Mutex(State())
     private let metrics: StreamMetrics
+    private let turns: LoopTurns.Registry
 
-    init(metrics: StreamMetrics = StreamMetrics(factory: NOOPMetricsHandler.instance)) {
+    /// `turns`: the event loops' turns, shared by every hub of the server (``StreamHub``).
+    init(
+        metrics: StreamMetrics = StreamMetrics(factory: NOOPMetricsHandler.instance),
+        turns: LoopTurns.Registry = LoopTurns.Registry()
+    ) {
         self.metrics = metrics
+        self.turns = turns
     }
 
     var count: Int { state.withLock { $0.count } }
@@ -131,8 +138,10 @@ final class FixtureHub: Sendable {
                 channel: channel, next: next, capacity: subscriber.capacity, ending: ending,
                 end: { [weak self] reason in self?.drop(id, because: reason, ending: ending) })
             let loop = ObjectIdentifier(channel.eventLoop)
-            state.direct[loop, default: LoopGroup(backlog: LoopBacklog(eventLoop: channel.eventLoop, metrics: metrics))]
-                .deliveries[id] = delivery
+            state.direct[
+                loop, default: LoopGroup(backlog: LoopBacklog(turns: turns.of(channel.eventLoop), metrics: metrics))
+            ]
+            .deliveries[id] = delivery
             state.loops[id] = loop
             return .handedOver
         }

@@ -5,30 +5,31 @@ import Synchronization
 /// What a hub has published for its subscribers on one event loop, and that loop's writing of it.
 ///
 /// The loop writes in passes over its subscribers, a turn of ``deliveriesPerTurn`` subscribers at a time, and
-/// between two turns it reads its sockets: a publish to thousands of subscribers (tens of milliseconds of writes on
-/// one core) does not stop the loop from reading the next ingest request, answering a REST request or accepting
-/// a connect until it is done. Each subscriber is given, at its turn, every packet published so far that it lacks,
-/// in order, flushed once. So while the loop keeps up, each packet is written as soon as the loop is free, on its
-/// own; when packets come faster than the loop can write them (the loop behind its publisher), the packets that
-/// arrived meanwhile go to each subscriber together: one system call for several frames rather than one per frame,
-/// which is what lets the loop catch up instead of falling further behind. Nothing is held back to make a batch.
+/// between two turns it reads its sockets (``LoopTurns``, which also gives the loop's other backlogs their turns):
+/// a publish to thousands of subscribers (tens of milliseconds of writes on one core) does not stop the loop from
+/// reading the next ingest request, answering a REST request or accepting a connect until it is done. Each
+/// subscriber is given, at its turn, every packet published so far that it lacks, in order, flushed once. So while
+/// the loop keeps up, each packet is written as soon as the loop is free, on its own; when packets come faster
+/// than the loop can write them (the loop behind its publisher), the packets that arrived meanwhile go to each
+/// subscriber together: one system call for several frames rather than one per frame, which is what lets the loop
+/// catch up instead of falling further behind. Nothing is held back to make a batch.
 ///
 /// Order is the hub's: packets are appended under the hub's lock and a subscriber gets them in that order, from its
-/// own next number on (``DirectDelivery``). A pass goes over the loop's subscribers as of the last publish before it
-/// started: one handed over since skips what it sent itself, and one taken off since was taken off because its
-/// stream ended, so that nothing more is written to it anyway. A packet leaves the backlog once a whole pass has
-/// given it to every subscriber; packets that arrived during a pass (which its earlier turns did not give) start
-/// the next pass at once.
-final class LoopBacklog: Sendable, NIOScheduledCallbackHandler {
+/// own next number on (``DirectDelivery``). A pass goes over the loop's subscribers as of the last publish the loop
+/// had taken when the pass started: one handed over since skips what it sent itself, and one taken off since was
+/// taken off because its stream ended, so that nothing more is written to it anyway. A packet leaves the backlog
+/// once a whole pass has given it to every subscriber; packets that arrived during a pass (which its earlier turns
+/// did not give) start the next pass at once.
+///
+/// While a pass runs, it shares the hub's dictionary of the loop's subscribers: the hub's first change of them
+/// (a hand-over, a stream leaving) copies it, once per pass at most.
+final class LoopBacklog: Sendable {
     /// Subscribers written per turn: about a millisecond of writes at the fan-out's ~10 us per delivery, so the loop
     /// reads its sockets at least that often while it writes a publish to thousands.
     static let deliveriesPerTurn = 128
-    /// A turn's successor is scheduled this far ahead rather than executed: SwiftNIO runs every task that is ready
-    /// before it polls its sockets again, so an `execute` would run the whole pass first. The loop finds it not
-    /// yet due right after the turn, polls its sockets without waiting (it is due by then), then runs it.
-    static let turnGap = TimeAmount.microseconds(5)
 
     let eventLoop: any EventLoop
+    private let turns: LoopTurns
     private let metrics: StreamMetrics
     /// What publishes hand over, from any thread.
     private let inbox = Mutex(Inbox())
@@ -65,8 +66,9 @@ final class LoopBacklog: Sendable, NIOScheduledCallbackHandler {
         let covers: Int
     }
 
-    init(eventLoop: any EventLoop, metrics: StreamMetrics) {
-        self.eventLoop = eventLoop
+    init(turns: LoopTurns, metrics: StreamMetrics) {
+        self.eventLoop = turns.eventLoop
+        self.turns = turns
         self.metrics = metrics
         self.writing = .makeBoxSendingValue(Writing(), eventLoop: eventLoop)
     }
@@ -80,14 +82,13 @@ final class LoopBacklog: Sendable, NIOScheduledCallbackHandler {
             defer { inbox.busy = true }
             return !inbox.busy
         }
-        if wasIdle { eventLoop.execute { self.turn() } }
+        if wasIdle { eventLoop.execute { self.turns.start(self) } }
     }
 
-    func handleScheduledCallback(eventLoop: some EventLoop) { turn() }
-
-    /// On the loop: takes what was published since the last turn and writes to the next subscribers of the pass;
-    /// then schedules the next turn, or goes idle when everything has reached every subscriber.
-    private func turn() {
+    /// On the loop, at its turn (``LoopTurns``): takes what was published since the last turn and writes to the next
+    /// subscribers of the pass. True when it wants another turn; false when everything has reached every
+    /// subscriber and nothing more was published, and it has gone idle (the next publish starts it again).
+    func turn() -> Bool {
         let more = writing.withValue { writing in
             takeInbox(into: &writing)
             if writing.pass == nil {
@@ -110,9 +111,7 @@ final class LoopBacklog: Sendable, NIOScheduledCallbackHandler {
             finish(pass.covers, of: &writing)
             return !writing.packets.isEmpty
         }
-        guard more || !goIdle() else { return }
-        // A loop that is shutting down refuses the turn: its connections are closing.
-        _ = try? eventLoop.scheduleCallback(in: Self.turnGap, handler: self)
+        return more || !goIdle()
     }
 
     private func takeInbox(into writing: inout Writing) {

@@ -37,6 +37,8 @@ public final class StreamHub: Service, Sendable {
     private let logger: Logger
     /// The server's metrics: the hub's direct writes count the frames and measure the delivery lag.
     let metrics: ServerMetrics
+    /// Each event loop's writing turns, shared by the backlogs of all the hubs (``LoopTurns``).
+    private let turns = LoopTurns.Registry()
 
     public init(logger: Logger, metrics: ServerMetrics = ServerMetrics()) {
         self.logger = logger
@@ -53,7 +55,7 @@ public final class StreamHub: Service, Sendable {
         let hub = state.withLock { state in
             state.published.insert(topic)
             if let hub = state.topics[topic] { return hub }
-            let hub = FixtureHub(metrics: metrics.streams)
+            let hub = FixtureHub(metrics: metrics.streams, turns: turns)
             state.topics[topic] = hub
             return hub
         }
@@ -110,7 +112,7 @@ public final class StreamHub: Service, Sendable {
                 continuation.finish()
                 return nil
             }
-            let hub = state.topics[topic] ?? FixtureHub(metrics: metrics.streams)
+            let hub = state.topics[topic] ?? FixtureHub(metrics: metrics.streams, turns: turns)
             state.topics[topic] = hub
             return hub.add(
                 stream.id, FixtureHub.Subscriber(packets: continuation, ending: stream.ending, capacity: capacity))
