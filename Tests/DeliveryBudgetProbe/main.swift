@@ -35,7 +35,7 @@ func packet(_ seq: Int) throws -> StreamPacket {
 /// Allocations of one measured publish to `subscribers` handed-over streams, and the frames each received.
 func measure(subscribers: Int) throws -> (allocations: Int, frames: Int) {
     let loop = EmbeddedEventLoop()
-    let hub = FixtureHub()
+    let hub = FixtureHub(turns: LoopTurns.Registry())
     var channels: [EmbeddedChannel] = []
     var queues: [AsyncStream<StreamPacket>] = []
     for id in 0..<subscribers {

@@ -72,7 +72,7 @@ import Testing
     /// subscribers, and every subscriber's connection is given that same buffer: zero bytes copied per subscriber.
     @Test func aPublishCopiesThePacketOnceWhateverTheNumberOfSubscribers() throws {
         let loop = EmbeddedEventLoop()
-        let hub = FixtureHub()
+        let hub = FixtureHub(turns: LoopTurns.Registry())
         var channels: [EmbeddedChannel] = []
         var queues: [AsyncStream<StreamPacket>] = []
         for id in 0..<20 {

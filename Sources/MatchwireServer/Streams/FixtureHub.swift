@@ -75,11 +75,9 @@ final class FixtureHub: Sendable {
     private let metrics: StreamMetrics
     private let turns: LoopTurns.Registry
 
-    /// `turns`: the event loops' turns, shared by every hub of the server (``StreamHub``).
-    init(
-        metrics: StreamMetrics = StreamMetrics(factory: NOOPMetricsHandler.instance),
-        turns: LoopTurns.Registry = LoopTurns.Registry()
-    ) {
+    /// `turns`: the event loops' turns, shared by every hub of the server (``StreamHub``); no default, since a hub
+    /// with turns of its own would not take turns with the others on the same loop.
+    init(metrics: StreamMetrics = StreamMetrics(factory: NOOPMetricsHandler.instance), turns: LoopTurns.Registry) {
         self.metrics = metrics
         self.turns = turns
     }
@@ -167,6 +165,9 @@ final class FixtureHub: Sendable {
                 if let first = fresh.first, first.seqNum != published + 1, state.count > 0 { return (false, []) }
             }
             guard let last = fresh.last else { return (true, []) }
+            // Every path publishes a run of stored packets (the writer's append, a read of the store), which the
+            // backlogs' writes rely on (``DirectDelivery`` finds a subscriber's next packet by subtraction).
+            assert(zip(fresh, fresh.dropFirst()).allSatisfy { $1.seqNum == $0.seqNum + 1 }, "numbered one by one")
             state.publishedThrough = last.seqNum
             let packets = Array(fresh)
             var overflowed: [(Int, StreamEnding)] = []

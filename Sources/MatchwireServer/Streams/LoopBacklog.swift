@@ -21,8 +21,9 @@ import Synchronization
 /// once a whole pass has given it to every subscriber; packets that arrived during a pass (which its earlier turns
 /// did not give) start the next pass at once.
 ///
-/// While a pass runs, it shares the hub's dictionary of the loop's subscribers: the hub's first change of them
-/// (a hand-over, a stream leaving) copies it, once per pass at most.
+/// While a publish waits for the loop and while a pass runs, the backlog shares the hub's dictionary of the loop's
+/// subscribers: the hub's first change of them after a publish (a hand-over, a stream leaving) copies it, at most
+/// once per publish.
 final class LoopBacklog: Sendable {
     /// Subscribers written per turn: about a millisecond of writes at the fan-out's ~10 us per delivery, so the loop
     /// reads its sockets at least that often while it writes a publish to thousands.

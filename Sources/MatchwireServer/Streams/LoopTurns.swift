@@ -7,9 +7,14 @@ import Synchronization
 /// One chain of turns per loop, not per backlog: SwiftNIO runs every task that is due before it polls its sockets
 /// again, so two backlogs that each scheduled their own next turn (a fixture's actions and its statistics, two
 /// fixtures) would find each other's turn due after every turn and write both passes to the end without a poll.
+/// Each backlog that wants another turn goes to the back: round robin.
+///
+/// The poll between two turns is the usual case, not a guarantee: tasks that became due during a turn (a hop from
+/// a Swift task, a closing stream's) run first, and when they take longer than ``gap`` the next turn is due too
+/// and runs before the poll.
 final class LoopTurns: Sendable, NIOScheduledCallbackHandler {
-    /// The next turn is scheduled this far ahead rather than executed: right after a turn the loop finds nothing
-    /// due, so it polls its sockets (without waiting: the turn is due by then), and then runs it.
+    /// The next turn is scheduled this far ahead rather than executed: right after a turn the loop usually finds
+    /// nothing due, so it polls its sockets (without waiting: the turn is due by then), and then runs it.
     static let gap = TimeAmount.microseconds(5)
 
     let eventLoop: any EventLoop
@@ -20,9 +25,9 @@ final class LoopTurns: Sendable, NIOScheduledCallbackHandler {
         var waiting: [LoopBacklog] = []
         /// Whether the next turn is scheduled.
         var scheduled = false
-        /// The loop refused or cancelled a turn: it is shutting down, and its connections are closing. Its backlogs
-        /// stay marked busy, so that nothing more is executed on it; what they are given meanwhile is let go with
-        /// them, when their subscribers leave the hubs.
+        /// The loop cancelled a turn (or, on a loop that throws rather than stops, refused one): it is shutting
+        /// down, and its connections are closing. Its busy backlogs stay marked busy and are not started again;
+        /// what they are given meanwhile is let go with them, when their subscribers leave the hubs.
         var stopped = false
     }
 
@@ -33,6 +38,7 @@ final class LoopTurns: Sendable, NIOScheduledCallbackHandler {
 
     /// On the loop: a backlog that was idle has work. With no turn scheduled it takes one at once.
     func start(_ backlog: LoopBacklog) {
+        guard !state.value.stopped else { return }
         state.value.waiting.append(backlog)
         if !state.value.scheduled { next() }
     }
