@@ -6,7 +6,7 @@
 // The delivery measured is the hub's own (`FixtureHub.publish` to handed-over streams, `DirectDelivery`), on
 // connections made of SwiftNIO's websocket frame encoder on embedded channels of one embedded event loop, all on
 // this thread: a publish is made and delivered to 1, then to 1 + `extra` subscribers, and the allocations between
-// the start of the publish and the end of its writes are counted. `perSubscriber` is the difference over `extra`,
+// the start of the publish and the end of its writes (every turn) are counted. `perSubscriber` is the difference over `extra`,
 // `perPublish` what one subscriber costs in all. A warm-up publish first, so that what is made once (the
 // pipeline's context lookup, the channels' buffers) is not counted. The embedded channel's own bookkeeping of what
 // is written (a real socket has none) is part of the count: the budget is an upper bound.
@@ -32,6 +32,13 @@ func packet(_ seq: Int) throws -> StreamPacket {
     )
 }
 
+/// Runs the loop through every turn of a publish to `subscribers` (``LoopBacklog``: a turn of
+/// `deliveriesPerTurn` subscribers, the next one scheduled `LoopTurns.gap` later).
+func writeEverything(on loop: EmbeddedEventLoop, subscribers: Int) {
+    loop.run()
+    for _ in 0...(subscribers / LoopBacklog.deliveriesPerTurn) { loop.advanceTime(by: LoopTurns.gap) }
+}
+
 /// Allocations of one measured publish to `subscribers` handed-over streams, and the frames each received.
 func measure(subscribers: Int) throws -> (allocations: Int, frames: Int) {
     let loop = EmbeddedEventLoop()
@@ -51,13 +58,13 @@ func measure(subscribers: Int) throws -> (allocations: Int, frames: Int) {
     let warmUp = try packet(1)
     let measured = try packet(2)
     _ = hub.publish([warmUp])
-    loop.run()
+    writeEverything(on: loop, subscribers: subscribers)
     for channel in channels { while try channel.readOutbound(as: ByteBuffer.self) != nil {} }
 
     MallocInterposerSwift.initialize()
     MallocInterposerSwift.hook()
     _ = hub.publish([measured])
-    loop.run()
+    writeEverything(on: loop, subscribers: subscribers)
     MallocInterposerSwift.unhook()
     let allocations = MallocInterposerSwift.getStatistics().mallocCount
 
@@ -137,7 +144,8 @@ if CommandLine.arguments.dropFirst().first == "upgrade" {
     let upgrade = try await measureUpgrade()
     print(#"{"perUpgrade": \#(upgrade.allocations), "answered": \#(upgrade.answered)}"#)
 } else {
-    let extra = 100
+    // More than two turns' worth (``LoopBacklog/deliveriesPerTurn``), so that the turns' own cost is counted.
+    let extra = 300
     let one = try measure(subscribers: 1)
     let many = try measure(subscribers: 1 + extra)
     let perSubscriber = Double(many.allocations - one.allocations) / Double(extra)
