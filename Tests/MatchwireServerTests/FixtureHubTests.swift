@@ -1,6 +1,7 @@
 import Foundation
 import MatchwireCore
 import MatchwireStore
+import MetricsTestKit
 import NIOCore
 import NIOConcurrencyHelpers
 import NIOEmbedded
@@ -349,6 +350,29 @@ import Testing
             #expect(try Self.payloads(channel) == [Self.payload(1), Self.payload(2, finished: true)])
         }
         for (channel, _) in connections { _ = try channel.finish() }
+        withExtendedLifetime(queues) {}
+    }
+
+    /// Every frame written is counted once, and each packet's lag observed once per loop, when it has reached every
+    /// subscriber there (the loop's worst), even when it reaches them over two passes.
+    @Test func eachFrameIsCountedAndEachPacketsLagObservedOncePerLoop() throws {
+        let metrics = TestMetrics()
+        let loop = EmbeddedEventLoop()
+        let hub = FixtureHub(metrics: StreamMetrics(factory: metrics), turns: LoopTurns.Registry())
+        let turn = LoopBacklog.deliveriesPerTurn
+        let (connections, queues) = try Self.handedOver(0..<(2 * turn + turn / 2), to: hub, on: loop)
+        #expect(hub.publish(try Self.packets(1...1)))
+        loop.run()
+        #expect(hub.publish(try Self.packets(2...2)), "mid-pass: packet 2 reaches the first turn in the next pass")
+        for _ in 0..<6 { loop.advanceTime(by: LoopTurns.gap) }
+        let sent = try metrics.expectCounter("matchwire_stream_messages_sent_total", [("kind", "data")])
+        #expect(sent.totalValue == Int64(2 * connections.count))
+        let lag = try metrics.expectTimer("matchwire_delivery_lag_seconds", [("feed", "betting")])
+        #expect(lag.values.count == 2, "one observation per packet")
+        for (channel, _) in connections {
+            #expect(try Self.payloads(channel) == [Self.payload(1), Self.payload(2)])
+            _ = try channel.finish()
+        }
         withExtendedLifetime(queues) {}
     }
 }
