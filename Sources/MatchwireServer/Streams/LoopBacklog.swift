@@ -15,11 +15,12 @@ import Synchronization
 /// catch up instead of falling further behind. Nothing is held back to make a batch.
 ///
 /// Order is the hub's: packets are appended under the hub's lock and a subscriber gets them in that order, from its
-/// own next number on (``DirectDelivery``). A pass goes over the loop's subscribers as of the last publish the loop
-/// had taken when the pass started: one handed over since skips what it sent itself, and one taken off since was
-/// taken off because its stream ended, so that nothing more is written to it anyway. A packet leaves the backlog
-/// once a whole pass has given it to every subscriber; packets that arrived during a pass (which its earlier turns
-/// did not give) start the next pass at once.
+/// own next number on (``DirectDelivery``). A pass goes over the hub's subscribers on the loop as of the last
+/// publish the loop had taken when the pass started: one handed over since skips what it sent itself, and one
+/// taken off since was taken off because its stream ended, so that nothing more is written to it anyway. A packet
+/// leaves the backlog at the end of the first pass that started with it there, which gave it to every subscriber;
+/// packets that arrived during a pass (which its earlier turns did not give) make the backlog start another pass at
+/// its next turn.
 ///
 /// While a publish waits for the loop and while a pass runs, the backlog shares the hub's dictionary of the loop's
 /// subscribers: the hub's first change of them after a publish (a hand-over, a stream leaving) copies it, at most
@@ -54,7 +55,7 @@ final class LoopBacklog: Sendable {
         var frames: [ByteBuffer] = []
         var written: [Int] = []
         /// The subscribers of the latest publish taken, kept for the next pass only (held any longer, the hub's
-        /// every change of its subscribers would copy them).
+        /// first change of its subscribers after each publish would copy them).
         var latest: [Int: DirectDelivery]?
         var pass: Pass?
     }

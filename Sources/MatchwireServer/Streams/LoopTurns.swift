@@ -14,7 +14,8 @@ import Synchronization
 /// and runs before the poll.
 final class LoopTurns: Sendable, NIOScheduledCallbackHandler {
     /// The next turn is scheduled this far ahead rather than executed: right after a turn the loop usually finds
-    /// nothing due, so it polls its sockets (without waiting: the turn is due by then), and then runs it.
+    /// nothing due, so it polls its sockets (waiting, when none is ready, at most until the turn is due: 5 us plus
+    /// the kernel's timer slack), and then runs it.
     static let gap = TimeAmount.microseconds(5)
 
     let eventLoop: any EventLoop
