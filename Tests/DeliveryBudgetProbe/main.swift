@@ -6,8 +6,8 @@
 // The delivery measured is the hub's own (`FixtureHub.publish` to handed-over streams, `DirectDelivery`), on
 // connections made of SwiftNIO's websocket frame encoder on embedded channels of one embedded event loop, all on
 // this thread: a publish is made and delivered to 1, then to 1 + `extra` subscribers, and the allocations between
-// the start of the publish and the end of its writes (every turn) are counted. `perSubscriber` is the difference over `extra`,
-// `perPublish` what one subscriber costs in all. A warm-up publish first, so that what is made once (the
+// the start of the publish and the end of its writes (every turn) are counted. `perSubscriber` is the difference
+// over `extra`, `perPublish` what one subscriber costs in all. A warm-up publish first, so that what is made once (the
 // pipeline's context lookup, the channels' buffers) is not counted. The embedded channel's own bookkeeping of what
 // is written (a real socket has none) is part of the count: the budget is an upper bound.
 import Foundation

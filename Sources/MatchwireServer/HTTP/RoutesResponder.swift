@@ -11,7 +11,8 @@ import NIOHTTP1
 /// why): each request gets its context; an error that reached no answer becomes a bare 500 (the error middleware
 /// answers every error of ours, so this is the last resort, and no error text reaches the client); every answer of
 /// the routes carries `Date` and `Server`, as do the answers made before the routes (a refused upgrade, the
-/// connection guard's refusals, the 503 over the connection limit), but for the bare 400 that Hummingbird's request loop writes for a body it cannot parse while a route reads it. Hummingbird's per-request id in the log
+/// connection guard's refusals, the 503 over the connection limit), but for the bare 400 that Hummingbird's
+/// request loop writes for a body it cannot parse while a route reads it. Hummingbird's per-request id in the log
 /// metadata is not kept: no log line here used it.
 enum RoutesResponder {
     static func make(

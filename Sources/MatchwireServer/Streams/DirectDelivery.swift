@@ -39,7 +39,7 @@ final class DirectDelivery: Sendable {
 
     /// On the event loop: writes the packets not yet sent, in order, and flushes once if it wrote any (see
     /// ``LoopBacklog``). Adds one to `written` at each packet's index that it wrote.
-    func write(_ packets: [StreamPacket], _ frames: [ByteBuffer], written: inout [Int]) {
+    func write(_ packets: [StreamPacket.Framed], written: inout [Int]) {
         var state = self.state.value
         defer { self.state.value = state }
         // A stream that is ending (its close frame is written, or about to be on this same loop) gets nothing more.
@@ -52,16 +52,16 @@ final class DirectDelivery: Sendable {
         let first = state.next
         defer { if state.next != first { pastEncoder.flush() } }
         // The packets are numbered one after another: the first not yet sent is found by subtraction.
-        guard let oldest = packets.first?.seqNum, state.next - oldest < packets.count else { return }
+        guard let oldest = packets.first?.packet.seqNum, state.next - oldest < packets.count else { return }
         for index in max(state.next - oldest, 0)..<packets.count {
-            let packet = packets[index]
+            let packet = packets[index].packet
             guard packet.seqNum == state.next else {
                 // The hub publishes every stored packet in order: a gap is a fault, never expected.
                 return end(.serverError)
             }
             state.backlogged = channel.isWritable ? 0 : state.backlogged + 1
             guard state.backlogged <= capacity else { return end(.tooSlow) }
-            pastEncoder.write(NIOAny(frames[index]), promise: nil)
+            pastEncoder.write(NIOAny(packets[index].frame), promise: nil)
             written[index] += 1
             state.next += 1
             if packet.finished { return end(.finished) }

@@ -183,10 +183,8 @@ final class FixtureHub: Sendable {
                 state.queued[id]?.queued = queued
             }
             if !state.direct.isEmpty {
-                let frames = packets.map(\.textFrame)
-                for group in state.direct.values {
-                    group.backlog.append(packets, frames: frames, to: group.deliveries)
-                }
+                let framed = packets.map(\.framed)
+                for group in state.direct.values { group.backlog.append(framed, to: group.deliveries) }
             }
             return (true, overflowed)
         }

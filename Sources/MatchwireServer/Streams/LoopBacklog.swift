@@ -30,7 +30,6 @@ final class LoopBacklog: Sendable {
     /// reads its sockets at least that often while it writes a publish to thousands.
     static let deliveriesPerTurn = 128
 
-    let eventLoop: any EventLoop
     private let turns: LoopTurns
     private let metrics: StreamMetrics
     /// What publishes hand over, from any thread.
@@ -39,9 +38,7 @@ final class LoopBacklog: Sendable {
     private let writing: NIOLoopBoundBox<Writing>
 
     private struct Inbox {
-        var packets: [StreamPacket] = []
-        /// Each packet's frame, made once for every subscriber of every loop (``StreamPacket/textFrame``).
-        var frames: [ByteBuffer] = []
+        var packets: [StreamPacket.Framed] = []
         /// The loop's subscribers as of the last publish, until the loop takes them.
         var deliveries: [Int: DirectDelivery]?
         /// Whether the loop has a turn to come (scheduled or under way): a publish then leaves it to that turn.
@@ -49,10 +46,9 @@ final class LoopBacklog: Sendable {
     }
 
     private struct Writing {
-        /// Packets published that have not yet reached every subscriber, with their frames and how many
-        /// subscribers each was written to so far (its metrics are taken when it leaves).
-        var packets: [StreamPacket] = []
-        var frames: [ByteBuffer] = []
+        /// Packets published that have not yet reached every subscriber, and how many subscribers each was
+        /// written to so far (its metrics are taken when it leaves).
+        var packets: [StreamPacket.Framed] = []
         var written: [Int] = []
         /// The subscribers of the latest publish taken, kept for the next pass only (held any longer, the hub's
         /// first change of its subscribers after each publish would copy them).
@@ -69,22 +65,20 @@ final class LoopBacklog: Sendable {
     }
 
     init(turns: LoopTurns, metrics: StreamMetrics) {
-        self.eventLoop = turns.eventLoop
         self.turns = turns
         self.metrics = metrics
-        self.writing = .makeBoxSendingValue(Writing(), eventLoop: eventLoop)
+        self.writing = .makeBoxSendingValue(Writing(), eventLoop: turns.eventLoop)
     }
 
     /// Adds packets, with their frames, for the loop's subscribers as of this publish. Called under the hub's lock.
-    func append(_ packets: [StreamPacket], frames: [ByteBuffer], to deliveries: [Int: DirectDelivery]) {
+    func append(_ packets: [StreamPacket.Framed], to deliveries: [Int: DirectDelivery]) {
         let wasIdle = inbox.withLock { inbox in
             inbox.packets += packets
-            inbox.frames += frames
             inbox.deliveries = deliveries
             defer { inbox.busy = true }
             return !inbox.busy
         }
-        if wasIdle { eventLoop.execute { self.turns.start(self) } }
+        if wasIdle { turns.eventLoop.execute { self.turns.start(self) } }
     }
 
     /// On the loop, at its turn (``LoopTurns``): takes what was published since the last turn and writes to the next
@@ -93,15 +87,10 @@ final class LoopBacklog: Sendable {
     func turn() -> Bool {
         let more = writing.withValue { writing in
             takeInbox(into: &writing)
-            if writing.pass == nil {
-                guard let deliveries = writing.latest.take(), !writing.packets.isEmpty else { return false }
-                writing.pass = Pass(
-                    deliveries: deliveries, cursor: deliveries.startIndex, covers: writing.packets.count)
-            }
-            var pass = writing.pass!
+            guard var pass = writing.pass ?? startPass(&writing) else { return false }
             var turned = 0
             while turned < Self.deliveriesPerTurn, pass.cursor != pass.deliveries.endIndex {
-                pass.deliveries[pass.cursor].value.write(writing.packets, writing.frames, written: &writing.written)
+                pass.deliveries[pass.cursor].value.write(writing.packets, written: &writing.written)
                 pass.deliveries.formIndex(after: &pass.cursor)
                 turned += 1
             }
@@ -116,15 +105,20 @@ final class LoopBacklog: Sendable {
         return more || !goIdle()
     }
 
+    /// A new pass over the subscribers of the latest publish taken, covering every packet in the backlog; nil when
+    /// there is nothing to write.
+    private func startPass(_ writing: inout Writing) -> Pass? {
+        guard let deliveries = writing.latest.take(), !writing.packets.isEmpty else { return nil }
+        return Pass(deliveries: deliveries, cursor: deliveries.startIndex, covers: writing.packets.count)
+    }
+
     private func takeInbox(into writing: inout Writing) {
         inbox.withLock { inbox in
             guard let deliveries = inbox.deliveries else { return }
             writing.packets += inbox.packets
-            writing.frames += inbox.frames
             writing.written += repeatElement(0, count: inbox.packets.count)
             writing.latest = deliveries
             inbox.packets.removeAll(keepingCapacity: true)
-            inbox.frames.removeAll(keepingCapacity: true)
             inbox.deliveries = nil
         }
     }
@@ -143,12 +137,11 @@ final class LoopBacklog: Sendable {
     /// it would take the histogram's lock thousands of times per packet for the same figure), and drops them.
     private func finish(_ count: Int, of writing: inout Writing) {
         let now = Timestamp.now
-        for (packet, written) in zip(writing.packets.prefix(count), writing.written) where written > 0 {
+        for (framed, written) in zip(writing.packets.prefix(count), writing.written) where written > 0 {
             metrics.sent.data.increment(by: written)
-            metrics.delivered(receivedAt: packet.receivedAt, now: now, feed: .betting)
+            metrics.delivered(receivedAt: framed.packet.receivedAt, now: now, feed: .betting)
         }
         writing.packets.removeFirst(count)
-        writing.frames.removeFirst(count)
         writing.written.removeFirst(count)
     }
 }

@@ -9,8 +9,9 @@ import Synchronization
 ///
 /// The fixture writer hands each stored packet to ``publish(_:topic:)``, which puts the same bytes on the
 /// bounded queue of every subscriber still sending its backlog, and hands them to the event loops of those that
-/// have caught up, which write them onto their connections (``FixtureHub``, ``LoopBacklog``), and returns at once: ingest never waits for a subscriber. A subscriber
-/// that falls a whole queue behind is taken off the hub and told to close with 1013; the others are not slowed.
+/// have caught up, which write them onto their connections (``FixtureHub``, ``LoopBacklog``), and returns at
+/// once: ingest never waits for a subscriber. A subscriber that falls a whole queue behind is taken off the hub
+/// and told to close with 1013; the others are not slowed.
 ///
 /// It is also the service that closes every stream with 1001 when the server shuts down, before the HTTP
 /// server stops, so that clients can resume elsewhere with `startPosition`.

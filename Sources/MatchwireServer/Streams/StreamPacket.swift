@@ -91,6 +91,14 @@ struct StreamPacket: Sendable {
         return frame
     }
 
+    /// A packet with its ``textFrame``, made once per publish for every subscriber of every event loop.
+    struct Framed: Sendable {
+        let packet: StreamPacket
+        let frame: ByteBuffer
+    }
+
+    var framed: Framed { Framed(packet: self, frame: textFrame) }
+
     /// The scout's `timestamp` of the action: a normal-speed replay keeps the gaps between them.
     func actionTimestamp() throws -> Timestamp {
         let json: JSONValue?
