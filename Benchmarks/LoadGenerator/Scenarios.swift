@@ -4,13 +4,32 @@ import LoadStatistics
 import NIOPosix
 import Synchronization
 
+/// How the subscribers' connections were set up: the seconds from the first connect to the last one settled, and
+/// the server's CPU over that time.
+struct Setup {
+    let seconds: Double
+    /// Server CPU seconds (user and kernel, and user alone) from before the first connect to the last one settled.
+    let cpuSeconds: Double
+    let userCpuSeconds: Double
+
+    /// The fields every scenario reports: the rate of connections set up, and the server's CPU per connection, a
+    /// figure of the server alone (the rate is the generator's too when its core is the busier one).
+    func fields(accepted: Int) -> [String: Any] {
+        [
+            "connectionsPerSecond": Rate.perSecond(accepted, seconds: seconds),
+            "cpuSecondsPerConnection": Rate.per(cpuSeconds, accepted),
+            "userCpuSecondsPerConnection": Rate.per(userCpuSeconds, accepted),
+        ]
+    }
+}
+
 /// Connects `count` subscribers, at most 250 connecting at once (``Launcher``), until each is accepted or has
 /// failed, or none has for 30 s (a server that stopped answering: nginx past its `worker_connections`), runs
-/// `body` with their arrivals and the seconds from the first connect to the last one settled, then ends the
-/// process: the subscribers' connections are left to the kernel to close.
+/// `body` with their arrivals and how they were set up, then ends the process: the subscribers' connections are
+/// left to the kernel to close.
 func withSubscribers(
     _ target: Target, channels: [String], count: Int, startPosition: Int,
-    body: @escaping ([Arrivals], Double) async throws -> Void
+    body: @escaping ([Arrivals], Setup) async throws -> Void
 ) async throws -> Never {
     let launcher = Mutex<Launcher?>(nil)
     let arrivals = (0..<count).map { _ in
@@ -26,6 +45,7 @@ func withSubscribers(
         subscriber.connect(on: MultiThreadedEventLoopGroup.singleton).whenFailure { _ in arrivals[number].settle() }
     }
     launcher.withLock { $0 = made }
+    let before = target.usage()
     made.launch(window: 250)
     // Polled every millisecond; the setup's time is taken from the last subscriber settled, not from the poll.
     let stall: UInt64 = 30_000_000_000
@@ -38,7 +58,13 @@ func withSubscribers(
     while !made.allSettled, sinceLastSettled() < stall {
         try await Task.sleep(for: .milliseconds(1))
     }
-    try await body(arrivals, Double(max(made.lastSettledAt, started) - started) / 1e9)
+    // Read at the poll after the last settle: at most a millisecond of an idle server more.
+    let after = target.usage()
+    let setup = Setup(
+        seconds: Double(max(made.lastSettledAt, started) - started) / 1e9,
+        cpuSeconds: (after?.cpuSeconds ?? 0) - (before?.cpuSeconds ?? 0),
+        userCpuSeconds: (after?.userCpuSeconds ?? 0) - (before?.userCpuSeconds ?? 0))
+    try await body(arrivals, setup)
     exit(0)
 }
 
@@ -59,17 +85,24 @@ struct Fanout: AsyncParsableCommand {
         }
         let total = Int(rate * duration)
         try await withSubscribers(target, channels: channels.map(\.id), count: subscribers, startPosition: 2) {
-            arrivals, setupSeconds in
+            arrivals, setup in
             let before = target.usage()
             let sendTimes = SendTimes()
             let start = ContinuousClock.now
             let firstSend = RunClock.now
+            // How long each publish took to be answered: Matchwire answers once the action is committed (durable)
+            // and handed to the fan-out, nchan once it has the message; a slow commit shows here as well as in
+            // the subscribers' latency.
+            var answers: [Double] = []
             for index in 0..<total {
                 try await Task.sleep(until: start + .seconds(Double(index) / rate))
-                sendTimes.record(index, at: RunClock.now)
+                let sent = RunClock.now
+                sendTimes.record(index, at: sent)
                 let channel = channels[index % channels.count]
                 try await publisher.publish(index, channel: channel.id, home: channel.home)
+                answers.append(Double(RunClock.now - sent) / 1e6)
             }
+            let answerSummary = LatencySummary(milliseconds: answers)
             try await Task.sleep(for: .seconds(2))  // the last deliveries
             let after = target.usage()
 
@@ -99,17 +132,19 @@ struct Fanout: AsyncParsableCommand {
             let window = Double(lastArrival - firstSend) / 1e9
             let cpu = (after?.cpuSeconds ?? 0) - (before?.cpuSeconds ?? 0)
             let userCpu = (after?.userCpuSeconds ?? 0) - (before?.userCpuSeconds ?? 0)
-            try report([
-                "scenario": "fanout", "target": target.name, "subscribers": subscribers, "accepted": accepted.count,
-                "fixtures": fixtures, "rate": rate, "published": total, "expected": expected,
-                "deliveries": summary.count, "deliveriesPerSecond": Rate.perSecond(summary.count, seconds: window),
-                "p50": summary.p50, "p99": summary.p99, "p999": summary.p999, "max": summary.max,
-                "p50FromDue": dueSummary.p50, "p99FromDue": dueSummary.p99,
-                "connectionsPerSecond": Rate.perSecond(accepted.count, seconds: setupSeconds),
-                "cpuSecondsPerDelivery": Rate.per(cpu, summary.count),
-                "userCpuSecondsPerDelivery": Rate.per(userCpu, summary.count),
-                "peakMemoryBytes": after?.peakResidentBytes ?? 0,
-            ])
+            try report(
+                ([
+                    "scenario": "fanout", "target": target.name, "subscribers": subscribers,
+                    "accepted": accepted.count, "fixtures": fixtures, "rate": rate, "published": total,
+                    "expected": expected, "deliveries": summary.count,
+                    "deliveriesPerSecond": Rate.perSecond(summary.count, seconds: window),
+                    "p50": summary.p50, "p99": summary.p99, "p999": summary.p999, "max": summary.max,
+                    "p50FromDue": dueSummary.p50, "p99FromDue": dueSummary.p99,
+                    "publishP50": answerSummary.p50, "publishP99": answerSummary.p99,
+                    "publishMax": answerSummary.max, "cpuSecondsPerDelivery": Rate.per(cpu, summary.count),
+                    "userCpuSecondsPerDelivery": Rate.per(userCpu, summary.count),
+                    "peakMemoryBytes": after?.peakResidentBytes ?? 0,
+                ] as [String: Any]).merging(setup.fields(accepted: accepted.count)) { mine, _ in mine })
         }
     }
 }
@@ -125,17 +160,17 @@ struct Idle: AsyncParsableCommand {
         let channel = target.isNchan ? "idle\(UUID().uuidString.prefix(8))" : try await publisher.newFixture().id
         let before = target.usage()
         try await withSubscribers(target, channels: [channel], count: subscribers, startPosition: 2) {
-            arrivals, setupSeconds in
+            arrivals, setup in
             try await Task.sleep(for: .seconds(hold))
             let after = target.usage()
             let accepted = arrivals.filter { $0.accepted != nil }.count
             let grown = Double((after?.residentBytes ?? 0) - (before?.residentBytes ?? 0))
-            try report([
-                "scenario": "idle", "target": target.name, "subscribers": subscribers, "accepted": accepted,
-                "connectionsPerSecond": Rate.perSecond(accepted, seconds: setupSeconds),
-                "bytesPerSubscriber": Rate.per(grown, accepted), "residentBytes": after?.residentBytes ?? 0,
-                "peakMemoryBytes": after?.peakResidentBytes ?? 0,
-            ])
+            try report(
+                ([
+                    "scenario": "idle", "target": target.name, "subscribers": subscribers, "accepted": accepted,
+                    "bytesPerSubscriber": Rate.per(grown, accepted), "residentBytes": after?.residentBytes ?? 0,
+                    "peakMemoryBytes": after?.peakResidentBytes ?? 0,
+                ] as [String: Any]).merging(setup.fields(accepted: accepted)) { mine, _ in mine })
         }
     }
 }
