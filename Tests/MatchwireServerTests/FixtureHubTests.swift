@@ -353,6 +353,26 @@ import Testing
         withExtendedLifetime(queues) {}
     }
 
+    /// A loop that shuts down cancels the turn it had scheduled: its turns stop there, and nothing more is written
+    /// on it, neither the rest of the pass nor a later publish (the loop's connections are closing), while the hub
+    /// goes on taking publishes.
+    @Test func aLoopThatShutsDownStopsItsTurns() throws {
+        let loop = EmbeddedEventLoop()
+        let hub = FixtureHub(turns: LoopTurns.Registry())
+        let turn = LoopBacklog.deliveriesPerTurn
+        let (connections, queues) = try Self.handedOver(0..<(2 * turn), to: hub, on: loop)
+        #expect(hub.publish(try Self.packets(1...1)))
+        loop.run()
+        try loop.syncShutdownGracefully()
+
+        #expect(hub.publish(try Self.packets(2...2)), "the hub still takes publishes")
+        loop.advanceTime(by: .seconds(1))
+        let written = try connections.map { try Self.payloads($0.0) }
+        #expect(written.filter { $0 == [Self.payload(1)] }.count == turn, "the turn before the shutdown")
+        #expect(written.filter(\.isEmpty).count == turn, "nothing after it")
+        withExtendedLifetime(queues) {}
+    }
+
     /// Every frame written is counted once, and each packet's lag observed once per loop, when it has reached every
     /// subscriber there (the loop's worst), even when it reaches them over two passes.
     @Test func eachFrameIsCountedAndEachPacketsLagObservedOncePerLoop() throws {
