@@ -36,7 +36,7 @@ import Testing
     /// must not be handed over at 3: the hub's next write is 4, and 3 would be skipped.
     @Test func aStreamThatHasNotSentWhatWasPublishedBeforeItSubscribedIsNotHandedOver() throws {
         let hub = FixtureHub(turns: LoopTurns.Registry())
-        hub.publish(try Self.packets(1...3))
+        #expect(hub.publish(try Self.packets(1...3)))
         let (_, subscriber) = Self.subscriber()
         #expect(hub.add(1, subscriber) == 3, "the subscriber learns what was published before it")
         let channel = EmbeddedChannel()
@@ -49,7 +49,7 @@ import Testing
         let hub = FixtureHub(turns: LoopTurns.Registry())
         let (queue, subscriber) = Self.subscriber()
         #expect(hub.add(1, subscriber) == nil)
-        hub.publish(try Self.packets(1...2))
+        #expect(hub.publish(try Self.packets(1...2)))
         let channel = EmbeddedChannel()
         #expect(hub.handOver(1, consumed: 0, next: 1, channel: channel) == .moreQueued)
         var iterator = queue.makeAsyncIterator()
@@ -82,7 +82,7 @@ import Testing
         let channel = EmbeddedChannel()
         #expect(hub.handOver(1, consumed: 0, next: 6, channel: channel) == .unknownStart)
         #expect(hub.publishedThrough == nil, "nothing is assumed")
-        hub.publish(try Self.packets(5...5))
+        #expect(hub.publish(try Self.packets(5...5)))
         var iterator = queue.makeAsyncIterator()
         #expect(await iterator.next()?.seqNum == 5)
         #expect(hub.handOver(1, consumed: 1, next: 6, channel: channel) == .handedOver)
@@ -311,15 +311,24 @@ import Testing
         withExtendedLifetime(subscribers) {}
     }
 
+    /// Two turns of subscribers handed over to a hub on one loop, and packet 1 published: the loop has written the
+    /// first turn and scheduled the second.
+    static func inTheMiddleOfAPass() throws -> (
+        loop: EmbeddedEventLoop, hub: FixtureHub, connections: [(EmbeddedChannel, FlushCounter)],
+        queues: [AsyncStream<StreamPacket>]
+    ) {
+        let loop = EmbeddedEventLoop()
+        let hub = FixtureHub(turns: LoopTurns.Registry())
+        let (connections, queues) = try Self.handedOver(0..<(2 * LoopBacklog.deliveriesPerTurn), to: hub, on: loop)
+        #expect(hub.publish(try Self.packets(1...1)))
+        loop.run()
+        return (loop, hub, connections, queues)
+    }
+
     /// A subscriber handed over in the middle of a pass (it sent packet 1 itself) gets packet 2 from the next pass;
     /// every other subscriber gets both, once each.
     @Test func aSubscriberHandedOverInTheMiddleOfAPassGetsWhatFollows() throws {
-        let loop = EmbeddedEventLoop()
-        let hub = FixtureHub(turns: LoopTurns.Registry())
-        let turn = LoopBacklog.deliveriesPerTurn
-        let (connections, queues) = try Self.handedOver(0..<(2 * turn), to: hub, on: loop)
-        #expect(hub.publish(try Self.packets(1...1)))
-        loop.run()
+        let (loop, hub, connections, queues) = try Self.inTheMiddleOfAPass()
         let (lateQueue, late) = Self.subscriber()
         #expect(hub.add(-1, late) == 1)
         let (lateChannel, _) = try Self.directConnection(on: loop)
@@ -357,12 +366,8 @@ import Testing
     /// on it, neither the rest of the pass nor a later publish (the loop's connections are closing), while the hub
     /// goes on taking publishes.
     @Test func aLoopThatShutsDownStopsItsTurns() throws {
-        let loop = EmbeddedEventLoop()
-        let hub = FixtureHub(turns: LoopTurns.Registry())
+        let (loop, hub, connections, queues) = try Self.inTheMiddleOfAPass()
         let turn = LoopBacklog.deliveriesPerTurn
-        let (connections, queues) = try Self.handedOver(0..<(2 * turn), to: hub, on: loop)
-        #expect(hub.publish(try Self.packets(1...1)))
-        loop.run()
         try loop.syncShutdownGracefully()
 
         #expect(hub.publish(try Self.packets(2...2)), "the hub still takes publishes")
