@@ -82,9 +82,11 @@ public struct AccessControl: Sendable {
     /// The token of a request's `Authorization: Bearer` header. Throws 401 when it is missing, unknown or revoked.
     func bearer(_ request: Request) async throws -> TokenRecord {
         guard let header = request.headers[.authorization] else { throw APIError.invalidAuthentication }
+        // Over the UTF-8 bytes, the spaces and tabs HTTP allows around the token trimmed: Foundation's trimming (a
+        // bridge to NSString) was 2% of an ingest's CPU.
         let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer",
-            let record = try await token(parts[1].trimmingCharacters(in: .whitespaces))
+        guard parts.count == 2, parts[0].equalsIgnoringASCIICase("bearer"),
+            let record = try await token(String(parts[1].trimmingHTTPWhitespace))
         else { throw APIError.invalidAuthentication }
         RequestToken.record(record.name)
         return record

@@ -76,6 +76,10 @@ struct Serve: AsyncParsableCommand {
         let demoSpeed = try Environment.setting(self.demoSpeed, "demo-speed", default: 1.0)
         guard demoSpeed > 0 else { throw ValidationError("--demo-speed must be above 0.") }
 
+        // swift-log's text handler stamps each line with `localtime`, and glibc, when TZ is not set, reads
+        // /etc/localtime's status again at every call (a system call per log line, one per request). Naming that
+        // same file keeps the zone and reads it once.
+        if getenv("TZ") == nil { setenv("TZ", ":/etc/localtime", 0) }
         switch try Environment.setting(logFormat, "log-format", default: "text") {
         case "text": LoggingSystem.bootstrap(StreamLogHandler.standardOutput)
         case "json": LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }

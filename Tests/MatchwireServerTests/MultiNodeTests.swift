@@ -634,7 +634,7 @@ final class NodeProcess: Sendable {
     static func start(arguments: [String]) throws -> NodeProcess {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent(
             "matchwire-node-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)  // a failure shows in the next line
         let output = try FileHandle(forWritingTo: log)
         let process = ChildProcess()
         process.executableURL = ServerProcess.executable

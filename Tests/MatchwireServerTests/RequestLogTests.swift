@@ -3,6 +3,8 @@ import Foundation
 import MatchwireCore
 import Testing
 
+@testable import MatchwireServer
+
 /// One log line per HTTP request (method, route, status, duration, token name; never the token), as text or as
 /// JSON lines (`--log-format`), from the real program.
 @Suite struct RequestLogTests {
@@ -14,6 +16,17 @@ import Testing
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
         _ = try await response.body.collect(upTo: 1 << 20)
         return response.status.code
+    }
+
+    /// The duration is milliseconds with three decimals, rounded to the microsecond.
+    @Test func theDurationIsMillisecondsToTheMicrosecond() {
+        #expect(Duration.microseconds(12_345).millisecondsText == "12.345")
+        #expect(Duration.nanoseconds(12_345_500).millisecondsText == "12.346", "half a microsecond rounds up")
+        #expect(Duration.nanoseconds(12_345_499).millisecondsText == "12.345")
+        #expect(Duration.microseconds(7).millisecondsText == "0.007")
+        #expect(Duration.seconds(2).millisecondsText == "2000.000")
+        #expect(Duration.zero.millisecondsText == "0.000")
+        #expect(Duration.microseconds(-3).millisecondsText == "0.000")
     }
 
     @Test func eachRequestIsOneTextLineWithItsRouteStatusDurationAndTokenName() async throws {
